@@ -1,0 +1,46 @@
+# ModelDeck: two commands do all set-up on a fresh machine.
+#   make run   - install into .venv if needed and start the app on the built-in samples
+#   make test  - install what the tests need (dev packages, Chromium) and run the whole suite
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test test-fast lint starters install install-dev chromium clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+chromium:
+	@bash scripts/install_chromium.sh
+
+test: install-dev chromium
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+test-fast: install-dev
+	$(PY) -m pytest -m "not e2e"
+
+lint: install-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+starters: install
+	$(PY) scripts/train_starters.py
+
+clean:
+	rm -rf workspace test-artifacts .pytest_cache

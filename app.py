@@ -1,0 +1,38 @@
+"""ModelDeck: the router. Page config, navigation over pages/, and a sidebar with what is active.
+
+Every page lives in ``pages/`` and is registered here explicitly (automatic
+discovery is off with ``st.navigation``). Heavy libraries are imported only by
+the pages that need them, so this first paint is quick.
+"""
+
+import logging
+
+import streamlit as st
+
+from ui import state
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+st.set_page_config(page_title="ModelDeck", page_icon="🧪", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Start here", icon=":material/home:", default=True),
+    st.Page("pages/data.py", title="1 · Data", icon=":material/upload_file:"),
+    st.Page("pages/model.py", title="2 · Model", icon=":material/tune:"),
+    st.Page("pages/train.py", title="3 · Train", icon=":material/model_training:"),
+    st.Page("pages/evaluate.py", title="4 · Evaluate", icon=":material/fact_check:"),
+    st.Page("pages/predict.py", title="5 · Predict", icon=":material/online_prediction:"),
+    st.Page("pages/runs.py", title="Saved runs", icon=":material/inventory_2:"),
+]
+
+page = st.navigation(PAGES)
+
+with st.sidebar:
+    st.markdown("### 🧪 ModelDeck")
+    st.caption("Data → Model → Train → Evaluate → Predict")
+    st.markdown(f"**Data:** {state.describe_dataset(state.dataset())}")
+    cfg = state.config()
+    st.markdown(f"**Model:** {cfg.template if cfg else 'not chosen yet'}")
+    st.markdown(f"**Run:** {state.run_id() or 'none selected'}")
+
+page.run()

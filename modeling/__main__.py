@@ -1,0 +1,181 @@
+"""Command line: everything the app does, without the app.
+
+    python -m modeling train CONFIG.yaml            trains, prints the run folder
+    python -m modeling evaluate RUN DATA            prints the test metrics as JSON
+    python -m modeling predict RUN INPUT [-o OUT]   writes predictions as CSV
+
+RUN is a run id (as listed by ``python -m modeling runs``) or a run folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from modeling.errors import ModelDeckError
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _store(home: str | None):
+    from modeling.store import RunStore, default_store
+
+    return RunStore(home) if home else default_store()
+
+
+def _read_dataset_for_run(run, data_path: str):
+    """Read DATA the way the run's model expects it (same columns, same image size)."""
+    from modeling.data.readers import dataset_from_table, read_image_zip, read_upload
+
+    path = Path(data_path)
+    if not path.is_file():
+        raise ModelDeckError(f"The data file '{data_path}' does not exist.")
+    raw = path.read_bytes()
+    if path.suffix.lower() == ".zip":
+        shape = run.meta.get("dataset", {}).get("image_shape") or [28, 28, 1]
+        ds = read_image_zip(raw, path.name, image_size=int(shape[0]))
+    else:
+        loaded = read_upload(raw, path.name)
+        if hasattr(loaded, "columns"):
+            text_col = run.config.data.text_column or run.meta.get("dataset", {}).get("text_column")
+            label_col = run.config.data.label_column or run.meta.get("dataset", {}).get("label_column")
+            ds = dataset_from_table(loaded, text_col, label_col, name=path.name, source=str(path))
+        else:
+            ds = loaded
+    return ds
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from modeling.config import ExperimentConfig
+    from modeling.experiment import run_experiment
+    from modeling.progress import Progress
+
+    config = ExperimentConfig.from_file(args.config)
+    progress = Progress(config.settings.epochs)
+    run_dir = run_experiment(config, store=_store(args.home), progress=progress)
+    snap = progress.snapshot()
+    print(f"trained {snap['epoch']} epochs on {snap['device']} in {snap['elapsed_s']:.1f} s", file=sys.stderr)
+    print(run_dir)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from modeling.evaluation import compute_metrics
+    from modeling.predict import Predictor
+
+    run = _store(args.home).load(args.run)
+    predictor = Predictor.from_run(run)
+    ds = _read_dataset_for_run(run, args.data)
+    # Map the file's label names onto the model's classes by name.
+    index = {name: i for i, name in enumerate(run.class_names)}
+    unknown = sorted(set(ds.class_names) - set(index))
+    if unknown:
+        raise ModelDeckError(
+            f"The data has labels the model never saw: {', '.join(unknown[:5])}. "
+            f"The model knows: {', '.join(run.class_names)}."
+        )
+    y = np.asarray([index[ds.class_names[i]] for i in ds.labels])
+    probs = predictor.predict(ds.inputs)
+    metrics = compute_metrics(y, probs, run.class_names)
+    print(json.dumps(metrics, indent=1))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from modeling.data.readers import read_upload
+    from modeling.predict import Predictor, prepare_digit, to_safe_csv
+
+    run = _store(args.home).load(args.run)
+    predictor = Predictor.from_run(run)
+    path = Path(args.input)
+    if not path.is_file():
+        raise ModelDeckError(f"The input file '{args.input}' does not exist.")
+    suffix = path.suffix.lower()
+    if suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
+        from PIL import Image
+
+        with Image.open(path) as img:
+            pixels = prepare_digit(img)
+        pred = predictor.predict_one(pixels[..., None])
+        table = pd.DataFrame([{"file": path.name, "predicted_label": pred.label, "confidence": round(pred.confidence, 4)}])
+    elif run.task == "text_classification":
+        loaded = read_upload(path.read_bytes(), path.name)
+        if not hasattr(loaded, "columns"):
+            raise ModelDeckError("A text model needs a table (CSV, TSV, Excel or Parquet) with a text column.")
+        column = args.column or run.config.data.text_column or run.meta.get("dataset", {}).get("text_column")
+        if column not in loaded.columns:
+            from modeling.data.readers import guess_columns
+
+            column = guess_columns(loaded)[0]
+        table = predictor.score_table(loaded, column)
+    else:
+        ds = _read_dataset_for_run(run, args.input)
+        probs = predictor.predict(ds.inputs)
+        top = probs.argmax(axis=1)
+        table = pd.DataFrame(
+            {
+                "row": np.arange(len(top)),
+                "true_label": [ds.class_names[i] for i in ds.labels],
+                "predicted_label": [run.class_names[i] for i in top],
+                "confidence": probs.max(axis=1).round(4),
+            }
+        )
+    out = Path(args.output) if args.output else path.with_name(path.stem + "_predictions.csv")
+    out.write_bytes(to_safe_csv(table))
+    print(out)
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    for info in _store(args.home).list_runs():
+        acc = f"{info.accuracy:.3f}" if info.accuracy is not None else "-"
+        print(f"{info.run_id}\t{info.task}\t{info.template}\t{info.status}\t{acc}\t{info.path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m modeling", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--home", help="workspace folder for runs (default: $MODELDECK_HOME or ./workspace)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("train", help="train from a YAML settings file and print the run folder")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("evaluate", help="print a run's metrics on a data file as JSON")
+    p.add_argument("run")
+    p.add_argument("data")
+    p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("predict", help="write predictions for a table, image, image ZIP or .npz")
+    p.add_argument("run")
+    p.add_argument("input")
+    p.add_argument("-o", "--output")
+    p.add_argument("--column", help="text column to score (default: the one used in training)")
+    p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("runs", help="list saved runs")
+    p.set_defaults(func=cmd_runs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_tensorflow()
+    logging.basicConfig(level=logging.WARNING)
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ModelDeckError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

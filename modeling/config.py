@@ -1,0 +1,237 @@
+"""Typed settings for an experiment: which data, which task and template, how to train.
+
+One place holds every default, range and description (the Ludwig idea of a
+declarative config with a schema). The Model page draws its widgets from these
+fields, the command line reads the same YAML, and every validation problem is
+reported as a sentence that names the field, the value and the allowed range.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from modeling.errors import ConfigError
+
+Task = Literal["image_classification", "text_classification"]
+
+#: Templates per task, with the one-line description shown to users. The first is the default.
+TEMPLATES: dict[str, dict[str, str]] = {
+    "image_classification": {
+        "small_cnn": "Small convolutional network: two conv + pool blocks. Best default for digits and small pictures.",
+        "dense": "Dense network (the classic MLP): looks at every pixel at once. Fast, a little less accurate.",
+    },
+    "text_classification": {
+        "ngram_bag": "Keyword n-grams: weighs words and word pairs (TF-IDF) with dropout. Strong and fast on a few hundred to a few thousand texts.",
+        "embedding_bag": "Word embeddings, averaged: learns what each word means for the label. Small and quick.",
+        "conv1d": "1-D convolution over word embeddings: notices short phrases like 'not good'. Needs more data.",
+    },
+}
+
+TASK_LABELS: dict[str, str] = {
+    "image_classification": "Image classification",
+    "text_classification": "Text classification (e.g. sentiment)",
+}
+
+
+def default_template(task: str) -> str:
+    """The template a newcomer gets when they change nothing."""
+    return next(iter(TEMPLATES[task]))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(_Strict):
+    """Where the data comes from and how it is held out for testing."""
+
+    source: str = Field(
+        "sample:reviews",
+        description="A built-in sample (sample:digits, sample:mnist, sample:reviews) or a path to a "
+        "CSV/TSV/Excel/Parquet table, an image ZIP or an .npz file.",
+    )
+    text_column: str | None = Field(None, description="Table column holding the text (tables only).")
+    label_column: str | None = Field(None, description="Table column holding the label (tables only).")
+    test_share: float = Field(
+        0.2, ge=0.05, le=0.5, description="Share of rows kept aside for the final test, never trained on."
+    )
+
+
+class TrainingSettings(_Strict):
+    """Every knob of a template and of training, each with a default that works untuned."""
+
+    hidden_units: int = Field(128, ge=8, le=2048, description="Neurons in each hidden layer.")
+    hidden_layers: int = Field(1, ge=1, le=4, description="Number of hidden dense layers.")
+    dropout: float = Field(
+        0.4, ge=0.0, le=0.9, description="Share of neurons switched off at random while training; fights over-fitting."
+    )
+    optimizer: Literal["adam", "adamw", "sgd", "rmsprop"] = Field(
+        "adam", description="How weights are updated. Adam is a safe default; SGD uses momentum 0.9."
+    )
+    learning_rate: float = Field(1e-3, ge=1e-6, le=1.0, description="Step size of each weight update.")
+    schedule: Literal["constant", "exponential", "cosine", "warmup_cosine"] = Field(
+        "constant", description="How the learning rate changes over training."
+    )
+    epochs: int = Field(15, ge=1, le=500, description="Passes over the training data (early stopping may end sooner).")
+    batch_size: int = Field(64, ge=1, le=4096, description="Examples per weight update.")
+    validation_share: float = Field(
+        0.15, ge=0.05, le=0.5, description="Share of the training rows used to watch for over-fitting."
+    )
+    patience: int = Field(
+        4, ge=0, le=100, description="Stop after this many epochs without validation improvement (0 = never stop early)."
+    )
+    seed: int = Field(42, ge=0, le=2**31 - 1, description="Random seed: the same seed gives the same split and start.")
+    augment: bool = Field(
+        False, description="Images only: train on slightly shifted, rotated and zoomed copies."
+    )
+    # Text only
+    max_tokens: int = Field(20000, ge=100, le=200_000, description="Text only: vocabulary size.")
+    sequence_length: int = Field(
+        200, ge=8, le=2048, description="Text only: words read per text by sequence templates; longer texts are cut."
+    )
+    embedding_dim: int = Field(64, ge=4, le=1024, description="Text only: size of each word vector.")
+
+
+class ExperimentConfig(_Strict):
+    """A complete, reproducible description of one training run."""
+
+    data: DataConfig = Field(default_factory=DataConfig)
+    task: Task = "text_classification"
+    template: str = "ngram_bag"
+    settings: TrainingSettings = Field(default_factory=TrainingSettings)
+
+    @model_validator(mode="after")
+    def _template_fits_task(self) -> ExperimentConfig:
+        allowed = TEMPLATES[self.task]
+        if self.template not in allowed:
+            raise ValueError(
+                f"template '{self.template}' does not exist for task '{self.task}'; "
+                f"choose one of: {', '.join(allowed)}"
+            )
+        return self
+
+    # ---- YAML in and out -------------------------------------------------------------------
+    def to_yaml(self) -> str:
+        """YAML text with every field, so a downloaded file documents itself."""
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+    @classmethod
+    def from_yaml(cls, text: str | bytes) -> ExperimentConfig:
+        """Parse YAML safely (no Python tags, no code) and validate it field by field."""
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"The settings file is not valid YAML: {_short_yaml_error(exc)}") from None
+        if raw is None:
+            raise ConfigError("The settings file is empty.")
+        if not isinstance(raw, dict):
+            raise ConfigError("The settings file must be a mapping of fields (data, task, template, settings).")
+        return cls.validate_dict(raw)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> ExperimentConfig:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"Cannot read the settings file {path}: {exc.strerror}.") from None
+        return cls.from_yaml(text)
+
+    @classmethod
+    def validate_dict(cls, raw: dict[str, Any]) -> ExperimentConfig:
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            raise config_error_from(exc) from None
+
+
+def _short_yaml_error(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is not None:
+        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return str(problem)
+
+
+def _field_constraints(model: type[BaseModel], path: tuple[Any, ...]) -> str:
+    """Describe the allowed values of the field at ``path`` (for example 'from 1e-06 to 1.0')."""
+    current: Any = model
+    field = None
+    for part in path:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return ""
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return ""
+        current = field.annotation
+    if field is None:
+        return ""
+    low = high = None
+    for meta in field.metadata:
+        low = getattr(meta, "ge", low)
+        high = getattr(meta, "le", high)
+    if low is not None and high is not None:
+        return f"allowed: from {low} to {high}"
+    choices = getattr(field.annotation, "__args__", None)
+    if choices and all(isinstance(c, str) for c in choices):
+        return "allowed: " + ", ".join(choices)
+    return ""
+
+
+def config_error_from(exc: ValidationError, model: type[BaseModel] = ExperimentConfig) -> ConfigError:
+    """Turn pydantic's report into sentences that name field, value and allowed range."""
+    problems: list[str] = []
+    for err in exc.errors():
+        loc = tuple(err.get("loc", ()))
+        field = ".".join(str(p) for p in loc) or "settings"
+        value = err.get("input")
+        kind = err.get("type", "")
+        if kind == "extra_forbidden":
+            problems.append(f"{field}: unknown field (remove it or check its spelling).")
+            continue
+        if kind == "missing":
+            problems.append(f"{field}: this field is required.")
+            continue
+        allowed = _field_constraints(model, loc)
+        msg = err.get("msg", "invalid value").removeprefix("Value error, ")
+        shown = repr(value) if not isinstance(value, dict) else "(a mapping)"
+        sentence = f"{field} = {shown} is not valid: {msg}"
+        if allowed:
+            sentence += f" ({allowed})"
+        problems.append(sentence + ".")
+    return ConfigError("Some settings are invalid:\n- " + "\n- ".join(problems), problems)
+
+
+def describe_fields() -> dict[str, dict[str, Any]]:
+    """Default, range and help text of each training setting, for widgets and the README."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, field in TrainingSettings.model_fields.items():
+        info: dict[str, Any] = {"default": field.default, "help": field.description or ""}
+        for meta in field.metadata:
+            if getattr(meta, "ge", None) is not None:
+                info["min"] = meta.ge
+            if getattr(meta, "le", None) is not None:
+                info["max"] = meta.le
+        choices = getattr(field.annotation, "__args__", None)
+        if choices and all(isinstance(c, str) for c in choices):
+            info["choices"] = list(choices)
+        out[name] = info
+    return out
+
+
+def default_config(task: str, source: str, **data_fields: Any) -> ExperimentConfig:
+    """A ready-to-train config for a task and data source, with task-appropriate defaults."""
+    settings = TrainingSettings()
+    if task == "image_classification":
+        settings = TrainingSettings(epochs=15, batch_size=64, dropout=0.5, hidden_units=128)
+    else:
+        settings = TrainingSettings(epochs=20, batch_size=32, dropout=0.5, hidden_units=64, patience=4)
+    return ExperimentConfig(
+        data=DataConfig(source=source, **data_fields),
+        task=task,  # type: ignore[arg-type]
+        template=default_template(task),
+        settings=settings,
+    )

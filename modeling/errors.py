@@ -1,0 +1,25 @@
+"""Errors that carry a sentence meant for the user.
+
+Pages catch these and show ``str(error)`` with ``st.error``; anything else is a
+bug and goes to the server log with its traceback.
+"""
+
+
+class ModelDeckError(Exception):
+    """Base class: the message is written for a person, not a developer."""
+
+
+class DataError(ModelDeckError):
+    """The data cannot be used as given; the message says what is wrong and what to do."""
+
+
+class ConfigError(ModelDeckError):
+    """A setting is invalid; the message names the field, the value and the allowed range."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+class RunError(ModelDeckError):
+    """A saved run is missing, incomplete or not one of ModelDeck's own bundles."""

@@ -1,0 +1,159 @@
+"""One training run from start to saved bundle: split, train, evaluate, compare, save.
+
+The app's background jobs and ``python -m modeling train`` both call
+:func:`run_experiment`, so both produce identical run folders.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from modeling.config import ExperimentConfig
+from modeling.data.dataset import Dataset
+from modeling.errors import ConfigError, ModelDeckError
+from modeling.progress import Progress
+from modeling.store import RunStore, write_json
+
+log = logging.getLogger(__name__)
+
+_POLICY_LOCK = threading.Lock()
+
+
+def check_fits(config: ExperimentConfig, dataset: Dataset) -> None:
+    """The task must follow from the data: text settings cannot train on images."""
+    if config.task != dataset.task:
+        raise ConfigError(
+            f"task = '{config.task}' does not match the data, which holds {dataset.kind}s "
+            f"(use task '{dataset.task}')."
+        )
+
+
+def split(dataset: Dataset, config: ExperimentConfig) -> tuple[Dataset, Dataset, Dataset]:
+    """Train, validation and test parts. The test part is cut first and never seen in training."""
+    from modeling.data.split import split_indices, train_validation_split
+
+    seed = config.settings.seed
+    rest_idx, test_idx = split_indices(dataset.labels, config.data.test_share, seed)
+    rest = dataset.subset(rest_idx)
+    train_idx, val_idx = train_validation_split(rest.labels, config.settings.validation_share, seed)
+    return rest.subset(train_idx), rest.subset(val_idx), dataset.subset(test_idx)
+
+
+def dataset_facts(dataset: Dataset) -> dict[str, object]:
+    facts: dict[str, object] = {
+        "name": dataset.name,
+        "kind": dataset.kind,
+        "rows": len(dataset),
+        "source": dataset.source,
+        "class_counts": dataset.class_counts(),
+    }
+    if dataset.kind == "text":
+        facts.update(text_column=dataset.text_column, label_column=dataset.label_column)
+    else:
+        facts["image_shape"] = list(dataset.image_shape or ())
+    return facts
+
+
+def run_experiment(
+    config: ExperimentConfig,
+    dataset: Dataset | None = None,
+    *,
+    store: RunStore,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> Path:
+    """Train ``config`` on ``dataset`` (or on ``config.data.source``) and save the run; return its folder.
+
+    Failures are recorded in the run folder with a reason and a hint before the
+    error is raised again, so a failed run is listed as failed, never as running.
+    """
+    import keras
+
+    from modeling import evaluation
+    from modeling.tasks import build_model
+    from modeling.training import TrainingDiverged, detect_device, predict_probabilities, train_model
+
+    progress = progress or Progress(config.settings.epochs)
+    cancel = cancel or threading.Event()
+    if dataset is None:
+        from modeling.data.readers import load_source
+
+        progress.update(phase="Loading data")
+        dataset = load_source(config.data.source, config.data.text_column, config.data.label_column)
+    check_fits(config, dataset)
+    train, validation, test = split(dataset, config)
+    if len(train) < 2 or len(test) < 1:
+        raise ConfigError("There are too few rows to train and test. Add data or lower test_share.")
+
+    run_dir = store.create(config, dataset_facts(dataset), dataset.class_names)
+    progress.update(run_id=run_dir.name)
+    device = detect_device()
+    started = time.time()
+    store.update_meta(run_dir, device=device.label, split={"train": len(train), "validation": len(validation),
+                                                           "test": len(test)})
+    test.save_npz(str(run_dir / "test.npz"))
+    try:
+        progress.start(device.label)
+        progress.update(phase="Building the model")
+        keras.utils.set_random_seed(config.settings.seed)
+        use_mixed = device.kind == "GPU" and config.task == "image_classification"
+        with _POLICY_LOCK:
+            keras.config.set_dtype_policy("mixed_float16" if use_mixed else "float32")
+            try:
+                model = build_model(config, train)
+            finally:
+                keras.config.set_dtype_policy("float32")
+        outcome = train_model(model, train, validation, config.settings, progress, cancel)
+        progress.update(phase="Evaluating on the test split")
+        probs = predict_probabilities(model, test)
+        baselines = evaluation.baseline_metrics(train, test, seed=config.settings.seed)
+        report = evaluation.evaluate_predictions(test.labels, probs, test.class_names, baselines)
+        report["misclassified"] = evaluation.misclassified(test.labels, probs, test.class_names)
+        progress.update(phase="Saving the model")
+        model.save(run_dir / "model.keras")
+        write_json(run_dir / "history.json", outcome.history)
+        write_json(run_dir / "evaluation.json", report)
+        state = "stopped" if outcome.stopped_by_user else "finished"
+        store.update_meta(
+            run_dir,
+            status=state,
+            accuracy=report["model"]["accuracy"],
+            duration_s=round(time.time() - started, 2),
+            epochs_run=outcome.epochs_run,
+            best_epoch=outcome.best_epoch,
+            mixed_precision=use_mixed,
+        )
+        progress.finish(state)
+        return run_dir
+    except TrainingDiverged as exc:
+        hint = "Lower the learning rate (for example divide it by 10) or pick the Adam optimizer."
+        _fail(store, run_dir, progress, str(exc), hint, started)
+        raise ModelDeckError(f"{exc} {hint}") from None
+    except MemoryError:
+        hint = "Use a smaller batch size, fewer hidden units or a smaller template."
+        _fail(store, run_dir, progress, "The machine ran out of memory.", hint, started)
+        raise ModelDeckError(f"The machine ran out of memory. {hint}") from None
+    except ModelDeckError as exc:
+        _fail(store, run_dir, progress, str(exc), None, started)
+        raise
+    except Exception as exc:
+        log.exception("Training run %s failed", run_dir.name)
+        hint = "Try the default settings; if it keeps failing, report it with the run id."
+        reason = _plain_reason(exc)
+        _fail(store, run_dir, progress, reason, hint, started)
+        raise ModelDeckError(f"{reason} {hint}") from exc
+
+
+def _plain_reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "OOM" in text or "out of memory" in text.lower():
+        return "The machine ran out of memory."
+    return f"Training stopped with an error: {text[:300]}"
+
+
+def _fail(store: RunStore, run_dir: Path, progress: Progress, reason: str, hint: str | None, started: float) -> None:
+    store.update_meta(run_dir, status="failed", error=reason, hint=hint, duration_s=round(time.time() - started, 2))
+    progress.finish("failed", reason, hint)

@@ -1,0 +1,210 @@
+"""Use a saved model: one text or drawing at a time, or a whole table.
+
+:class:`Predictor` loads a run's ``model.keras`` with ``safe_mode=True`` and
+answers with probabilities. It calls the model directly rather than
+``model.predict`` (which costs ~40 ms of set-up per call), so a single answer
+is quick enough to feel instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from modeling.errors import DataError, RunError
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+
+
+def load_bundle_model(path: Path):
+    """Load one of our own ``.keras`` bundles, refusing anything that would run code."""
+    import keras
+
+    if path.suffix != ".keras" or not path.is_file():
+        raise RunError("Only ModelDeck's own .keras model files can be loaded.")
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - any failure means: not a model we can trust
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise RunError(f"The model file could not be loaded safely ({first}).") from None
+
+
+class Predictor:
+    """A loaded model plus its class names and task; thread-safe for concurrent predictions."""
+
+    def __init__(self, model: Any, class_names: Sequence[str], task: str, image_shape: tuple[int, ...] | None = None):
+        self.model = model
+        self.class_names = list(class_names)
+        self.task = task
+        self.image_shape = image_shape or (tuple(model.input_shape[1:]) if task == "image_classification" else None)
+
+    @classmethod
+    def from_run(cls, run: Any) -> Predictor:
+        """``run`` is a :class:`modeling.store.Run`."""
+        model = load_bundle_model(run.model_path)
+        return cls(model, run.class_names, run.task)
+
+    # ---- many at once ---------------------------------------------------------------------
+    def predict(self, inputs: Sequence[str] | np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Probabilities, shape (N, classes)."""
+        from modeling.training import predict_probabilities
+
+        if self.task == "text_classification":
+            arr = np.asarray([str(t) for t in inputs], dtype=str)
+        else:
+            arr = self._check_images(np.asarray(inputs))
+        return predict_probabilities(self.model, arr, batch_size=batch_size)
+
+    def _check_images(self, images: np.ndarray) -> np.ndarray:
+        if images.ndim == 3:
+            images = images[..., None]
+        expected = tuple(self.image_shape or ())
+        if tuple(images.shape[1:]) != expected:
+            raise DataError(
+                f"The images are {images.shape[1]}x{images.shape[2]} with {images.shape[3]} channel(s), "
+                f"but the model expects {expected[0]}x{expected[1]} with {expected[2]}."
+            )
+        return images.astype("float32")
+
+    # ---- one at a time --------------------------------------------------------------------
+    def predict_one(self, item: str | np.ndarray) -> Prediction:
+        probs = self.predict([item] if isinstance(item, str) else np.asarray(item)[None, ...])[0]
+        top = int(np.argmax(probs))
+        return Prediction(
+            label=self.class_names[top],
+            confidence=float(probs[top]),
+            probabilities={name: float(p) for name, p in zip(self.class_names, probs, strict=True)},
+        )
+
+    # ---- tables ---------------------------------------------------------------------------
+    def score_table(
+        self,
+        df: pd.DataFrame,
+        column: str,
+        on_progress: Callable[[float], None] | None = None,
+        batch_size: int = 512,
+    ) -> pd.DataFrame:
+        """Add 'predicted_label', 'confidence' and one probability column per class to a copy of ``df``."""
+        if self.task != "text_classification":
+            raise DataError("Scoring a table needs a text model; this run classifies images.")
+        if column not in df.columns:
+            raise DataError(f"The table has no column '{column}'. Columns: {', '.join(map(str, df.columns))}.")
+        texts = df[column].fillna("").astype(str).to_numpy(str)
+        chunks = []
+        for start in range(0, len(texts), batch_size):
+            chunks.append(self.predict(texts[start : start + batch_size]))
+            if on_progress:
+                on_progress(min(1.0, (start + batch_size) / max(1, len(texts))))
+        probs = np.concatenate(chunks) if chunks else np.zeros((0, len(self.class_names)))
+        out = df.copy()
+        top = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=int)
+        out["predicted_label"] = [self.class_names[i] for i in top]
+        out["confidence"] = probs.max(axis=1).round(4) if len(probs) else []
+        for k, name in enumerate(self.class_names):
+            out[f"probability_{name}"] = probs[:, k].round(4) if len(probs) else []
+        if on_progress:
+            on_progress(1.0)
+        return out
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_safe_csv(df: pd.DataFrame) -> bytes:
+    """CSV bytes safe to open in Excel or Google Sheets (no formula injection)."""
+    safe = df.copy()
+    safe.columns = [neutralise_cell(str(c)) for c in safe.columns]
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(neutralise_cell)
+    return safe.to_csv(index=False).encode("utf-8")
+
+
+def open_picture(data: bytes, filename: str = "picture"):
+    """Decode an uploaded photo safely: size and pixel count checked before decoding."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    from modeling.data.readers import LIMITS
+
+    if len(data) > LIMITS.max_upload_mb * 1_000_000:
+        raise DataError(f"The picture is larger than {LIMITS.max_upload_mb} MB.")
+    try:
+        img = Image.open(io.BytesIO(data))
+        if img.width * img.height > LIMITS.max_image_pixels:
+            raise DataError(
+                f"'{filename}' is {img.width}x{img.height} pixels, more than this app accepts. Use a smaller picture."
+            )
+        img.load()
+    except DataError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise DataError(f"'{filename}' is not a readable PNG or JPEG picture.") from None
+    return img
+
+
+def fit_to_model(picture, shape: tuple[int, ...]) -> np.ndarray:
+    """Resize any picture to a (non-digit) image model's input: H x W x C uint8."""
+    from PIL import Image
+
+    img = picture if isinstance(picture, Image.Image) else Image.fromarray(np.asarray(picture).squeeze())
+    img = img.convert("L" if shape[-1] == 1 else "RGB").resize((shape[1], shape[0]), Image.Resampling.LANCZOS)
+    arr = np.asarray(img, dtype="uint8")
+    return arr[..., None] if arr.ndim == 2 else arr
+
+
+def prepare_digit(image: Any) -> np.ndarray:
+    """MNIST-style preparation of a drawing or photo: 28x28 uint8, white digit on black.
+
+    Grey; invert when the picture is dark ink on a light background; crop to the
+    ink; fit into a 20x20 box keeping the aspect ratio; centre by mass in 28x28.
+    That is how MNIST itself was made, so a model trained on it sees familiar input.
+    """
+    from PIL import Image
+
+    from modeling.data.images import mnist_style
+
+    if isinstance(image, Image.Image):
+        img = image
+    else:
+        arr = np.asarray(image)
+        if arr.ndim == 3 and arr.shape[-1] == 4:
+            # Canvas drawings are RGBA with a transparent background: paint them on white.
+            rgb = arr[..., :3].astype("float32")
+            alpha = arr[..., 3:4].astype("float32") / 255.0
+            arr = (rgb * alpha + 255.0 * (1 - alpha)).astype("uint8")
+        img = Image.fromarray(arr.squeeze().astype("uint8"))
+    if img.mode in ("RGBA", "LA", "P"):
+        img = img.convert("RGBA")
+        img = Image.alpha_composite(Image.new("RGBA", img.size, (255, 255, 255, 255)), img)
+    grey = np.asarray(img.convert("L"), dtype="float32")
+    if grey.size == 0:
+        raise DataError("The picture is empty.")
+    # The border tells the background: a light border means dark ink on paper, so invert.
+    background = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+    if background > 127:
+        grey, background = 255.0 - grey, 255.0 - background
+    ink = np.clip(grey - background, 0, None)
+    if ink.max() < 30:
+        raise DataError("No digit found: the picture looks blank. Draw or upload a clearer digit.")
+    ink = ink / ink.max() * 255.0
+    ink[ink < 0.15 * 255] = 0  # paper texture and JPEG noise are not ink
+    return mnist_style(ink.astype("uint8"))

@@ -1,0 +1,275 @@
+"""Runs on disk: one folder per run, every file written atomically.
+
+A run folder holds ``run.json`` (what and when, status, classes, dataset facts),
+``config.yaml`` (the exact settings), ``history.json`` (training curves),
+``evaluation.json`` (metrics of the model and the baselines on the test split),
+``test.npz`` (the held-out test split, so evaluation can be redone after a
+restart) and ``model.keras`` (the whole model, preprocessing included).
+
+Starter runs ship with the repository in ``starters/`` and are read-only.
+A plain folder listing is all the index we need at this size; a database would
+only add a second source of truth that can disagree with the files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from modeling.config import ExperimentConfig
+from modeling.errors import RunError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+STARTERS_DIR = REPO_ROOT / "starters"
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write to a temporary file beside ``path`` and rename it over: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, obj: Any) -> None:
+    atomic_write(path, json.dumps(obj, indent=1, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise RunError(f"The run file {path.name} is damaged ({exc}).") from None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class RunInfo:
+    """What a run list shows: enough to choose, without loading the model."""
+
+    run_id: str
+    path: Path
+    title: str
+    task: str
+    template: str
+    created: str
+    status: str
+    accuracy: float | None
+    starter: bool = False
+    dataset: dict[str, Any] = field(default_factory=dict)
+    duration_s: float | None = None
+    device: str = ""
+    error: str | None = None
+    hint: str | None = None
+
+    @property
+    def label(self) -> str:
+        acc = f", test accuracy {self.accuracy:.1%}" if self.accuracy is not None else ""
+        tag = "⭐ Starter — " if self.starter else ""
+        return f"{tag}{self.title} ({self.created}{acc})"
+
+    @property
+    def usable(self) -> bool:
+        return self.status in ("finished", "stopped") and (self.path / "model.keras").exists()
+
+
+@dataclass
+class Run:
+    """A saved run, loaded for evaluation or prediction (the model itself loads lazily)."""
+
+    info: RunInfo
+    config: ExperimentConfig
+    meta: dict[str, Any]
+    history: dict[str, list[float]]
+    evaluation: dict[str, Any] | None
+
+    @property
+    def path(self) -> Path:
+        return self.info.path
+
+    @property
+    def model_path(self) -> Path:
+        return self.info.path / "model.keras"
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.meta.get("class_names", []))
+
+    @property
+    def task(self) -> str:
+        return self.config.task
+
+    def load_test(self):
+        """The held-out test split saved with the run, as a Dataset."""
+        from modeling.data.dataset import Dataset
+
+        path = self.info.path / "test.npz"
+        if not path.exists():
+            raise RunError("This run has no saved test split, so it cannot be evaluated again.")
+        return Dataset.load_npz(str(path))
+
+
+class RunStore:
+    """Folder of runs under ``root/runs`` plus the read-only starters shipped with the code."""
+
+    def __init__(self, root: str | Path, starters: str | Path | None = STARTERS_DIR) -> None:
+        self.root = Path(root)
+        self.runs_dir = self.root / "runs"
+        self.starters_dir = Path(starters) if starters else None
+
+    # ---- writing --------------------------------------------------------------------------
+    def create(self, config: ExperimentConfig, dataset_facts: dict[str, Any], class_names: list[str]) -> Path:
+        """Make a new run folder marked 'running' and return it."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        run_id = f"{stamp}-{config.template}-{secrets.token_hex(3)}"
+        path = self.runs_dir / run_id
+        path.mkdir(parents=True, exist_ok=False)
+        atomic_write(path / "config.yaml", config.to_yaml())
+        write_json(
+            path / "run.json",
+            {
+                "run_id": run_id,
+                "title": f"{config.template} on {dataset_facts.get('name', 'data')}",
+                "task": config.task,
+                "template": config.template,
+                "created": time.strftime("%Y-%m-%d %H:%M"),
+                "created_ts": time.time(),
+                "status": "running",
+                "pid": os.getpid(),
+                "class_names": class_names,
+                "dataset": dataset_facts,
+            },
+        )
+        return path
+
+    def update_meta(self, path: Path, **fields: Any) -> None:
+        meta = _read_json(path / "run.json") or {}
+        meta.update(fields)
+        write_json(path / "run.json", meta)
+
+    # ---- reading --------------------------------------------------------------------------
+    def _folders(self) -> list[tuple[Path, bool]]:
+        found: list[tuple[Path, bool]] = []
+        if self.starters_dir and self.starters_dir.is_dir():
+            found += [(p, True) for p in sorted(self.starters_dir.iterdir()) if (p / "run.json").exists()]
+        if self.runs_dir.is_dir():
+            found += [(p, False) for p in sorted(self.runs_dir.iterdir(), reverse=True) if (p / "run.json").exists()]
+        return found
+
+    def _info(self, path: Path, starter: bool) -> RunInfo:
+        meta = _read_json(path / "run.json") or {}
+        status = meta.get("status", "unknown")
+        if status in ("running", "queued") and not starter:
+            pid = int(meta.get("pid", -1))
+            if pid != os.getpid() and not _pid_alive(pid):
+                status = "interrupted"
+        accuracy = meta.get("accuracy")
+        return RunInfo(
+            run_id=meta.get("run_id", path.name),
+            path=path,
+            title=meta.get("title", path.name),
+            task=meta.get("task", ""),
+            template=meta.get("template", ""),
+            created=meta.get("created", ""),
+            status=status,
+            accuracy=float(accuracy) if accuracy is not None else None,
+            starter=starter or bool(meta.get("starter")),
+            dataset=meta.get("dataset", {}),
+            duration_s=meta.get("duration_s"),
+            device=meta.get("device", ""),
+            error=meta.get("error"),
+            hint=meta.get("hint"),
+        )
+
+    def list_runs(self, task: str | None = None, usable_only: bool = False) -> list[RunInfo]:
+        """Starters first, then the user's runs, newest first."""
+        infos = []
+        for path, starter in self._folders():
+            try:
+                info = self._info(path, starter)
+            except RunError:
+                continue
+            if task and info.task != task:
+                continue
+            if usable_only and not info.usable:
+                continue
+            infos.append(info)
+        return infos
+
+    def find(self, run_id: str) -> Path:
+        """The folder of ``run_id`` (or a path to a run folder); never escapes the store."""
+        candidate = Path(run_id)
+        if candidate.is_dir() and (candidate / "run.json").exists():
+            return candidate
+        if not _RUN_ID.match(run_id):
+            raise RunError(f"'{run_id}' is not a run id.")
+        for base in (self.runs_dir, self.starters_dir):
+            if base and (base / run_id / "run.json").exists():
+                return base / run_id
+        raise RunError(f"No run called '{run_id}' was found. Pick one from the list of runs.")
+
+    def load(self, run_id: str) -> Run:
+        path = self.find(run_id)
+        starter = self.starters_dir is not None and path.parent.resolve() == self.starters_dir.resolve()
+        info = self._info(path, starter)
+        meta = _read_json(path / "run.json") or {}
+        try:
+            config = ExperimentConfig.from_file(path / "config.yaml")
+        except Exception as exc:  # noqa: BLE001 - a damaged run is reported, not raised raw
+            raise RunError(f"The settings of run '{info.run_id}' cannot be read: {exc}") from None
+        return Run(
+            info=info,
+            config=config,
+            meta=meta,
+            history=_read_json(path / "history.json") or {},
+            evaluation=_read_json(path / "evaluation.json"),
+        )
+
+    def delete(self, run_id: str) -> None:
+        import shutil
+
+        path = self.find(run_id)
+        if self.starters_dir and path.resolve().is_relative_to(self.starters_dir.resolve()):
+            raise RunError("Starter models are part of the app and cannot be deleted.")
+        shutil.rmtree(path)
+
+
+def default_store() -> RunStore:
+    """The store the app and the command line share: ``$MODELDECK_HOME`` or ``./workspace``."""
+    root = os.environ.get("MODELDECK_HOME") or str(REPO_ROOT / "workspace")
+    return RunStore(root)

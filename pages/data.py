@@ -1,0 +1,139 @@
+"""Step 1 · Data: pick a sample or upload a file, then see what is in it."""
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from modeling.data.readers import LIMITS
+from modeling.data.samples import SAMPLES, sample_status
+from ui import state
+
+st.title("1 · Data")
+st.caption("Everything starts with labelled examples: texts with a label, or images sorted by class.")
+
+samples_tab, upload_tab = st.tabs(["Built-in samples", "Upload your own"])
+
+with samples_tab:
+    cols = st.columns(len(SAMPLES))
+    for col, (key, info) in zip(cols, SAMPLES.items(), strict=True):
+        with col, st.container(border=True):
+            st.markdown(f"**{info.title}**")
+            st.caption(info.description)
+            if key == "mnist":
+                available, reason = sample_status(key)
+            else:
+                available, reason = True, ""
+            if not available:
+                st.caption(f"⚠️ Unavailable here: {reason}")
+            if st.button("Use this sample", key=f"sample_{key}", disabled=not available):
+                from modeling.data.samples import load_sample
+
+                try:
+                    with st.spinner(f"Loading {info.title}…"):
+                        state.set_dataset(load_sample(key))
+                except Exception as exc:  # noqa: BLE001 - message for the user, log for us
+                    state.show_error(exc, "loading the sample")
+
+with upload_tab:
+    st.markdown(
+        "- **Texts:** a CSV, TSV, Excel (.xlsx) or Parquet table with a text column and a label column.\n"
+        "- **Images:** a ZIP with one folder per class (`cats/1.png`, `dogs/7.jpg`), PNG or JPEG, any size.\n"
+        "- **Arrays:** a NumPy `.npz` with `images` (N x H x W) and `labels` (N)."
+    )
+    st.caption(
+        f"Limits: {LIMITS.max_upload_mb} MB per file, {LIMITS.max_rows:,} rows, {LIMITS.max_images:,} images, "
+        f"{LIMITS.max_text_chars:,} characters per text (longer texts are cut)."
+    )
+    upload = st.file_uploader(
+        "Your file", type=["csv", "tsv", "txt", "xlsx", "parquet", "zip", "npz"], key="data_upload"
+    )
+    if upload is not None:
+        raw = upload.getvalue()
+        signature = hashlib.sha256(raw).hexdigest() + upload.name
+        if st.session_state.get("upload_signature") != signature:
+            st.session_state.pop("upload_table", None)
+            from modeling.data.readers import read_upload
+
+            try:
+                if len(raw) > LIMITS.max_upload_mb * 1_000_000:
+                    from modeling.errors import DataError
+
+                    raise DataError(
+                        f"The file is {len(raw) / 1e6:.0f} MB; the limit is {LIMITS.max_upload_mb} MB. "
+                        "Upload a smaller sample of your data."
+                    )
+                with st.spinner("Reading the file…"):
+                    loaded = read_upload(raw, upload.name)
+                st.session_state["upload_signature"] = signature
+                if isinstance(loaded, pd.DataFrame):
+                    st.session_state["upload_table"] = (upload.name, loaded)
+                else:
+                    state.set_dataset(loaded)
+                    st.success(f"Loaded {len(loaded):,} images from {upload.name}.")
+            except Exception as exc:  # noqa: BLE001
+                st.session_state.pop("upload_signature", None)
+                state.show_error(exc, "reading the file")
+        table = st.session_state.get("upload_table")
+        if table is not None:
+            from modeling.data.readers import dataset_from_table, guess_columns
+
+            name, df = table
+            st.markdown(f"**{len(df):,} rows, {len(df.columns)} columns.** Which columns hold the text and the label?")
+            guess_text, guess_label = guess_columns(df)
+            columns = [str(c) for c in df.columns]
+            c1, c2 = st.columns(2)
+            text_col = c1.selectbox(
+                "Text column", columns, index=columns.index(guess_text) if guess_text in columns else 0
+            )
+            label_default = guess_label if guess_label in columns else columns[min(1, len(columns) - 1)]
+            label_col = c2.selectbox("Label column", columns, index=columns.index(label_default))
+            if st.button("Use these columns", type="primary"):
+                try:
+                    state.set_dataset(dataset_from_table(df, text_col, label_col, name=name, source=name))
+                except Exception as exc:  # noqa: BLE001
+                    state.show_error(exc, "preparing the table")
+
+ds = state.dataset()
+if ds is None:
+    st.info("Pick a sample or upload a file to continue.")
+    st.stop()
+
+from modeling import charts  # noqa: E402 - only needed once there is data
+from modeling.data.profile import profile_dataset  # noqa: E402
+
+st.divider()
+st.subheader(f"Active data: {ds.name}")
+prof = profile_dataset(ds)
+m1, m2, m3 = st.columns(3)
+m1.metric("Examples", f"{len(ds):,}")
+m2.metric("Classes", len(ds.class_names))
+m3.metric("Kind", "Texts" if ds.kind == "text" else f"Images {ds.images.shape[1]}x{ds.images.shape[2]}")
+for note in ds.notes:
+    st.info(note)
+for warning in prof.warnings:
+    st.warning(warning)
+if not prof.warnings:
+    st.success("No problems found: classes are big enough, no duplicates or empty rows.")
+
+left, right = st.columns([3, 2])
+with left:
+    st.markdown("**Preview**")
+    if ds.kind == "text":
+        preview = pd.DataFrame(
+            {"text": ds.texts[:200], "label": [ds.class_names[i] for i in ds.labels[:200]]}
+        )
+        st.dataframe(preview, hide_index=True, height=320)
+    else:
+        rng = np.random.default_rng(0)
+        pick = rng.choice(len(ds), size=min(24, len(ds)), replace=False)
+        st.image(
+            [ds.images[i].squeeze() for i in pick],
+            caption=[ds.class_names[ds.labels[i]] for i in pick],
+            width=64,
+        )
+with right:
+    st.plotly_chart(charts.class_balance(ds.class_counts()), width="stretch")
+
+st.page_link("pages/model.py", label="Next: choose a model →", icon=":material/tune:")

@@ -1,0 +1,166 @@
+"""Step 2 · Model: a template and its settings, with the model's size before any training."""
+
+import pandas as pd
+import streamlit as st
+
+from modeling.config import (
+    TASK_LABELS,
+    TEMPLATES,
+    ExperimentConfig,
+    TrainingSettings,
+    default_config,
+    describe_fields,
+)
+from modeling.errors import ConfigError
+from ui import state
+
+st.title("2 · Model")
+ds = state.require_dataset()
+
+cfg = state.config()
+if cfg is None or cfg.task != ds.task:
+    cfg = default_config(ds.task, source=ds.source or f"session:{ds.name}")
+    if ds.kind == "text":
+        cfg.data.text_column, cfg.data.label_column = ds.text_column, ds.label_column
+st.markdown(f"**Task:** {TASK_LABELS[ds.task]} — follows from your data ({len(ds.class_names)} classes).")
+
+with st.expander("Load settings from a YAML file"):
+    yaml_file = st.file_uploader("Settings (.yaml)", type=["yaml", "yml"], key="yaml_upload")
+    if yaml_file is not None:
+        try:
+            loaded = ExperimentConfig.from_yaml(yaml_file.getvalue())
+            if loaded.task != ds.task:
+                raise ConfigError(
+                    f"task = '{loaded.task}' in the file does not match the active data ({TASK_LABELS[ds.task]})."
+                )
+            if st.session_state.get("yaml_applied") != yaml_file.file_id:
+                st.session_state["yaml_applied"] = yaml_file.file_id
+                cfg = loaded
+                state.set_config(cfg)
+                for key in list(st.session_state):
+                    if key.startswith("setting_"):
+                        del st.session_state[key]
+            st.success("Settings loaded from the file.")
+        except ConfigError as exc:
+            st.error(str(exc))
+        except UnicodeDecodeError:
+            st.error("The settings file is not text. Upload the .yaml file ModelDeck gave you.")
+
+templates = TEMPLATES[ds.task]
+template = st.radio(
+    "Template",
+    list(templates),
+    index=list(templates).index(cfg.template),
+    format_func=lambda t: f"{t} — {templates[t]}",
+)
+
+fields = describe_fields()
+current = cfg.settings.model_dump()
+
+
+def number(name: str, label: str, col, fmt: str | None = None, step=None):
+    info = fields[name]
+    kwargs = {"min_value": info["min"], "max_value": info["max"], "value": current[name], "help": info["help"]}
+    if fmt:
+        kwargs["format"] = fmt
+    if step is not None:
+        kwargs["step"] = step
+    return col.number_input(label, key=f"setting_{name}", **kwargs)
+
+
+st.subheader("Settings")
+st.caption("The defaults work without tuning. Hover over ⓘ for what each setting does.")
+c1, c2, c3 = st.columns(3)
+values = {}
+with c1:
+    st.markdown("**Network**")
+    values["hidden_units"] = number("hidden_units", "Hidden units", c1)
+    values["hidden_layers"] = number("hidden_layers", "Hidden layers", c1)
+    values["dropout"] = c1.slider(
+        "Dropout", 0.0, 0.9, float(current["dropout"]), 0.05, help=fields["dropout"]["help"], key="setting_dropout"
+    )
+    if ds.kind == "image":
+        values["augment"] = c1.checkbox(
+            "Augment images (small shifts, turns, zoom)", current["augment"], help=fields["augment"]["help"],
+            key="setting_augment",
+        )
+    else:
+        values["max_tokens"] = number("max_tokens", "Vocabulary size", c1, step=1000)
+        values["sequence_length"] = number("sequence_length", "Words read per text", c1)
+        values["embedding_dim"] = number("embedding_dim", "Word vector size", c1)
+with c2:
+    st.markdown("**Optimiser**")
+    opt_choices = fields["optimizer"]["choices"]
+    names = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD with momentum", "rmsprop": "RMSprop"}
+    values["optimizer"] = c2.selectbox(
+        "Optimizer", opt_choices, index=opt_choices.index(current["optimizer"]), format_func=names.get,
+        help=fields["optimizer"]["help"], key="setting_optimizer",
+    )
+    values["learning_rate"] = number("learning_rate", "Learning rate", c2, fmt="%.5f", step=0.0001)
+    sched = fields["schedule"]["choices"]
+    sched_names = {"constant": "Constant", "exponential": "Exponential decay", "cosine": "Cosine",
+                   "warmup_cosine": "Warm-up, then cosine"}
+    values["schedule"] = c2.selectbox(
+        "Learning-rate schedule", sched, index=sched.index(current["schedule"]), format_func=sched_names.get,
+        help=fields["schedule"]["help"], key="setting_schedule",
+    )
+with c3:
+    st.markdown("**Training**")
+    values["epochs"] = number("epochs", "Epochs", c3)
+    values["batch_size"] = number("batch_size", "Batch size", c3)
+    values["validation_share"] = number("validation_share", "Validation share", c3, fmt="%.2f", step=0.05)
+    values["patience"] = number("patience", "Early-stopping patience (epochs)", c3)
+    values["seed"] = number("seed", "Random seed", c3)
+test_share = st.slider(
+    "Test share (kept aside before training, for the honest final score)", 0.05, 0.5, float(cfg.data.test_share),
+    0.05, key="setting_test_share",
+)
+
+try:
+    settings = TrainingSettings(**{**current, **values})
+    new_cfg = ExperimentConfig(
+        data=cfg.data.model_copy(update={"test_share": test_share}), task=ds.task, template=template,
+        settings=settings,
+    )
+    state.set_config(new_cfg)
+except Exception as exc:  # noqa: BLE001 - pydantic errors become field-by-field sentences
+    from pydantic import ValidationError
+
+    from modeling.config import config_error_from
+
+    if isinstance(exc, ValidationError):
+        st.error(str(config_error_from(exc, TrainingSettings)))
+    else:
+        state.show_error(exc, "checking the settings")
+    st.stop()
+
+st.download_button(
+    "Download these settings (YAML)", new_cfg.to_yaml(), file_name=f"modeldeck-{template}.yaml", mime="text/yaml"
+)
+
+st.subheader("Model size")
+
+
+@st.cache_data(show_spinner="Building the model to measure it…", max_entries=16)
+def measure(cfg_yaml: str, _ds, ds_key: str) -> dict:
+    """Build the model once per settings to count parameters (vocabulary adapted on a sample)."""
+    from modeling.tasks import build_model, parameter_summary
+
+    cfg = ExperimentConfig.from_yaml(cfg_yaml)
+    sample = _ds.subset(slice(0, min(len(_ds), 2000)))
+    return parameter_summary(build_model(cfg, sample))
+
+
+try:
+    size = measure(new_cfg.to_yaml(), ds, f"{ds.name}-{len(ds)}")
+    s1, s2 = st.columns(2)
+    s1.metric("Parameters", f"{size['parameters']:,}")
+    s2.metric("Size on disk (approx.)", f"{size['megabytes']:.2f} MB")
+    with st.expander("Layer by layer"):
+        st.dataframe(pd.DataFrame(size["layers"]), hide_index=True)
+    if ds.kind == "text":
+        st.caption("Text models count the vocabulary learnt from up to 2,000 texts here; training uses all texts.")
+except Exception as exc:  # noqa: BLE001
+    state.show_error(exc, "building the model")
+
+st.page_link("pages/train.py", label="Next: train it →", icon=":material/model_training:")

@@ -1,0 +1,111 @@
+"""Step 3 · Train: start a background run and watch it live; leaving the page does not stop it."""
+
+import streamlit as st
+
+from modeling.jobs import JOBS
+from modeling.progress import format_seconds
+from ui import state
+
+st.title("3 · Train")
+
+
+def _current_job():
+    """This session's job, or (after a browser refresh) the newest job this visitor may see."""
+    job = JOBS.get(st.session_state.get(state.JOB_ID))
+    if job is None:
+        jobs = JOBS.jobs(owner=state.session_owner())
+        job = jobs[0] if jobs else None
+        if job is not None:
+            st.session_state[state.JOB_ID] = job.job_id
+    return job
+
+
+job = _current_job()
+ds = state.dataset()
+cfg = state.config()
+
+if ds is not None and cfg is None:
+    from modeling.config import default_config
+
+    cfg = default_config(ds.task, source=ds.source or ds.name)
+    state.set_config(cfg)
+
+if ds is None and job is None:
+    state.require_dataset()
+
+if ds is not None and cfg is not None:
+    busy = job is not None and not job.done
+    with st.container(border=True):
+        st.markdown(
+            f"**Ready to train:** template `{cfg.template}` on **{state.md_escape(ds.name)}** "
+            f"({len(ds):,} examples), up to {cfg.settings.epochs} epochs, batch {cfg.settings.batch_size}, "
+            f"{cfg.settings.optimizer} at learning rate {cfg.settings.learning_rate:g}. "
+            f"{cfg.data.test_share:.0%} of the data is kept aside for the final test."
+        )
+        if st.button("Start training", type="primary", disabled=busy, help="Runs in the background."):
+            job = JOBS.start(cfg, ds, state.run_store(), owner=state.session_owner())
+            st.session_state[state.JOB_ID] = job.job_id
+            st.rerun()
+        if busy:
+            st.caption("A run is in progress; wait for it or stop it to start another.")
+
+
+def draw_job(job) -> None:
+    """Progress, timings, device and curves of one job, from a thread-safe snapshot."""
+    from modeling import charts
+
+    job_id = job.job_id
+    snap = job.snapshot()
+    st.subheader(f"Run: {snap['template']} on {state.md_escape(snap['dataset'])}")
+    status = {
+        "queued": "⏳ Waiting for a free training slot",
+        "running": f"🏃 {snap['phase']}",
+        "finished": "✅ Finished",
+        "stopped": "⏹️ Stopped — the best model so far was kept",
+        "failed": "❌ Failed",
+    }.get(snap["state"], snap["state"])
+    if snap["state"] == "queued":
+        pos = JOBS.queue_position(job)
+        status += f" (position {pos} in the queue)" if pos else ""
+    st.progress(snap["fraction"], text=status)
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.metric("Epoch", f"{snap['epoch']} / {snap['epochs']}")
+    c2.metric("Step", f"{snap['step']} / {snap['steps']}" if snap["steps"] else "—")
+    c3.metric("Elapsed", format_seconds(snap["elapsed_s"]))
+    c4.metric("Remaining", format_seconds(snap["remaining_s"]) if snap["state"] == "running" else "—")
+    c5.metric("Device", snap["device"] or "—")
+    st.plotly_chart(charts.training_curves(snap["history"]), width="stretch", key=f"curves_{job_id}")
+
+    if not job.done:
+        if st.button("Stop", key=f"stop_{job_id}", help="Ends after the current batch and keeps the best model."):
+            job.stop()
+            st.toast("Stopping after the current batch…")
+        return
+    if snap["state"] == "failed":
+        st.error(snap["error"] or "The run failed.")
+        if snap.get("hint"):
+            st.info(f"Hint: {snap['hint']}")
+        return
+    if snap["run_id"] and state.run_id() != snap["run_id"]:
+        state.set_run_id(snap["run_id"])
+        st.rerun(scope="app")
+    st.success(f"Saved as run `{snap['run_id']}`.")
+    st.page_link("pages/evaluate.py", label="Next: see how good it is →", icon=":material/fact_check:")
+
+
+@st.fragment(run_every=1.0)
+def live_progress(job_id: str) -> None:
+    """Redrawn every second while the job runs; training itself never waits for the page."""
+    job = JOBS.get(job_id)
+    if job is None:
+        return
+    if job.done:
+        st.rerun(scope="app")  # one last full redraw, without the timer
+    draw_job(job)
+
+
+if job is not None:
+    if job.done:
+        draw_job(job)
+    else:
+        live_progress(job.job_id)

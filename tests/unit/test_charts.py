@@ -1,0 +1,197 @@
+"""Each chart is a pure function to a titled plotly figure; these pin down what it draws and how it is labelled."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from modeling import charts
+from modeling.evaluation import compute_metrics, evaluate_predictions
+
+NAMES = ["negative", "positive"]
+
+
+@pytest.fixture
+def binary_metrics() -> dict:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    probs = rng.dirichlet([1, 1], 200)
+    probs[np.arange(200), y] += 0.7
+    return compute_metrics(y, probs / probs.sum(axis=1, keepdims=True), NAMES)
+
+
+def _title(fig: go.Figure) -> str:
+    return fig.layout.title.text or ""
+
+
+def _annotations(fig: go.Figure) -> list[str]:
+    return [a.text for a in fig.layout.annotations]
+
+
+def _check(fig: go.Figure, traces: int) -> None:
+    """Common promises: a figure, a real title, the white template, and valid plotly JSON."""
+    assert isinstance(fig, go.Figure)
+    assert _title(fig).strip()
+    assert fig.layout.template == pio.templates[charts.TEMPLATE]
+    assert len(fig.data) == traces
+    json.loads(fig.to_json())
+
+
+# ---- training_curves -----------------------------------------------------------------------------------------
+def test_training_curves_draw_four_series_in_two_panels() -> None:
+    history = {
+        "loss": [0.9, 0.5, 0.3],
+        "accuracy": [0.6, 0.8, 0.9],
+        "val_loss": [1.0, 0.6, 0.5],
+        "val_accuracy": [0.55, 0.75, 0.8],
+    }
+    fig = charts.training_curves(history)
+    _check(fig, 4)
+    assert [t.name for t in fig.data] == ["Training", "Validation", "Training", "Validation"]
+    assert [t.showlegend for t in fig.data] == [True, True, False, False]  # one legend entry per colour
+    assert list(fig.data[0].x) == [1, 2, 3]  # epochs count from 1
+    assert list(fig.data[2].y) == pytest.approx([60.0, 80.0, 90.0])  # accuracy shown in percent
+    assert fig.data[2].xaxis == "x2"
+    assert fig.layout.xaxis.title.text == "Epoch"
+    assert fig.layout.yaxis.title.text == "Loss"
+    assert fig.layout.yaxis2.title.text == "Accuracy (%)"
+    assert not _annotations(fig) or "Curves appear" not in " ".join(_annotations(fig))
+
+
+def test_training_curves_draw_what_is_there() -> None:
+    fig = charts.training_curves({"loss": [0.7, float("nan"), 0.4], "accuracy": [], "val_loss": None})
+    _check(fig, 1)
+    assert list(fig.data[0].y) == [0.7, None, 0.4]  # a diverged epoch is a gap, not a crash
+
+
+@pytest.mark.parametrize("history", [{}, None, {"loss": [], "val_accuracy": []}])
+def test_empty_history_explains_itself(history: dict | None) -> None:
+    fig = charts.training_curves(history)
+    _check(fig, 0)
+    assert "Curves appear after the first epoch" in _annotations(fig)
+
+
+# ---- confusion, ROC, PR --------------------------------------------------------------------------------------
+def test_confusion_matrix_heatmap_shows_counts(binary_metrics: dict) -> None:
+    fig = charts.confusion_matrix(binary_metrics, NAMES)
+    _check(fig, 1)
+    heat = fig.data[0]
+    assert isinstance(heat, go.Heatmap)
+    assert [list(r) for r in heat.z] == binary_metrics["confusion"]
+    assert heat.texttemplate == "%{text}"
+    assert list(heat.x) == NAMES and list(heat.y) == NAMES
+    assert fig.layout.xaxis.title.text == "Predicted label"
+    assert fig.layout.yaxis.title.text == "True label"
+
+
+def test_confusion_matrix_takes_names_from_the_metrics() -> None:
+    y = np.array([0, 1, 2, 2])
+    m = compute_metrics(y, np.eye(3)[[0, 1, 2, 1]], ["cat", "dog", "fox"])
+    fig = charts.confusion_matrix(m)
+    assert list(fig.data[0].x) == ["cat", "dog", "fox"]
+    assert fig.data[0].z[2][1] == 1
+
+
+def test_roc_curve_has_auc_in_legend_and_a_chance_diagonal(binary_metrics: dict) -> None:
+    fig = charts.roc_curve(binary_metrics, NAMES)
+    _check(fig, 2)
+    assert f"AUC = {binary_metrics['roc']['auc']:.3f}" in fig.data[0].name
+    assert list(fig.data[1].x) == [0, 100] and list(fig.data[1].y) == [0, 100]
+    assert "positive" in _title(fig)
+    assert "(%)" in fig.layout.xaxis.title.text and "(%)" in fig.layout.yaxis.title.text
+
+
+def test_pr_curve_has_average_precision_in_legend(binary_metrics: dict) -> None:
+    fig = charts.pr_curve(binary_metrics)
+    _check(fig, 2)
+    assert f"AP = {binary_metrics['pr']['auc']:.3f}" in fig.data[0].name
+    share = 100 * binary_metrics["per_class"]["positive"]["support"] / binary_metrics["n"]
+    assert list(fig.data[1].y) == pytest.approx([share, share])
+
+
+def test_curves_explain_when_they_cannot_be_drawn() -> None:
+    multi = compute_metrics(np.array([0, 1, 2]), np.eye(3), ["a", "b", "c"])
+    assert "two-class" in _annotations(charts.roc_curve(multi))[0]
+    assert "two-class" in _annotations(charts.pr_curve(multi))[0]
+    one_class = compute_metrics(np.zeros(5, dtype=int), np.full((5, 2), 0.5), ["a", "b"])
+    fig = charts.roc_curve(one_class)
+    _check(fig, 0)
+    assert "only one class" in _annotations(fig)[0]
+    _check(charts.pr_curve(one_class), 0)
+
+
+# ---- baselines, probabilities, balance, confidence -----------------------------------------------------------
+def test_baseline_comparison_puts_the_model_first() -> None:
+    evaluation = {
+        "model": {"accuracy": 0.87},
+        "baselines": {
+            "majority": {"accuracy": 0.5, "title": "Always the majority class"},
+            "logistic": {"accuracy": 0.83},
+        },
+    }
+    fig = charts.baseline_comparison(evaluation)
+    _check(fig, 1)
+    bar = fig.data[0]
+    assert bar.orientation == "h"
+    assert list(bar.y) == ["This model", "Keyword/pixel model (logistic regression)", "Always the majority class"]
+    assert list(bar.x) == pytest.approx([87.0, 83.0, 50.0])
+    assert list(bar.text) == ["87.0%", "83.0%", "50.0%"]
+    assert fig.layout.xaxis.title.text == "Accuracy (%)"
+    assert fig.layout.yaxis.autorange == "reversed"  # first row on top
+
+
+def test_baseline_comparison_uses_saved_titles_and_copes_without_baselines() -> None:
+    y = np.array([0, 1, 1, 0])
+    evaluation = evaluate_predictions(
+        y, np.eye(2)[y], NAMES, {"logistic": {"accuracy": 0.75, "title": "Keyword model (logistic regression)"}}
+    )
+    assert list(charts.baseline_comparison(evaluation).data[0].y) == [
+        "This model",
+        "Keyword model (logistic regression)",
+    ]
+    alone = charts.baseline_comparison({"model": {"accuracy": 0.9}, "baselines": {}})
+    _check(alone, 1)
+    assert list(alone.data[0].y) == ["This model"]
+
+
+def test_probability_bars_highlight_the_top_class_in_class_order() -> None:
+    fig = charts.probability_bars([0.1, 0.7, 0.2], ["cat", "dog", "fox"])
+    _check(fig, 1)
+    bar = fig.data[0]
+    assert list(bar.x) == ["cat", "dog", "fox"]
+    assert list(bar.y) == pytest.approx([10.0, 70.0, 20.0])
+    assert bar.marker.color[1] == charts.BLUE and bar.marker.color[0] == bar.marker.color[2] != charts.BLUE
+    assert "dog" in _title(fig) and "70%" in _title(fig)
+    assert fig.layout.yaxis.title.text == "Probability (%)"
+    assert charts.probability_bars(np.array([[0.4, 0.6]]), NAMES).data[0].x == tuple(NAMES)
+    with pytest.raises(ValueError, match="one per class"):
+        charts.probability_bars([0.5, 0.5], ["a", "b", "c"])
+
+
+def test_class_balance_bars() -> None:
+    fig = charts.class_balance({"0": 30, "1": 10})
+    _check(fig, 1)
+    assert list(fig.data[0].x) == ["0", "1"] and list(fig.data[0].y) == [30, 10]
+    assert fig.layout.xaxis.type == "category"  # numeric-looking class names stay labels
+    assert "40" in _title(fig)
+    empty = charts.class_balance({})
+    _check(empty, 0)
+    assert _annotations(empty)
+
+
+def test_confidence_histogram_overlays_right_and_wrong() -> None:
+    y = np.array([0, 1, 1, 0, 1])
+    probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.05, 0.95]])
+    fig = charts.confidence_histogram(y, probs)
+    _check(fig, 2)
+    right, wrong = fig.data
+    assert right.name == "Right answers (3)" and wrong.name == "Wrong answers (2)"
+    assert sorted(right.x) == pytest.approx([80.0, 90.0, 95.0])
+    assert sorted(wrong.x) == pytest.approx([60.0, 70.0])
+    assert fig.layout.barmode == "overlay"
+    assert fig.layout.xaxis.title.text == "Confidence of the answer (%)"
+    _check(charts.confidence_histogram(np.array([], dtype=int), np.zeros((0, 2))), 2)
