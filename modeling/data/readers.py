@@ -15,6 +15,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -38,6 +39,15 @@ TABLE_EXTENSIONS = {".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm", ".parquet"
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 _PIL_FORMATS = ["PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF"]
 _JUNK_NAMES = {"thumbs.db", "desktop.ini"}
+#: What a damaged archive member can raise while it is being read.
+_MEMBER_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    zlib.error,
+)
 _LAYOUT_EXAMPLE = "digits.zip/0/img1.png, digits.zip/0/img2.png, digits.zip/1/img3.png, ..."
 
 
@@ -127,9 +137,9 @@ def _detect_format(data: bytes, filename: str) -> str:
         if ext == ".npz":
             return "npz"
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            with _open_zip(data, "") as zf:
                 names = zf.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        except DataError:
             return "zip"
         if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
             return "excel"
@@ -172,6 +182,14 @@ def _refuse_format(kind: str, filename: str) -> DataError:
             "Parquet table, a ZIP of images in class folders, or an .npz file with images and labels.",
         )
     )
+
+
+def _open_zip(data: bytes, message: str) -> zipfile.ZipFile:
+    """Open an in-memory ZIP; any sign of damage becomes a DataError with ``message``."""
+    try:
+        return zipfile.ZipFile(io.BytesIO(bytes(data)))
+    except (*_MEMBER_ERRORS, NotImplementedError, RuntimeError):
+        raise DataError(message) from None
 
 
 def _check_zip_members(zf: zipfile.ZipFile, filename: str, infos: list[zipfile.ZipInfo], ratio_check: bool) -> None:
@@ -341,14 +359,12 @@ def _short(exc: BaseException) -> str:
 
 
 def _read_excel(data: bytes, filename: str) -> pd.DataFrame:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            _check_zip_members(zf, filename, zf.infolist(), ratio_check=True)
-    except zipfile.BadZipFile:
-        raise DataError(
-            f"'{filename}' is not a valid Excel (.xlsx) file; it may be damaged or only renamed. "
-            "Open it in Excel and save it again, or export it as CSV."
-        ) from None
+    message = (
+        f"'{filename}' is not a valid Excel (.xlsx) file; it may be damaged or only renamed. "
+        "Open it in Excel and save it again, or export it as CSV."
+    )
+    with _open_zip(data, message) as zf:
+        _check_zip_members(zf, filename, zf.infolist(), ratio_check=True)
     try:
         df = pd.read_excel(io.BytesIO(data), sheet_name=0, engine="openpyxl", nrows=LIMITS.max_rows + 1)
     except DataError:
@@ -588,12 +604,9 @@ def read_image_zip(data: bytes, filename: str, image_size: int = 28) -> Dataset:
     _check_upload_size(data, filename)
     if not 4 <= int(image_size) <= 512:
         raise DataError(f"The image size must be between 4 and 512 pixels; got {image_size}.")
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(bytes(data)))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise DataError(
-            f"'{filename}' is not a valid ZIP archive; it may be damaged or only renamed. Create the ZIP again."
-        ) from None
+    zf = _open_zip(
+        data, f"'{filename}' is not a valid ZIP archive; it may be damaged or only renamed. Create the ZIP again."
+    )
     with zf:
         infos = zf.infolist()
         if len(infos) > LIMITS.max_zip_members:
@@ -605,7 +618,7 @@ def read_image_zip(data: bytes, filename: str, image_size: int = 28) -> Dataset:
         junk = 0
         for info in infos:
             parts = _safe_parts(info.filename, filename)
-            if info.is_dir() or not parts:
+            if not parts or info.is_dir():
                 continue
             _check_ratio(info, filename)
             if _is_junk(parts):
@@ -709,6 +722,7 @@ def _decode_members(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
             for (parts, info), label in zip(images, classes, strict=True):
                 if label is None:
                     continue
@@ -746,7 +760,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, filenam
         raise DataError(
             f"'{filename}' uses a compression method ModelDeck cannot read. Create it again as an ordinary ZIP."
         ) from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zipfile.LargeZipFile):
+    except _MEMBER_ERRORS:
         return None
     if len(raw) > limit:
         raise DataError(
@@ -819,15 +833,13 @@ def read_npz(data: bytes, filename: str) -> Dataset:
     scaled to 0..255; other ranges are rescaled with a note.
     """
     _check_upload_size(data, filename)
-    try:
-        with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
-            _check_zip_members(zf, filename, zf.infolist(), ratio_check=False)
-            _check_npy_headers(zf, filename)
-    except zipfile.BadZipFile:
-        raise DataError(
-            f"'{filename}' is not a valid .npz file. Save your arrays with "
-            "numpy.savez('data.npz', images=images, labels=labels)."
-        ) from None
+    message = (
+        f"'{filename}' is not a valid .npz file. Save your arrays with "
+        "numpy.savez('data.npz', images=images, labels=labels)."
+    )
+    with _open_zip(data, message) as zf:
+        _check_zip_members(zf, filename, zf.infolist(), ratio_check=False)
+        _check_npy_headers(zf, filename)
     try:
         with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as archive:
             keys = list(archive.files)
@@ -854,7 +866,7 @@ def read_npz(data: bytes, filename: str) -> Dataset:
             f"'{filename}' holds a single array, not an .npz archive. Save it with "
             "numpy.savez('data.npz', images=images, labels=labels)."
         ) from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError, MemoryError) as exc:
+    except (*_MEMBER_ERRORS, KeyError, TypeError, MemoryError, RuntimeError, NotImplementedError) as exc:
         raise DataError(
             f"'{filename}' could not be read as an .npz file ({_short(exc)}). Save it again with numpy.savez."
         ) from None
@@ -875,7 +887,7 @@ def _check_npy_headers(zf: zipfile.ZipFile, filename: str) -> None:
                     shape, _, dtype = npy_format.read_array_header_1_0(fh)
                 else:
                     shape, _, dtype = npy_format.read_array_header_2_0(fh)
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, RuntimeError, NotImplementedError, TypeError):
+        except (*_MEMBER_ERRORS, RuntimeError, NotImplementedError, TypeError):
             continue  # np.load reports damaged members below
         declared = int(np.prod(shape, dtype=np.float64)) * max(dtype.itemsize, 1)
         if declared > LIMITS.max_unzipped_mb * MB:
