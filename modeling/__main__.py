@@ -108,7 +108,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
         with Image.open(path) as img:
             pixels = prepare_digit(img)
         pred = predictor.predict_one(pixels[..., None])
-        table = pd.DataFrame([{"file": path.name, "predicted_label": pred.label, "confidence": round(pred.confidence, 4)}])
+        table = pd.DataFrame(
+            [{"file": path.name, "predicted_label": pred.label, "confidence": round(pred.confidence, 4)}]
+        )
     elif run.task == "text_classification":
         loaded = read_upload(path.read_bytes(), path.name)
         if not hasattr(loaded, "columns"):

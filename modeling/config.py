@@ -25,7 +25,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "dense": "Dense network (the classic MLP): looks at every pixel at once. Fast, a little less accurate.",
     },
     "text_classification": {
-        "ngram_bag": "Keyword n-grams: weighs words and word pairs (TF-IDF) with dropout. Strong and fast on a few hundred to a few thousand texts.",
+        "ngram_bag": (
+            "Keyword n-grams: weighs words and word pairs (TF-IDF) with dropout. "
+            "Strong and fast on a few hundred to a few thousand texts."
+        ),
         "embedding_bag": "Word embeddings, averaged: learns what each word means for the label. Small and quick.",
         "conv1d": "1-D convolution over word embeddings: notices short phrases like 'not good'. Needs more data.",
     },
@@ -82,12 +85,13 @@ class TrainingSettings(_Strict):
         0.15, ge=0.05, le=0.5, description="Share of the training rows used to watch for over-fitting."
     )
     patience: int = Field(
-        4, ge=0, le=100, description="Stop after this many epochs without validation improvement (0 = never stop early)."
+        4,
+        ge=0,
+        le=100,
+        description="Stop after this many epochs without validation improvement (0 = never stop early).",
     )
     seed: int = Field(42, ge=0, le=2**31 - 1, description="Random seed: the same seed gives the same split and start.")
-    augment: bool = Field(
-        False, description="Images only: train on slightly shifted, rotated and zoomed copies."
-    )
+    augment: bool = Field(False, description="Images only: train on slightly shifted, rotated and zoomed copies.")
     # Text only
     max_tokens: int = Field(20000, ge=100, le=200_000, description="Text only: vocabulary size.")
     sequence_length: int = Field(
@@ -109,8 +113,7 @@ class ExperimentConfig(_Strict):
         allowed = TEMPLATES[self.task]
         if self.template not in allowed:
             raise ValueError(
-                f"template '{self.template}' does not exist for task '{self.task}'; "
-                f"choose one of: {', '.join(allowed)}"
+                f"template '{self.template}' does not exist for task '{self.task}'; choose one of: {', '.join(allowed)}"
             )
         return self
 

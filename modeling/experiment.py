@@ -26,8 +26,7 @@ def check_fits(config: ExperimentConfig, dataset: Dataset) -> None:
     """The task must follow from the data: text settings cannot train on images."""
     if config.task != dataset.task:
         raise ConfigError(
-            f"task = '{config.task}' does not match the data, which holds {dataset.kind}s "
-            f"(use task '{dataset.task}')."
+            f"task = '{config.task}' does not match the data, which holds {dataset.kind}s (use task '{dataset.task}')."
         )
 
 
@@ -92,8 +91,9 @@ def run_experiment(
     progress.update(run_id=run_dir.name)
     device = detect_device()
     started = time.time()
-    store.update_meta(run_dir, device=device.label, split={"train": len(train), "validation": len(validation),
-                                                           "test": len(test)})
+    store.update_meta(
+        run_dir, device=device.label, split={"train": len(train), "validation": len(validation), "test": len(test)}
+    )
     test.save_npz(str(run_dir / "test.npz"))
     try:
         progress.start(device.label)

@@ -46,8 +46,7 @@ class Job:
 
     def snapshot(self) -> dict[str, Any]:
         snap = self.progress.snapshot()
-        snap.update(job_id=self.job_id, template=self.config.template, task=self.config.task,
-                    dataset=self.dataset_name)
+        snap.update(job_id=self.job_id, template=self.config.template, task=self.config.task, dataset=self.dataset_name)
         return snap
 
     @property
@@ -91,13 +90,11 @@ class JobManager:
                 job.progress.finish("stopped", "Stopped before training started.")
                 return
             try:
-                job.run_dir = run_experiment(
-                    job.config, dataset, store=store, progress=job.progress, cancel=job.cancel
-                )
+                job.run_dir = run_experiment(job.config, dataset, store=store, progress=job.progress, cancel=job.cancel)
             except ModelDeckError as exc:
                 if job.progress.state != "failed":
                     job.progress.finish("failed", str(exc))
-            except Exception as exc:  # noqa: BLE001 - the server keeps serving; the log has the traceback
+            except Exception as exc:
                 log.exception("Job %s crashed", job.job_id)
                 if job.progress.state != "failed":
                     job.progress.finish("failed", f"Training stopped with an unexpected error: {exc}")

@@ -34,7 +34,7 @@ def load_bundle_model(path: Path):
         raise RunError("Only ModelDeck's own .keras model files can be loaded.")
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as exc:  # noqa: BLE001 - any failure means: not a model we can trust
+    except Exception as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise RunError(f"The model file could not be loaded safely ({first}).") from None
 

@@ -95,7 +95,7 @@ def format_seconds(seconds: float | None) -> str:
     """'1 min 05 s' style durations for people; '—' when unknown."""
     if seconds is None or not math.isfinite(seconds):
         return "—"
-    seconds = max(0, int(round(seconds)))
+    seconds = max(0, round(seconds))
     if seconds < 60:
         return f"{seconds} s"
     minutes, sec = divmod(seconds, 60)

@@ -250,7 +250,7 @@ class RunStore:
         meta = _read_json(path / "run.json") or {}
         try:
             config = ExperimentConfig.from_file(path / "config.yaml")
-        except Exception as exc:  # noqa: BLE001 - a damaged run is reported, not raised raw
+        except Exception as exc:
             raise RunError(f"The settings of run '{info.run_id}' cannot be read: {exc}") from None
         return Run(
             info=info,

@@ -56,7 +56,7 @@ def detect_device() -> DeviceInfo:
 
             if torch.cuda.is_available():
                 return DeviceInfo("GPU", torch.cuda.get_device_name(0), backend)
-    except Exception:  # noqa: BLE001 - a broken driver means: train on the CPU
+    except Exception:
         pass
     import os
     import platform
@@ -75,7 +75,11 @@ def make_optimizer(settings: TrainingSettings, steps_per_epoch: int) -> keras.op
     elif settings.schedule == "warmup_cosine":
         warmup = max(1, min(total // 10, 5 * steps_per_epoch))
         lr = keras.optimizers.schedules.CosineDecay(
-            0.0, decay_steps=max(1, total - warmup), alpha=0.01, warmup_target=settings.learning_rate, warmup_steps=warmup
+            0.0,
+            decay_steps=max(1, total - warmup),
+            alpha=0.01,
+            warmup_target=settings.learning_rate,
+            warmup_steps=warmup,
         )
     if settings.optimizer == "adamw":
         return keras.optimizers.AdamW(learning_rate=lr, weight_decay=1e-4)
@@ -170,8 +174,12 @@ def train_model(
     settings: TrainingSettings,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    extra_callbacks: list[keras.callbacks.Callback] | None = None,
 ) -> TrainingOutcome:
-    """Compile and fit ``model``; return its history. Raises TrainingDiverged on NaN loss."""
+    """Compile and fit ``model``; return its history. Raises TrainingDiverged on NaN loss.
+
+    ``extra_callbacks`` are for measurements (the benchmarks time epochs with one).
+    """
     progress = progress or Progress(settings.epochs)
     cancel = cancel or threading.Event()
     batch_size = min(settings.batch_size, max(1, len(train)))
@@ -184,7 +192,7 @@ def train_model(
     )
     has_val = validation is not None and len(validation) > 0
     control = _ProgressAndControl(progress, cancel, "val_loss" if has_val else "loss")
-    callbacks: list[keras.callbacks.Callback] = [control]
+    callbacks: list[keras.callbacks.Callback] = [control, *(extra_callbacks or [])]
     if settings.patience > 0 and has_val:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience))
     if train.kind == "text":

@@ -33,7 +33,7 @@ with samples_tab:
                 try:
                     with st.spinner(f"Loading {info.title}…"):
                         state.set_dataset(load_sample(key))
-                except Exception as exc:  # noqa: BLE001 - message for the user, log for us
+                except Exception as exc:
                     state.show_error(exc, "loading the sample")
 
 with upload_tab:
@@ -72,7 +72,7 @@ with upload_tab:
                 else:
                     state.set_dataset(loaded)
                     st.success(f"Loaded {len(loaded):,} images from {upload.name}.")
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 st.session_state.pop("upload_signature", None)
                 state.show_error(exc, "reading the file")
         table = st.session_state.get("upload_table")
@@ -92,7 +92,7 @@ with upload_tab:
             if st.button("Use these columns", type="primary"):
                 try:
                     state.set_dataset(dataset_from_table(df, text_col, label_col, name=name, source=name))
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     state.show_error(exc, "preparing the table")
 
 ds = state.dataset()
@@ -121,9 +121,7 @@ left, right = st.columns([3, 2])
 with left:
     st.markdown("**Preview**")
     if ds.kind == "text":
-        preview = pd.DataFrame(
-            {"text": ds.texts[:200], "label": [ds.class_names[i] for i in ds.labels[:200]]}
-        )
+        preview = pd.DataFrame({"text": ds.texts[:200], "label": [ds.class_names[i] for i in ds.labels[:200]]})
         st.dataframe(preview, hide_index=True, height=320)
     else:
         rng = np.random.default_rng(0)

@@ -26,8 +26,10 @@ n = model_m["n"]
 
 if run.info.starter:
     st.caption("⭐ Starter model shipped with ModelDeck, trained on the built-in sample.")
-st.markdown(f"Held-out test split: **{n:,} {'texts' if run.task == 'text_classification' else 'images'}** "
-            "that the model never saw while training.")
+st.markdown(
+    f"Held-out test split: **{n:,} {'texts' if run.task == 'text_classification' else 'images'}** "
+    "that the model never saw while training."
+)
 
 with st.container(border=True):
     st.markdown("#### In plain words")
@@ -36,8 +38,9 @@ with st.container(border=True):
 base = ev.get("baselines", {})
 lift = ev.get("lift", {})
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Accuracy", f"{model_m['accuracy']:.1%}",
-          f"{lift['majority']:+.1f} pts vs majority" if "majority" in lift else None)
+c1.metric(
+    "Accuracy", f"{model_m['accuracy']:.1%}", f"{lift['majority']:+.1f} pts vs majority" if "majority" in lift else None
+)
 c2.metric("F1 (macro)", f"{model_m['f1_macro']:.3f}")
 c3.metric("Precision (macro)", f"{model_m['precision_macro']:.3f}")
 c4.metric("Recall (macro)", f"{model_m['recall_macro']:.3f}")
@@ -45,13 +48,26 @@ c4.metric("Recall (macro)", f"{model_m['recall_macro']:.3f}")
 tabs = st.tabs(["Versus baselines", "Confusion matrix", "Per class", "Curves", "Training", "Mistakes"])
 with tabs[0]:
     st.plotly_chart(charts.baseline_comparison(ev), width="stretch")
-    rows = [{"model": "This model", "accuracy": model_m["accuracy"], "F1 (macro)": model_m["f1_macro"],
-             "lift (points)": 0.0}]
+    rows = [
+        {
+            "model": "This model",
+            "accuracy": model_m["accuracy"],
+            "F1 (macro)": model_m["f1_macro"],
+            "lift (points)": 0.0,
+        }
+    ]
     for key, m in base.items():
-        rows.append({"model": m.get("description", key), "accuracy": m["accuracy"], "F1 (macro)": m["f1_macro"],
-                     "lift (points)": lift.get(key)})
-    st.dataframe(pd.DataFrame(rows), hide_index=True,
-                 column_config={"accuracy": st.column_config.NumberColumn(format="percent")})
+        rows.append(
+            {
+                "model": m.get("description", key),
+                "accuracy": m["accuracy"],
+                "F1 (macro)": m["f1_macro"],
+                "lift (points)": lift.get(key),
+            }
+        )
+    st.dataframe(
+        pd.DataFrame(rows), hide_index=True, column_config={"accuracy": st.column_config.NumberColumn(format="percent")}
+    )
     st.caption("Lift = this model's accuracy minus the baseline's, in percentage points, on the same test split.")
 with tabs[1]:
     st.plotly_chart(charts.confusion_matrix(model_m, names), width="stretch")
@@ -80,7 +96,7 @@ with tabs[5]:
         st.caption(f"{len(wrong)} most confident mistakes first. Confident mistakes often reveal label errors.")
         try:
             test = run.load_test()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             state.show_error(exc, "loading the test split")
             test = None
         if test is not None and test.kind == "image":
@@ -99,8 +115,9 @@ with tabs[5]:
                     "confidence": [w["confidence"] for w in wrong],
                 }
             )
-            st.dataframe(table, hide_index=True,
-                         column_config={"confidence": st.column_config.NumberColumn(format="percent")})
+            st.dataframe(
+                table, hide_index=True, column_config={"confidence": st.column_config.NumberColumn(format="percent")}
+            )
         probs_hint = np.asarray([w["confidence"] for w in wrong])
         st.caption(f"Median confidence on these mistakes: {np.median(probs_hint):.0%}.")
 

@@ -32,7 +32,7 @@ def _start(key: str) -> None:
     try:
         with st.spinner("Loading the sample…"):
             state.set_dataset(load_sample(key))
-    except Exception as exc:  # noqa: BLE001 - shown as a message, logged if unexpected
+    except Exception as exc:
         state.show_error(exc, "loading the sample")
         return
     st.switch_page("pages/data.py")

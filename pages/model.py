@@ -81,7 +81,9 @@ with c1:
     )
     if ds.kind == "image":
         values["augment"] = c1.checkbox(
-            "Augment images (small shifts, turns, zoom)", current["augment"], help=fields["augment"]["help"],
+            "Augment images (small shifts, turns, zoom)",
+            current["augment"],
+            help=fields["augment"]["help"],
             key="setting_augment",
         )
     else:
@@ -93,16 +95,28 @@ with c2:
     opt_choices = fields["optimizer"]["choices"]
     names = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD with momentum", "rmsprop": "RMSprop"}
     values["optimizer"] = c2.selectbox(
-        "Optimizer", opt_choices, index=opt_choices.index(current["optimizer"]), format_func=names.get,
-        help=fields["optimizer"]["help"], key="setting_optimizer",
+        "Optimizer",
+        opt_choices,
+        index=opt_choices.index(current["optimizer"]),
+        format_func=names.get,
+        help=fields["optimizer"]["help"],
+        key="setting_optimizer",
     )
     values["learning_rate"] = number("learning_rate", "Learning rate", c2, fmt="%.5f", step=0.0001)
     sched = fields["schedule"]["choices"]
-    sched_names = {"constant": "Constant", "exponential": "Exponential decay", "cosine": "Cosine",
-                   "warmup_cosine": "Warm-up, then cosine"}
+    sched_names = {
+        "constant": "Constant",
+        "exponential": "Exponential decay",
+        "cosine": "Cosine",
+        "warmup_cosine": "Warm-up, then cosine",
+    }
     values["schedule"] = c2.selectbox(
-        "Learning-rate schedule", sched, index=sched.index(current["schedule"]), format_func=sched_names.get,
-        help=fields["schedule"]["help"], key="setting_schedule",
+        "Learning-rate schedule",
+        sched,
+        index=sched.index(current["schedule"]),
+        format_func=sched_names.get,
+        help=fields["schedule"]["help"],
+        key="setting_schedule",
     )
 with c3:
     st.markdown("**Training**")
@@ -112,18 +126,24 @@ with c3:
     values["patience"] = number("patience", "Early-stopping patience (epochs)", c3)
     values["seed"] = number("seed", "Random seed", c3)
 test_share = st.slider(
-    "Test share (kept aside before training, for the honest final score)", 0.05, 0.5, float(cfg.data.test_share),
-    0.05, key="setting_test_share",
+    "Test share (kept aside before training, for the honest final score)",
+    0.05,
+    0.5,
+    float(cfg.data.test_share),
+    0.05,
+    key="setting_test_share",
 )
 
 try:
     settings = TrainingSettings(**{**current, **values})
     new_cfg = ExperimentConfig(
-        data=cfg.data.model_copy(update={"test_share": test_share}), task=ds.task, template=template,
+        data=cfg.data.model_copy(update={"test_share": test_share}),
+        task=ds.task,
+        template=template,
         settings=settings,
     )
     state.set_config(new_cfg)
-except Exception as exc:  # noqa: BLE001 - pydantic errors become field-by-field sentences
+except Exception as exc:
     from pydantic import ValidationError
 
     from modeling.config import config_error_from
@@ -160,7 +180,7 @@ try:
         st.dataframe(pd.DataFrame(size["layers"]), hide_index=True)
     if ds.kind == "text":
         st.caption("Text models count the vocabulary learnt from up to 2,000 texts here; training uses all texts.")
-except Exception as exc:  # noqa: BLE001
+except Exception as exc:
     state.show_error(exc, "building the model")
 
 st.page_link("pages/train.py", label="Next: train it →", icon=":material/model_training:")

@@ -10,8 +10,12 @@ from ui import state
 st.title("5 · Predict")
 
 task = st.radio(
-    "What do you want to predict?", list(TASK_LABELS), format_func=TASK_LABELS.get, horizontal=True,
-    index=0 if (state.dataset() is not None and state.dataset().kind == "image") else 1, key="predict_task",
+    "What do you want to predict?",
+    list(TASK_LABELS),
+    format_func=TASK_LABELS.get,
+    horizontal=True,
+    index=0 if (state.dataset() is not None and state.dataset().kind == "image") else 1,
+    key="predict_task",
 )
 run = state.pick_run("Model", task=task, key=f"predict_run_{task}")
 if run is None:
@@ -19,12 +23,13 @@ if run is None:
     st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     st.stop()
 if run.info.starter:
-    st.caption("⭐ Starter model: trained on the built-in sample by `scripts/train_starters.py`. "
-               "Train your own for your data.")
+    st.caption(
+        "⭐ Starter model: trained on the built-in sample by `scripts/train_starters.py`. Train your own for your data."
+    )
 
 try:
     predictor = state.predictor(run)
-except Exception as exc:  # noqa: BLE001
+except Exception as exc:
     state.show_error(exc, "loading the model")
     st.stop()
 
@@ -44,13 +49,16 @@ if task == "text_classification":
         if st.button("Predict", type="primary", disabled=not text.strip()):
             try:
                 show_prediction(predictor.predict_one(text))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 state.show_error(exc, "predicting")
     with many:
-        st.caption("Upload a table with a text column; you get it back with the predicted label, the confidence "
-                   "and one probability per class.")
-        table_file = st.file_uploader("Table to score", type=["csv", "tsv", "txt", "xlsx", "parquet"],
-                                      key="score_upload")
+        st.caption(
+            "Upload a table with a text column; you get it back with the predicted label, the confidence "
+            "and one probability per class."
+        )
+        table_file = st.file_uploader(
+            "Table to score", type=["csv", "tsv", "txt", "xlsx", "parquet"], key="score_upload"
+        )
         if table_file is not None:
             from modeling.data.readers import guess_columns, read_upload
 
@@ -61,7 +69,7 @@ if task == "text_classification":
             except ValueError:
                 st.error("This file is not a table. Upload a CSV, TSV, Excel or Parquet file.")
                 st.stop()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 state.show_error(exc, "reading the table")
                 st.stop()
             columns = [str(c) for c in df.columns]
@@ -73,7 +81,7 @@ if task == "text_classification":
                 try:
                     scored = predictor.score_table(df, column, on_progress=lambda f: bar.progress(f, text="Scoring…"))
                     st.session_state["scored"] = (table_file.name, scored)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     state.show_error(exc, "scoring the table")
             scored_entry = st.session_state.get("scored")
             if scored_entry is not None and scored_entry[0] == table_file.name:
@@ -83,7 +91,10 @@ if task == "text_classification":
                 st.success(f"Scored {len(scored):,} rows.")
                 st.dataframe(scored.head(100), hide_index=True)
                 st.download_button(
-                    "Download scored CSV", to_safe_csv(scored), file_name="scored.csv", mime="text/csv",
+                    "Download scored CSV",
+                    to_safe_csv(scored),
+                    file_name="scored.csv",
+                    mime="text/csv",
                     type="primary",
                 )
 else:
@@ -98,8 +109,14 @@ else:
 
         st.caption("Draw one digit, big, in the middle of the box.")
         result = st_canvas(
-            stroke_width=18, stroke_color="#000000", background_color="#FFFFFF", height=280, width=280,
-            drawing_mode="freedraw", return_image_data=True, key="digit_canvas",
+            stroke_width=18,
+            stroke_color="#000000",
+            background_color="#FFFFFF",
+            height=280,
+            width=280,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key="digit_canvas",
         )
         if result is not None and result.image_data is not None:
             drawn = np.asarray(result.image_data)
@@ -112,7 +129,7 @@ else:
 
             try:
                 picture = open_picture(photo.getvalue(), photo.name)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 state.show_error(exc, "reading the photo")
     if picture is not None:
         try:
@@ -129,7 +146,7 @@ else:
                 st.caption(f"{shape[0]}x{shape[1]} pixels" + (", MNIST style" if is_digit_model else ""))
             with right:
                 show_prediction(predictor.predict_one(seen))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             state.show_error(exc, "reading the picture")
     else:
         st.info("Draw a digit or upload a photo to see the prediction.")

@@ -30,8 +30,7 @@ table = pd.DataFrame(
         for i in infos
     ]
 )
-st.dataframe(table, hide_index=True,
-             column_config={"test accuracy": st.column_config.NumberColumn(format="percent")})
+st.dataframe(table, hide_index=True, column_config={"test accuracy": st.column_config.NumberColumn(format="percent")})
 
 ids = [i.run_id for i in infos]
 by_id = {i.run_id: i for i in infos}
@@ -51,7 +50,7 @@ try:
     run = store.load(chosen)
     c2.download_button("Download settings (YAML)", run.config.to_yaml(), file_name=f"{chosen}.yaml")
     st.caption(f"Reproduce from the command line: `python -m modeling train {chosen}.yaml`")
-except Exception as exc:  # noqa: BLE001
+except Exception as exc:
     state.show_error(exc, "reading the run")
 if not info.starter and c3.button("Delete this run"):
     try:
@@ -59,5 +58,5 @@ if not info.starter and c3.button("Delete this run"):
         if state.run_id() == chosen:
             state.set_run_id(None)
         st.rerun()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         state.show_error(exc, "deleting the run")

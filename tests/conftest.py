@@ -33,8 +33,15 @@ def make_text_dataset(n: int = 120, seed: int = 0) -> Dataset:
         rng.shuffle(words)
         texts.append(" ".join(words))
         labels.append(1 if positive else 0)
-    return Dataset(kind="text", name="synthetic reviews", labels=np.array(labels), class_names=["negative", "positive"],
-                   texts=np.array(texts), text_column="text", label_column="label")
+    return Dataset(
+        kind="text",
+        name="synthetic reviews",
+        labels=np.array(labels),
+        class_names=["negative", "positive"],
+        texts=np.array(texts),
+        text_column="text",
+        label_column="label",
+    )
 
 
 def make_image_dataset(n: int = 90, size: int = 28, seed: int = 0) -> Dataset:
@@ -45,8 +52,9 @@ def make_image_dataset(n: int = 90, size: int = 28, seed: int = 0) -> Dataset:
     third = size // 3
     for i, label in enumerate(labels):
         images[i, 4:-4, label * third : label * third + third, 0] = 220
-    return Dataset(kind="image", name="synthetic bars", labels=labels, class_names=["left", "middle", "right"],
-                   images=images)
+    return Dataset(
+        kind="image", name="synthetic bars", labels=labels, class_names=["left", "middle", "right"], images=images
+    )
 
 
 @pytest.fixture

@@ -105,7 +105,8 @@ def md_escape(text: object) -> str:
 def describe_dataset(ds: Any) -> str:
     if ds is None:
         return "none yet"
-    return f"{md_escape(ds.name)} · {len(ds):,} {'texts' if ds.kind == 'text' else 'images'} · {len(ds.class_names)} classes"
+    noun = "texts" if ds.kind == "text" else "images"
+    return f"{md_escape(ds.name)} · {len(ds):,} {noun} · {len(ds.class_names)} classes"
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)

@@ -9,8 +9,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGES = ["pages/home.py", "pages/data.py", "pages/model.py", "pages/train.py", "pages/evaluate.py",
-         "pages/predict.py", "pages/runs.py"]
+PAGES = [
+    "pages/home.py",
+    "pages/data.py",
+    "pages/model.py",
+    "pages/train.py",
+    "pages/evaluate.py",
+    "pages/predict.py",
+    "pages/runs.py",
+]
 
 
 def _app() -> AppTest:
@@ -113,8 +120,10 @@ def test_sentiment_path_end_to_end():
 
 
 def test_upload_table_proposes_columns_and_loads():
-    rows = ["review,stars,sentiment"] + [f"text number {i} is {'good' if i % 2 else 'bad'},{i % 5},"
-                                          f"{'positive' if i % 2 else 'negative'}" for i in range(40)]
+    rows = ["review,stars,sentiment"] + [
+        f"text number {i} is {'good' if i % 2 else 'bad'},{i % 5},{'positive' if i % 2 else 'negative'}"
+        for i in range(40)
+    ]
     at = _goto(_app(), "pages/data.py")
     at.file_uploader(key="data_upload").upload("mine.csv", "\n".join(rows).encode(), "text/csv").run()
     assert not at.exception

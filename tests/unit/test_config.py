@@ -42,7 +42,7 @@ def test_template_must_fit_task():
 
 
 def test_unknown_field_is_reported():
-    with pytest.raises(ConfigError, match="settings.epoch: unknown field"):
+    with pytest.raises(ConfigError, match=r"settings\.epoch: unknown field"):
         ExperimentConfig.from_yaml("settings:\n  epoch: 3\n")
 
 

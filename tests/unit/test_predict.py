@@ -50,7 +50,7 @@ def test_prepare_digit_refuses_a_blank_picture():
 
 
 def test_safe_csv_neutralises_formula_cells():
-    df = pd.DataFrame({"text": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "fine"], "n": [1, 2, 3, 4, 5]})
+    df = pd.DataFrame({"text": ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "fine"], "n": [1, 2, 3, 4, 5]})
     csv = to_safe_csv(df).decode()
     assert "'=HYPERLINK" in csv and "'+1" in csv and "'-2" in csv and "'@SUM" in csv
     assert "\nfine," in csv

@@ -118,8 +118,9 @@ def test_diverging_training_is_marked_failed_with_a_hint(tmp_path):
     store = RunStore(tmp_path, starters=None)
     ds = make_image_dataset(60)
     ds.images[:] = 255  # huge constant inputs with a huge learning rate: the loss explodes
-    cfg = _config("image_classification", "dense", optimizer="sgd", learning_rate=1.0, epochs=5,
-                  hidden_units=512, dropout=0.0)
+    cfg = _config(
+        "image_classification", "dense", optimizer="sgd", learning_rate=1.0, epochs=5, hidden_units=512, dropout=0.0
+    )
     progress = Progress()
     # Force divergence regardless of numerics by poisoning the pixels with a NaN-producing scale.
     ds.images = ds.images.astype("uint8")
