@@ -30,9 +30,19 @@ page = st.navigation(PAGES)
 with st.sidebar:
     st.markdown("### 🧪 ModelDeck")
     st.caption("Data → Model → Train → Evaluate → Predict")
-    st.markdown(f"**Data:** {state.describe_dataset(state.dataset())}")
-    cfg = state.config()
-    st.markdown(f"**Model:** {cfg.template if cfg else 'not chosen yet'}")
-    st.markdown(f"**Run:** {state.run_id() or 'none selected'}")
+    status = st.container()
 
-page.run()
+
+def draw_status() -> None:
+    """What is active now; drawn after the page ran so it reflects choices made on this very run."""
+    with status:
+        st.markdown(f"**Data:** {state.describe_dataset(state.dataset())}")
+        cfg = state.config()
+        st.markdown(f"**Model:** {cfg.template if cfg else 'not chosen yet'}")
+        st.markdown(f"**Run:** {state.md_escape(state.run_id() or 'none selected')}")
+
+
+try:
+    page.run()
+finally:
+    draw_status()  # also after st.stop(), which ends a page early by raising

@@ -145,7 +145,7 @@ def open_picture(data: bytes, filename: str = "picture"):
 
     from modeling.data.readers import LIMITS
 
-    if len(data) > LIMITS.max_upload_mb * 1_000_000:
+    if len(data) > LIMITS.max_upload_mb * 1024 * 1024:
         raise DataError(f"The picture is larger than {LIMITS.max_upload_mb} MB.")
     try:
         img = Image.open(io.BytesIO(data))

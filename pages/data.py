@@ -57,7 +57,7 @@ with upload_tab:
             from modeling.data.readers import read_upload
 
             try:
-                if len(raw) > LIMITS.max_upload_mb * 1_000_000:
+                if len(raw) > LIMITS.max_upload_mb * 1024 * 1024:
                     from modeling.errors import DataError
 
                     raise DataError(

@@ -69,7 +69,7 @@ def number(name: str, label: str, col, fmt: str | None = None, step=None):
 
 
 st.subheader("Settings")
-st.caption("The defaults work without tuning. Hover over ⓘ for what each setting does.")
+st.caption("The defaults work without tuning. Hover over the (?) icons for what each setting does.")
 c1, c2, c3 = st.columns(3)
 values = {}
 with c1:

@@ -112,8 +112,8 @@ class Dataset:
                 name=str(z["name"]),
                 labels=z["labels"],
                 class_names=[str(c) for c in z["class_names"]],
-                texts=z["texts"] if "texts" in z else None,
-                images=z["images"] if "images" in z else None,
+                texts=z.get("texts"),
+                images=z.get("images"),
             )
 
 

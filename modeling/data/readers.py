@@ -248,13 +248,12 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
 
 
 def _decode_text(data: bytes, filename: str) -> str:
-    sample = data[:65536]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass
-    if b"\x00" in sample or b"\x00" in data:
+    if b"\x00" in data:
         raise DataError(
             f"'{filename}' contains binary data, not text, so it is not a CSV/TSV table. "
             "Export your table as CSV (UTF-8) or upload the Excel/Parquet file itself."
