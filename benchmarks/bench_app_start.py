@@ -94,7 +94,7 @@ def _walk(page, sample_button: str, task_label: str) -> None:
     page.get_by_text("Active data").first.wait_for(timeout=60_000)
     page.get_by_role("link", name="2 · Model").click()
     page.get_by_text("Parameters").first.wait_for(timeout=120_000)
-    epochs = page.get_by_label("Epochs")
+    epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
     epochs.fill("2")
     epochs.press("Enter")
     time.sleep(1.5)

@@ -38,7 +38,7 @@ from modeling import charts  # noqa: E402
 
 def show_prediction(pred) -> None:
     probs = np.asarray([pred.probabilities[c] for c in predictor.class_names])
-    st.metric("Prediction", str(pred.label), f"{pred.confidence:.0%} sure", delta_color="off")
+    st.metric("Prediction", str(pred.label), f"{pred.confidence:.0%} sure", delta_color="off", delta_arrow="off")
     st.plotly_chart(charts.probability_bars(probs, predictor.class_names), width="stretch")
 
 
@@ -107,7 +107,8 @@ else:
     with draw_tab:
         from streamlit_drawable_canvas import st_canvas
 
-        st.caption("Draw one digit, big, in the middle of the box.")
+        st.caption("Draw one digit, big, in the middle of the box. The bin icon clears it.")
+        st.write("")  # room for the canvas toolbar, which floats above the drawing area
         result = st_canvas(
             stroke_width=18,
             stroke_color="#000000",

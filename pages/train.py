@@ -73,7 +73,9 @@ def draw_job(job) -> None:
     c2.metric("Step", f"{snap['step']} / {snap['steps']}" if snap["steps"] else "—")
     c3.metric("Elapsed", format_seconds(snap["elapsed_s"]))
     c4.metric("Remaining", format_seconds(snap["remaining_s"]) if snap["state"] == "running" else "—")
-    c5.metric("Device", snap["device"] or "—")
+    device = snap["device"] or "—"
+    c5.metric("Device", "GPU" if device.startswith("GPU") else device.split(" (")[0], help=device)
+    st.caption(f"Training on {device}.")
     st.plotly_chart(charts.training_curves(snap["history"]), width="stretch", key=f"curves_{job_id}")
 
     if not job.done:
