@@ -265,9 +265,15 @@ def _tfidf(train_texts: np.ndarray, test_texts: np.ndarray) -> tuple[Any, Any, i
     """TF-IDF on 1-2 grams; a word must appear twice unless the set is tiny, where that would leave nothing."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    from modeling.language import reads_characters
+
+    # Chinese and Japanese have no spaces between words: characters and character pairs stand in for words.
+    analyzer = "char" if reads_characters(train_texts[:2000]) else "word"
     min_dfs = [1] if len(train_texts) < SMALL_TEXT_SET else [2, 1]
     for min_df in min_dfs:
-        vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=50_000)
+        vectorizer = TfidfVectorizer(
+            analyzer=analyzer, ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=50_000
+        )
         try:
             x_train = vectorizer.fit_transform(list(train_texts))
         except ValueError:  # "empty vocabulary": every word was too rare (or there were no words at all)

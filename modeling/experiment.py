@@ -72,7 +72,7 @@ def run_experiment(
     import keras
 
     from modeling import evaluation
-    from modeling.tasks import build_model
+    from modeling.tasks import build_model, custom_fit
     from modeling.training import TrainingDiverged, detect_device, predict_probabilities, train_model
 
     progress = progress or Progress(config.settings.epochs)
@@ -100,18 +100,26 @@ def run_experiment(
         progress.update(phase="Building the model")
         keras.utils.set_random_seed(config.settings.seed)
         use_mixed = device.kind == "GPU" and config.task == "image_classification"
-        with _POLICY_LOCK:
-            keras.config.set_dtype_policy("mixed_float16" if use_mixed else "float32")
-            try:
-                model = build_model(config, train)
-            finally:
-                keras.config.set_dtype_policy("float32")
-        outcome = train_model(model, train, validation, config.settings, progress, cancel)
+        own_fit = custom_fit(config)
+        fast_predict = None
+        if own_fit is not None:  # e.g. the pretrained encoder: reads texts once, trains a head
+            result = own_fit(config, train, validation, progress, cancel)
+            model, outcome, fast_predict = result.model, result.outcome, result.predict
+        else:
+            with _POLICY_LOCK:
+                keras.config.set_dtype_policy("mixed_float16" if use_mixed else "float32")
+                try:
+                    model = build_model(config, train)
+                finally:
+                    keras.config.set_dtype_policy("float32")
+            outcome = train_model(model, train, validation, config.settings, progress, cancel)
         progress.update(phase="Evaluating on the test split")
-        probs = predict_probabilities(model, test)
+        probs = fast_predict(test) if fast_predict is not None else predict_probabilities(model, test)
         baselines = evaluation.baseline_metrics(train, test, seed=config.settings.seed)
         report = evaluation.evaluate_predictions(test.labels, probs, test.class_names, baselines)
         report["misclassified"] = evaluation.misclassified(test.labels, probs, test.class_names)
+        if train.kind == "text":
+            report["keywords"] = _keywords(train)
         progress.update(phase="Saving the model")
         model.save(run_dir / "model.keras")
         write_json(run_dir / "history.json", outcome.history)
@@ -145,6 +153,17 @@ def run_experiment(
         reason = _plain_reason(exc)
         _fail(store, run_dir, progress, reason, hint, started)
         raise ModelDeckError(f"{reason} {hint}") from exc
+
+
+def _keywords(train: Dataset) -> dict[str, list[tuple[str, float]]]:
+    """The keyword baseline's most telling words per class, for the Evaluate page; never fails a run."""
+    try:
+        from modeling.explain import keyword_baseline_top_words
+
+        return keyword_baseline_top_words(train)
+    except Exception:
+        log.exception("Could not compute the telling words")
+        return {}
 
 
 def _plain_reason(exc: Exception) -> str:

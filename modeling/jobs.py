@@ -7,11 +7,13 @@ semaphore caps how many train at once, and the rest wait in a visible queue.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +100,12 @@ class JobManager:
                 log.exception("Job %s crashed", job.job_id)
                 if job.progress.state != "failed":
                     job.progress.finish("failed", f"Training stopped with an unexpected error: {exc}")
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one training slot, for work that trains outside a Job (the automatic model choice)."""
+        with self._slots:
+            yield
 
     def get(self, job_id: str | None) -> Job | None:
         if not job_id:

@@ -30,6 +30,8 @@ def load_bundle_model(path: Path):
     """Load one of our own ``.keras`` bundles, refusing anything that would run code."""
     import keras
 
+    import modeling.tasks.layers  # noqa: F401  registers ModelDeck's own layers before loading
+
     if path.suffix != ".keras" or not path.is_file():
         raise RunError("Only ModelDeck's own .keras model files can be loaded.")
     try:
@@ -47,6 +49,7 @@ class Predictor:
         self.class_names = list(class_names)
         self.task = task
         self.image_shape = image_shape or (tuple(model.input_shape[1:]) if task == "image_classification" else None)
+        self._forward: Any = None  # compiled on first use
 
     @classmethod
     def from_run(cls, run: Any) -> Predictor:
@@ -63,7 +66,11 @@ class Predictor:
             arr = np.asarray([str(t) for t in inputs], dtype=str)
         else:
             arr = self._check_images(np.asarray(inputs))
-        return predict_probabilities(self.model, arr, batch_size=batch_size)
+        if self._forward is None:
+            from modeling.training import compiled_forward
+
+            self._forward = compiled_forward(self.model)
+        return predict_probabilities(self.model, arr, batch_size=batch_size, call=self._forward)
 
     def _check_images(self, images: np.ndarray) -> np.ndarray:
         if images.ndim == 3:

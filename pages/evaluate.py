@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import state
+from ui import explain_view, state
 
 st.title("4 · Evaluate")
 run = state.pick_run("Run to evaluate")
@@ -118,7 +118,12 @@ with tabs[5]:
             st.dataframe(
                 table, hide_index=True, column_config={"confidence": st.column_config.NumberColumn(format="percent")}
             )
+            with st.expander("Why did it get this one wrong?"):
+                explain_view.explain_mistake(run, test, wrong)
         probs_hint = np.asarray([w["confidence"] for w in wrong])
         st.caption(f"Median confidence on these mistakes: {np.median(probs_hint):.0%}.")
+    if run.task == "text_classification":
+        st.markdown("#### Most telling words")
+        explain_view.telling_words(ev, names)
 
 st.page_link("pages/predict.py", label="Next: use the model →", icon=":material/online_prediction:")

@@ -5,14 +5,14 @@ import streamlit as st
 
 from modeling.config import (
     TASK_LABELS,
-    TEMPLATES,
     ExperimentConfig,
     TrainingSettings,
     default_config,
     describe_fields,
+    template_settings,
 )
 from modeling.errors import ConfigError
-from ui import state
+from ui import model_extras, state
 
 st.title("2 · Model")
 ds = state.require_dataset()
@@ -46,13 +46,26 @@ with st.expander("Load settings from a YAML file"):
         except UnicodeDecodeError:
             st.error("The settings file is not text. Upload the .yaml file ModelDeck gave you.")
 
-templates = TEMPLATES[ds.task]
+templates = model_extras.available_templates(ds.task)
+if cfg.template not in templates:
+    st.warning(f"The template '{cfg.template}' cannot be used here; the default template is selected instead.")
+    cfg = cfg.model_copy(update={"template": next(iter(templates))})
 template = st.radio(
     "Template",
     list(templates),
     index=list(templates).index(cfg.template),
     format_func=lambda t: f"{t} — {templates[t]}",
 )
+model_extras.unavailable_note(ds.task)
+
+if template != cfg.template:
+    # A new template brings its own recommended settings (the learning rate above all).
+    cfg = cfg.model_copy(update={"template": template, "settings": template_settings(template, cfg.settings)})
+    for key in list(st.session_state):
+        if key.startswith("setting_") and key != "setting_test_share":
+            del st.session_state[key]
+    state.set_config(cfg)
+    st.toast(f"Settings adjusted to what {template} needs (learning rate {cfg.settings.learning_rate:g}).")
 
 fields = describe_fields()
 current = cfg.settings.model_dump()
@@ -125,6 +138,8 @@ with c3:
     values["validation_share"] = number("validation_share", "Validation share", c3, fmt="%.2f", step=0.05)
     values["patience"] = number("patience", "Early-stopping patience (epochs)", c3)
     values["seed"] = number("seed", "Random seed", c3)
+if template == model_extras.PRETRAINED:
+    values.update(model_extras.encoder_settings(ds, current, fields))
 test_share = st.slider(
     "Test share (kept aside before training, for the honest final score)",
     0.05,
@@ -182,5 +197,8 @@ try:
         st.caption("Text models count the vocabulary learnt from up to 2,000 texts here; training uses all texts.")
 except Exception as exc:
     state.show_error(exc, "building the model")
+
+if ds.kind == "text":
+    model_extras.find_best_model_section(ds)
 
 st.page_link("pages/train.py", label="Next: train it →", icon=":material/model_training:")

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from modeling.config import TASK_LABELS
-from ui import state
+from ui import explain_view, state
 
 st.title("5 · Predict")
 
@@ -48,7 +48,10 @@ if task == "text_classification":
         text = st.text_area("Text", placeholder="Type or paste a review…", max_chars=20_000, key="predict_text")
         if st.button("Predict", type="primary", disabled=not text.strip()):
             try:
-                show_prediction(predictor.predict_one(text))
+                prediction = predictor.predict_one(text)
+                show_prediction(prediction)
+                st.markdown("**Why?**")
+                explain_view.explain_prediction(predictor, text, prediction.label)
             except Exception as exc:
                 state.show_error(exc, "predicting")
     with many:

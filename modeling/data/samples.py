@@ -22,6 +22,7 @@ from modeling.errors import DataError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REVIEWS_PATH = REPO_ROOT / "sample_data" / "reviews.csv"
+REVIEWS_ZH_PATH = REPO_ROOT / "sample_data" / "reviews_zh.csv"
 
 MNIST_OFFLINE_MESSAGE = (
     "MNIST needs an internet connection to download it once (11 MB), and this machine is offline. "
@@ -59,6 +60,13 @@ SAMPLES: dict[str, SampleInfo] = {
         description="Short customer reviews labelled positive or negative, for sentiment classification.",
         kind="text",
     ),
+    "reviews_zh": SampleInfo(
+        key="reviews_zh",
+        title="Chinese reviews",
+        description="370 short Chinese product reviews (中文商品评价), positive or negative: text without spaces "
+        "between words, read character by character.",
+        kind="text",
+    ),
 }
 
 
@@ -91,6 +99,11 @@ def sample_status(key: str) -> tuple[bool, str]:
             "The reviews sample (sample_data/reviews.csv) is missing from this installation. "
             "Upload your own CSV with a text and a label column instead."
         )
+    if key == "reviews_zh" and not REVIEWS_ZH_PATH.exists():
+        return False, (
+            "The Chinese reviews sample (sample_data/reviews_zh.csv) is missing from this installation. "
+            "Upload your own CSV with a text and a label column instead."
+        )
     return True, ""
 
 
@@ -102,6 +115,8 @@ def load_sample(key: str) -> Dataset:
         return load_digits_sample()
     if key == "mnist":
         return _load_mnist()
+    if key == "reviews_zh":
+        return reviews_from_file(REVIEWS_ZH_PATH, key="reviews_zh")
     return reviews_from_file(REVIEWS_PATH)
 
 
@@ -199,14 +214,14 @@ def _load_mnist() -> Dataset:
 
 
 # ---- reviews ----------------------------------------------------------------------------------------
-def reviews_from_file(path: Path) -> Dataset:
-    """The reviews sample (columns ``text`` and ``label``) from ``path``, through the ordinary table reader."""
+def reviews_from_file(path: Path, key: str = "reviews") -> Dataset:
+    """A reviews sample (columns ``text`` and ``label``) from ``path``, through the ordinary table reader."""
     from modeling.data.readers import dataset_from_table, read_table
 
     path = Path(path)
     if not path.exists():
         raise DataError(
-            "The reviews sample (sample_data/reviews.csv) is missing from this installation. "
+            f"The reviews sample (sample_data/{path.name}) is missing from this installation. "
             "Upload your own CSV with a text and a label column instead."
         )
     try:
@@ -214,4 +229,4 @@ def reviews_from_file(path: Path) -> Dataset:
     except OSError as exc:
         raise DataError(f"Cannot read the reviews sample ({exc.strerror}).") from None
     df = read_table(data, path.name)
-    return dataset_from_table(df, "text", "label", name=SAMPLES["reviews"].title, source="sample:reviews")
+    return dataset_from_table(df, "text", "label", name=SAMPLES[key].title, source=f"sample:{key}")

@@ -23,9 +23,28 @@ def build_model(config: ExperimentConfig, train: Dataset) -> keras.Model:
         from modeling.tasks import image
 
         return image.build(config.template, config.settings, train.image_shape, len(train.class_names))
+    if config.template == "minilm":
+        from modeling.tasks import pretrained
+
+        return pretrained.build(config.settings, len(train.class_names))
     from modeling.tasks import text
 
     return text.build(config.template, config.settings, train.texts, len(train.class_names))
+
+
+def custom_fit(config: ExperimentConfig):
+    """The template's own training function, for templates that do not train through ``train_model``.
+
+    The pretrained encoder reads each text once and trains only a small head on the cached vectors
+    (or fine-tunes end to end). Its ``fit(config, train, validation, progress, cancel)`` returns a
+    ``FitResult`` (model, outcome, fast test predictions) with the same progress and Stop behaviour.
+    ``None`` means: build with :func:`build_model` and train with ``modeling.training.train_model``.
+    """
+    if config.task == "text_classification" and config.template == "minilm":
+        from modeling.tasks import pretrained
+
+        return pretrained.fit
+    return None
 
 
 def parameter_summary(model: keras.Model) -> dict[str, object]:

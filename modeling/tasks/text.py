@@ -6,6 +6,8 @@ texts, so the saved model takes raw strings and its vocabulary travels with it.
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 from keras import layers
@@ -26,33 +28,65 @@ def _head(x: keras.KerasTensor, settings: TrainingSettings, num_classes: int, hi
     return layers.Dense(num_classes, activation="softmax", dtype="float32", name="probabilities")(x)
 
 
+#: Characters Python treats as line breaks although they are not whitespace to TensorFlow's split. A word
+#: containing one (IMDB has "\x85", Windows-1252's ellipsis) would be saved in the vocabulary file as two
+#: lines, and the saved model could not be loaded ("repeated term"). They are spaces for the vocabulary.
+_LINE_BREAKS = re.compile("[\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def _adapted(vectorizer: layers.TextVectorization, texts: np.ndarray) -> layers.TextVectorization:
+    """Learn the vocabulary. Words with odd line-break characters stay out of it (they read as unknown)."""
     import tensorflow as tf
 
-    vectorizer.adapt(tf.data.Dataset.from_tensor_slices(np.asarray(texts, dtype=str)).batch(512))
+    clean = np.asarray([_LINE_BREAKS.sub(" ", str(t)) for t in texts], dtype=str)
+    vectorizer.adapt(tf.data.Dataset.from_tensor_slices(clean).batch(512))
     return vectorizer
 
 
-def ngram_bag(settings: TrainingSettings, texts: np.ndarray, num_classes: int) -> keras.Model:
-    """TF-IDF weighted words and word pairs, dropout, then a small dense head.
+def _text_vectorization(texts: np.ndarray, **options) -> layers.TextVectorization:
+    """A ``TextVectorization`` layer that also suits languages written without spaces between words.
 
-    On a few thousand texts this matches TF-IDF + logistic regression, the strongest simple baseline.
+    When most characters are Chinese, Japanese or Korean (:func:`modeling.language.reads_characters`),
+    splitting on whitespace would make each sentence one "word"; such texts are read character by
+    character instead. The n-gram template then sees characters and character pairs ("不好" and "不错"
+    differ); the sequence templates see single characters and learn the pairs themselves (adding pairs
+    to their sequences scored 2-4 points lower on the Chinese sample). Only built-in options are used,
+    so the saved model still loads with ``safe_mode=True``.
+    """
+    from modeling.language import reads_characters
+
+    if reads_characters(np.asarray(texts)[:2000]):
+        options["split"] = "character"
+    return layers.TextVectorization(**options)
+
+
+def ngram_bag(settings: TrainingSettings, texts: np.ndarray, num_classes: int) -> keras.Model:
+    """Which words and word pairs occur, length-normalised, then one linear layer with dropout.
+
+    This is logistic regression on n-grams written as a Keras model: on a few hundred to a
+    few thousand texts nothing from scratch beats it (measured on IMDB 2k: 85.6% vs 85.8% for
+    TF-IDF + scikit-learn's logistic regression on the same split; a hidden layer scored 84.8%).
+    Presence (multi-hot) rather than counts and unit length keep long and short texts on one
+    scale. Unit-length inputs are small per feature, so this template's default learning rate
+    is 0.03 (see ``TEMPLATE_DEFAULTS``). ``hidden_units`` and ``hidden_layers`` do not apply.
     """
     vectorizer = _adapted(
-        layers.TextVectorization(max_tokens=settings.max_tokens, output_mode="tf_idf", ngrams=2, name="ngrams"),
+        _text_vectorization(texts, max_tokens=settings.max_tokens, output_mode="multi_hot", ngrams=2, name="ngrams"),
         texts,
     )
     inputs = _string_input()
     x = vectorizer(inputs)
+    x = layers.Rescaling(1.0, name="as_float")(x)  # multi-hot arrives as integers
+    x = layers.UnitNormalization(name="unit_length")(x)
     if settings.dropout > 0:
         x = layers.Dropout(settings.dropout, seed=settings.seed, name="dropout_input")(x)
-    return keras.Model(inputs, _head(x, settings, num_classes), name="ngram_bag")
+    return keras.Model(inputs, _head(x, settings, num_classes, hidden=False), name="ngram_bag")
 
 
 def _sequence_vectorizer(settings: TrainingSettings, texts: np.ndarray) -> layers.TextVectorization:
     return _adapted(
-        layers.TextVectorization(
-            max_tokens=settings.max_tokens, output_sequence_length=settings.sequence_length, name="words"
+        _text_vectorization(
+            texts, max_tokens=settings.max_tokens, output_sequence_length=settings.sequence_length, name="words"
         ),
         texts,
     )

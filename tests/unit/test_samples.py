@@ -37,7 +37,7 @@ def mass_centre(img: np.ndarray) -> tuple[float, float]:
 
 # ---- catalogue ---------------------------------------------------------------------------------------
 def test_samples_catalogue():
-    assert set(SAMPLES) == {"digits", "mnist", "reviews"}
+    assert set(SAMPLES) == {"digits", "mnist", "reviews", "reviews_zh"}
     for key, info in SAMPLES.items():
         assert isinstance(info, SampleInfo) and info.key == key and info.title and info.description
     assert SAMPLES["reviews"].kind == "text" and SAMPLES["digits"].kind == "image"

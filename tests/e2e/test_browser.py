@@ -1,0 +1,299 @@
+"""Both sample paths, Data → Model → Train → Evaluate → Predict, clicked through in a real Chromium.
+
+Each test gets its own browser context, so its own Streamlit session, against one server per module
+(see conftest.py). Screenshots of every step land in test-artifacts/e2e/<path>-<step>.png.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+pytestmark = pytest.mark.e2e
+
+PAGE_LOAD_MS = 60_000  # first visits import TensorFlow and build a model on a 2-core machine
+TRAINING_MS = 240_000
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REVIEWS_CSV = REPO_ROOT / "sample_data" / "reviews.csv"
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+def shot(page: Page, artifacts: Path, name: str) -> None:
+    """A full-page screenshot. Streamlit scrolls inside <main>, so grow the viewport to its content first."""
+    settle(page)
+    size = page.viewport_size or {"width": 1400, "height": 1000}
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=stMain]'); return m ? m.scrollHeight : 0; }"
+    )
+    try:
+        if height > size["height"]:
+            page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 6000)})
+        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+    finally:
+        page.set_viewport_size(size)
+    print(f"{time.strftime('%H:%M:%S')} {name}")  # pytest shows these with a failure: where the time went
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished running the script (the app root says so, as in Streamlit's own tests)."""
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=PAGE_LOAD_MS)
+
+
+def go(page: Page, title: str) -> None:
+    """Open a page through its sidebar link and wait for its title."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible(timeout=PAGE_LOAD_MS)
+
+
+def metric(page: Page, label: str) -> Locator:
+    """The st.metric whose label is exactly ``label`` (its whole box: label, value and delta)."""
+    label_loc = page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    return page.get_by_test_id("stMetric").filter(has=label_loc)
+
+
+def metric_value(page: Page, label: str) -> Locator:
+    return metric(page, label).get_by_test_id("stMetricValue")
+
+
+def use_sample(page: Page, card_title: str) -> None:
+    """Click 'Use this sample' in the Data page card titled ``card_title``."""
+    card = page.get_by_test_id("stColumn").filter(has=page.get_by_text(card_title, exact=True))
+    expect(card).to_have_count(1)
+    button = card.get_by_role("button", name="Use this sample")
+    expect(button).to_be_enabled()
+    button.click()
+
+
+def set_number(page: Page, label: str, value: int) -> None:
+    """Type into a number input; Streamlit commits it on Enter (or blur), then reruns."""
+    field = page.get_by_role("spinbutton", name=label, exact=True)
+    field.fill(str(value))
+    field.press("Enter")
+    page.wait_for_timeout(500)  # let the rerun that applies the value start
+    settle(page)
+    expect(field).to_have_value(str(value))
+
+
+def train(page: Page, epochs: int, dataset: str) -> str:
+    """On the Train page: start a run with ``epochs`` and wait until it is saved; returns the run id.
+
+    A new session's Train page shows the newest job anyone started (local mode), so a finished run
+    may be on screen before we click: wait for a run id other than that one.
+    """
+    expect(page.get_by_text(f"up to {epochs} epochs")).to_be_visible()
+    settle(page)
+    saved = page.get_by_test_id("stAlertContentSuccess").filter(has_text="Saved as run")
+    previous = saved.locator("code").inner_text().strip() if saved.count() else None
+    page.get_by_role("button", name="Start training").click()
+    run_code = saved.locator("code")
+    if previous:
+        expect(run_code).not_to_have_text(previous, timeout=TRAINING_MS)
+    expect(run_code).to_be_visible(timeout=TRAINING_MS)
+    settle(page)
+    expect(page.get_by_role("heading", name=re.compile(f"^Run: .+ on {re.escape(dataset)}$"))).to_be_visible()
+    progress = page.get_by_test_id("stProgress")
+    expect(progress).to_contain_text("Finished")
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(metric_value(page, "Epoch")).to_have_text(f"{epochs} / {epochs}")
+    run_id = run_code.inner_text().strip()
+    assert run_id and run_id != previous, f"no new run saved (previous: {previous!r}, shown: {run_id!r})"
+    # The finished run becomes the active one, as the sidebar says.
+    expect(page.get_by_test_id("stSidebar").get_by_text(run_id)).to_be_visible()
+    return run_id
+
+
+def check_evaluation(page: Page) -> str:
+    """The Evaluate page shows an accuracy and the plain-words summary; returns the accuracy text."""
+    accuracy = metric_value(page, "Accuracy")
+    expect(accuracy).to_be_visible(timeout=PAGE_LOAD_MS)
+    expect(accuracy).to_have_text(re.compile(r"^\d{1,3}\.\d%$"))
+    expect(page.get_by_role("heading", name="In plain words")).to_be_visible()
+    expect(page.get_by_role("tab", name="Confusion matrix")).to_be_visible()
+    return accuracy.inner_text().strip()
+
+
+def expect_no_errors(page: Page) -> None:
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def choose_radio(page: Page, option: str) -> None:
+    """Streamlit hides the native radio input; click its label like a user and check the result."""
+    page.get_by_test_id("stRadio").get_by_text(option, exact=True).click()
+    expect(page.get_by_role("radio", name=option, exact=True)).to_be_checked()
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.get_by_role("heading", name="ModelDeck", level=1)).to_be_visible(timeout=PAGE_LOAD_MS)
+
+
+# ---- the digits path ----------------------------------------------------------------------------
+def test_digits_path(page: Page, app_url: str, artifacts_dir: Path) -> None:
+    open_app(page, app_url)
+    shot(page, artifacts_dir, "digits-0-home")
+
+    go(page, "1 · Data")
+    expect(
+        page.get_by_test_id("stColumn").filter(has=page.get_by_text("MNIST digits", exact=True)).get_by_role("button")
+    ).to_be_disabled()  # offline: MNIST cannot be downloaded, and the card says why
+    use_sample(page, "Handwritten digits")
+    expect(metric_value(page, "Examples")).to_have_text("1,797", timeout=PAGE_LOAD_MS)
+    expect(metric_value(page, "Classes")).to_have_text("10")
+    expect(metric_value(page, "Kind")).to_have_text("Images 28x28")
+    expect_no_errors(page)
+    shot(page, artifacts_dir, "digits-1-data")
+
+    go(page, "2 · Model")
+    expect(metric_value(page, "Parameters")).to_be_visible(timeout=PAGE_LOAD_MS)
+    expect(metric_value(page, "Parameters")).to_have_text(re.compile(r"^[\d,]+$"))
+    set_number(page, "Epochs", 2)
+    expect_no_errors(page)
+    shot(page, artifacts_dir, "digits-2-model")
+
+    go(page, "3 · Train")
+    train(page, epochs=2, dataset="Handwritten digits")
+    shot(page, artifacts_dir, "digits-3-train")
+
+    go(page, "4 · Evaluate")
+    check_evaluation(page)
+    expect_no_errors(page)
+    shot(page, artifacts_dir, "digits-4-evaluate")
+
+    go(page, "5 · Predict")
+    choose_radio(page, "Image classification")
+    expect(page.get_by_role("combobox", name="Model")).to_have_value(re.compile("on Handwritten digits"))
+    expect(page.get_by_text("Draw a digit or upload a photo")).to_be_visible(timeout=PAGE_LOAD_MS)
+    canvas = page.get_by_test_id("stMain").locator("canvas").last
+    expect(canvas).to_be_visible(timeout=PAGE_LOAD_MS)
+    box = canvas.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100, f"the drawing canvas is too small: {box}"
+    # A '1': one vertical stroke down the middle.
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + box["height"] * 0.15)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + box["height"] * 0.85, steps=25)
+    page.mouse.up()
+    expect(page.get_by_text("What the model sees", exact=True)).to_be_visible(timeout=PAGE_LOAD_MS)
+    prediction = metric(page, "Prediction")
+    expect(prediction.get_by_test_id("stMetricValue")).to_have_text(re.compile(r"^\d$"), timeout=PAGE_LOAD_MS)
+    expect(prediction.get_by_test_id("stMetricDelta")).to_have_text(re.compile(r"\d+% sure"))
+    expect(page.get_by_test_id("stPlotlyChart")).to_be_visible()
+    expect_no_errors(page)
+    shot(page, artifacts_dir, "digits-5-predict")
+
+
+# ---- the sentiment path -------------------------------------------------------------------------
+REVIEW = "Absolutely love it, works perfectly and arrived early."
+
+
+def test_sentiment_path(page: Page, app_url: str, artifacts_dir: Path, tmp_path: Path) -> None:
+    assert REVIEWS_CSV.exists(), f"{REVIEWS_CSV} is missing: the reviews sample ships with the repository"
+    open_app(page, app_url)
+
+    go(page, "1 · Data")
+    use_sample(page, "Product reviews")
+    expect(metric_value(page, "Kind")).to_have_text("Texts", timeout=PAGE_LOAD_MS)
+    expect(metric_value(page, "Classes")).to_have_text("2")
+    with REVIEWS_CSV.open(newline="", encoding="utf-8") as fh:
+        rows = sum(1 for _ in csv.DictReader(fh))
+    expect(metric_value(page, "Examples")).to_have_text(f"{rows:,}")
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    expect_no_errors(page)
+    shot(page, artifacts_dir, "sentiment-1-data")
+
+    go(page, "2 · Model")
+    expect(metric_value(page, "Parameters")).to_be_visible(timeout=PAGE_LOAD_MS)
+    set_number(page, "Epochs", 3)
+    expect_no_errors(page)
+    shot(page, artifacts_dir, "sentiment-2-model")
+
+    go(page, "3 · Train")
+    run_id = train(page, epochs=3, dataset="Product reviews")
+    shot(page, artifacts_dir, "sentiment-3-train")
+
+    go(page, "4 · Evaluate")
+    accuracy = check_evaluation(page)
+    expect_no_errors(page)
+    shot(page, artifacts_dir, "sentiment-4-evaluate")
+
+    go(page, "5 · Predict")
+    choose_radio(page, "Text classification (e.g. sentiment)")
+    # The run just trained is preselected: newest own run, not the starter model.
+    picker = page.get_by_role("combobox", name="Model")
+    parts = re.fullmatch(r"(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})\d{2}-(\w+)-[0-9a-f]+", run_id)
+    assert parts, f"unexpected run id {run_id!r}"
+    year, month, day, hour, minute, template = parts.groups()
+    label = f"{template} on Product reviews ({year}-{month}-{day} {hour}:{minute}, test accuracy {accuracy})"
+    expect(picker).to_have_value(label)
+    expect(page.get_by_test_id("stSidebar").get_by_text(run_id)).to_be_visible()
+
+    # One text. The text area commits on blur (or Ctrl+Enter); Predict stays disabled until it has.
+    page.get_by_role("textbox", name="Text").fill(REVIEW)
+    page.get_by_role("textbox", name="Text").press("Tab")
+    predict = page.get_by_role("button", name="Predict", exact=True)
+    expect(predict).to_be_enabled()
+    predict.click()
+    prediction = metric(page, "Prediction")
+    expect(prediction.get_by_test_id("stMetricValue")).to_have_text(
+        re.compile(r"^(positive|negative)$"), timeout=PAGE_LOAD_MS
+    )
+    expect(prediction.get_by_test_id("stMetricDelta")).to_have_text(re.compile(r"\d+% sure"))
+    expect_no_errors(page)
+    shot(page, artifacts_dir, "sentiment-5-predict-one")
+
+    # A whole CSV, with a cell that a spreadsheet would run as a formula.
+    table = tmp_path / "to_score.csv"
+    texts = [REVIEW, "=1+1", "Broke in a week. Waste of money.", "Does exactly what it says."]
+    with table.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "order"])
+        writer.writerows([t, i] for i, t in enumerate(texts))
+    page.get_by_role("tab", name="A whole CSV").click()
+    panel = page.get_by_role("tabpanel", name="A whole CSV")
+    panel.locator("input[type=file]").set_input_files(str(table))
+    expect(panel.get_by_role("combobox", name="Text column")).to_have_value("text", timeout=PAGE_LOAD_MS)
+    panel.get_by_role("button", name="Score the table").click()
+    expect(panel.get_by_text(f"Scored {len(texts)} rows")).to_be_visible(timeout=PAGE_LOAD_MS)
+    download_button = panel.get_by_role("button", name="Download scored CSV")
+    expect(download_button).to_be_visible()
+    expect_no_errors(page)
+    shot(page, artifacts_dir, "sentiment-6-predict-csv")
+
+    with page.expect_download() as download_info:
+        download_button.click()
+    download = download_info.value
+    assert download.suggested_filename == "scored.csv"
+    body = Path(download.path()).read_text(encoding="utf-8")
+    scored = list(csv.DictReader(io.StringIO(body)))
+    assert [row["text"] for row in scored] == [REVIEW, "'=1+1", texts[2], texts[3]], body
+    assert {"predicted_label", "confidence", "probability_negative", "probability_positive"} <= set(scored[0]), body
+    assert all(row["predicted_label"] in {"positive", "negative"} for row in scored), body
+    assert all(0.0 <= float(row["confidence"]) <= 1.0 for row in scored), body
+
+
+# ---- known bug: a deep link as a fresh server's first visit -------------------------------------
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Streamlit treats an app with a pages/ folder as an old-style (v1) multipage app until app.py has "
+        "called st.navigation once in the server process. A first visit to /train (a bookmark, or a tab that "
+        "reconnects after a restart) runs pages/train.py on its own: the sidebar lists 'app, data, evaluate…' "
+        "and the ModelDeck status is missing, for every visitor until someone opens '/'. Fix: rename pages/ "
+        "(e.g. to views/) and update the st.Page, st.page_link and st.switch_page paths."
+    ),
+)
+def test_deep_link_on_a_fresh_server_uses_the_router(page: Page, fresh_app_url: str, artifacts_dir: Path) -> None:
+    page.goto(f"{fresh_app_url}/train")
+    expect(page.get_by_role("heading", name="3 · Train", level=1)).to_be_visible(timeout=PAGE_LOAD_MS)
+    shot(page, artifacts_dir, "deep-link-train")
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_role("link", name="1 · Data", exact=True)).to_be_visible(timeout=5_000)
+    expect(page.get_by_test_id("stSidebar").get_by_role("heading", name="ModelDeck")).to_be_visible(timeout=5_000)

@@ -1,0 +1,79 @@
+"""Automatic model choice: same split for all, budget respected, ranked leaderboard, chosen one becomes a run."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from modeling import automl
+from modeling.data.dataset import Dataset
+from modeling.store import RunStore
+from tests.conftest import make_text_dataset
+
+
+def _chinese(n: int = 60) -> Dataset:
+    texts = ["这个东西很好用" if i % 2 else "质量太差了不好" for i in range(n)]
+    return Dataset(kind="text", name="zh", labels=np.arange(n) % 2, class_names=["neg", "pos"], texts=np.array(texts))
+
+
+def test_candidates_follow_the_data_size_and_language():
+    chosen, left_out = automl.candidate_templates(make_text_dataset(120))
+    assert "ngram_bag" in chosen and "embedding_bag" in chosen
+    assert "conv1d" in left_out and "1,000" in left_out["conv1d"]
+    chosen, left_out = automl.candidate_templates(_chinese())
+    assert "minilm" not in chosen
+
+
+def test_a_tiny_budget_skips_everything_with_a_note(tmp_path):
+    board = automl.find_best_text_model(
+        make_text_dataset(120), budget_s=0.5, store=RunStore(tmp_path), templates=["ngram_bag", "embedding_bag"]
+    )
+    assert board.best is None
+    assert all(r.status == "skipped" and r.note for r in board.rows)
+    assert any("budget" in r.note for r in board.rows)
+    assert board.notes
+
+
+def test_search_ranks_templates_and_the_chosen_one_becomes_a_normal_run(tmp_path):
+    from modeling.predict import Predictor
+
+    store = RunStore(tmp_path, starters=None)
+    ds = make_text_dataset(200, seed=4)
+    seen: list[dict] = []
+    board = automl.find_best_text_model(
+        ds, budget_s=300, seed=7, progress_cb=seen.append, store=store, templates=["ngram_bag", "embedding_bag"]
+    )
+    trained = [r for r in board.rows if r.usable]
+    assert {r.template for r in trained} == {"ngram_bag", "embedding_bag"}
+    for row in trained:
+        assert 0 <= row.accuracy <= 1 and row.f1_macro is not None and row.train_seconds > 0
+        assert row.parameters > 0 and row.megabytes > 0 and row.predict_seconds_per_1000 > 0
+        assert row.lift_points == pytest.approx(100 * (row.accuracy - board.baseline_accuracy), abs=0.05)
+    assert board.best.accuracy == max(r.accuracy for r in trained) > 0.9
+    assert board.split == {"train": 136, "validation": 24, "test": 40}
+    # Same split for every candidate: identical saved test sets.
+    tests = [np.load(r.run_path / "test.npz", allow_pickle=False)["labels"] for r in trained]
+    np.testing.assert_array_equal(tests[0], tests[1])
+    assert seen and seen[-1]["phase"] == "Done"
+    assert board.table()[0]["template"] == board.best.template
+    assert store.list_runs() == []  # candidates stay out of the user's runs until one is chosen
+
+    run_id = automl.adopt(board, board.best.template, store)
+    assert [i.run_id for i in store.list_runs()] == [run_id]
+    run = store.load(run_id)
+    assert run.meta["automl"]["rank"] == 1 and run.info.usable
+    assert Predictor.from_run(run).predict_one("excellent, love it").label == "positive"
+
+
+def test_search_runs_in_the_background(tmp_path):
+    search = automl.SEARCHES.start(
+        make_text_dataset(80, seed=5), budget_s=120, store=RunStore(tmp_path), templates=["ngram_bag"]
+    )
+    deadline = time.monotonic() + 120
+    while not search.done and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert search.state == "finished", search.error
+    assert search.board is not None and search.board.best.template == "ngram_bag"
+    assert automl.SEARCHES.get(search.search_id) is search

@@ -1,0 +1,223 @@
+"""Model page extras: the pretrained encoder's availability and settings, and "Find the best model".
+
+Kept out of ``pages/model.py`` so that page stays a thin list of widgets; each function draws one block.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import streamlit as st
+
+from modeling.config import TEMPLATES
+from modeling.progress import format_seconds
+from ui import state
+
+PRETRAINED = "minilm"
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def encoder_status() -> tuple[bool, str]:
+    """(available, reason), re-checked every few minutes (installing the package makes it appear)."""
+    from modeling.tasks.pretrained import encoder_status as status
+
+    return status()
+
+
+def available_templates(task: str) -> dict[str, str]:
+    """The task's templates that can train here; the pretrained one only when its encoder can be loaded."""
+    templates = dict(TEMPLATES[task])
+    if PRETRAINED in templates and not encoder_status()[0]:
+        templates.pop(PRETRAINED)
+    return templates
+
+
+def unavailable_note(task: str) -> None:
+    """The greyed-out line for a template that cannot be used here, with the reason."""
+    if PRETRAINED in TEMPLATES[task] and not encoder_status()[0]:
+        st.caption(
+            f":grey[~~{PRETRAINED}~~ — pretrained encoder, unavailable here: {state.md_escape(encoder_status()[1])}]"
+        )
+
+
+@st.cache_resource(show_spinner="Timing the pretrained encoder on this machine (a few seconds, once)…")
+def _throughput():
+    from modeling.tasks.pretrained import measure_throughput
+
+    return measure_throughput()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _tokens_per_text(_ds: Any, ds_key: str, windows: int) -> float:
+    from modeling.tasks.pretrained import estimate_tokens
+
+    return estimate_tokens(list(_ds.texts[:300]), windows)
+
+
+def encoder_settings(ds: Any, current: dict[str, Any], fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The pretrained template's own choices (frozen or fine-tune), what it reads, and a time estimate."""
+    from modeling.tasks import pretrained
+
+    st.markdown("**Pretrained encoder**")
+    mode = st.radio(
+        "Encoder mode",
+        ["frozen", "fine_tune"],
+        index=["frozen", "fine_tune"].index(current.get("encoder_mode", "frozen")),
+        format_func={
+            "frozen": "Frozen — read each text once, train a small head (seconds to minutes on a CPU)",
+            "fine_tune": "Fine-tune — train the encoder too (more accurate on big data; meant for a GPU)",
+        }.get,
+        help=fields["encoder_mode"]["help"],
+        key="setting_encoder_mode",
+    )
+    note = pretrained.language_note(ds.texts[:2000])
+    if note:
+        st.warning(note)
+
+    chosen = SimpleNamespace(  # what the estimate needs, read from the widgets drawn above
+        encoder_mode=mode,
+        sequence_length=int(st.session_state.get("setting_sequence_length", current["sequence_length"])),
+        epochs=int(st.session_state.get("setting_epochs", current["epochs"])),
+        validation_share=float(st.session_state.get("setting_validation_share", current["validation_share"])),
+    )
+    windows = pretrained.windows_for(chosen)
+    pieces = windows * pretrained.PIECES_PER_WINDOW
+    st.caption(
+        f"Reads the first {pieces} word pieces of each text (about {int(pieces * 0.75)} English words), in "
+        f"{windows} window(s) of {pretrained.WINDOW} tokens, and averages them; the rest of a longer text is "
+        "ignored. Change it with *Words read per text*."
+    )
+    try:
+        speed = _throughput()
+        tokens = _tokens_per_text(ds, f"{ds.name}-{len(ds)}", windows)
+        test_share = float(st.session_state.get("setting_test_share", 0.2))
+        seconds = pretrained.estimate_seconds(len(ds), tokens, chosen, speed, test_share)
+        what = f"{chosen.epochs} epoch(s) of fine-tuning" if mode == "fine_tune" else "reading every text once"
+        line = (
+            f"Estimated time on {speed.device}: **about {format_seconds(seconds)}** for {what} "
+            f"({len(ds):,} texts, ~{tokens:.0f} tokens each, {speed.read_tokens_per_s:,.0f} tokens/s read here)."
+        )
+        if mode == "fine_tune" and seconds > 600 and "GPU" not in speed.device:
+            st.warning(line + " Fine-tuning on a CPU is slow: try 2-3 epochs, or the frozen mode.")
+        else:
+            st.caption(line)
+    except Exception as exc:
+        state.show_error(exc, "estimating the encoder's time")
+    return {"encoder_mode": mode}
+
+
+# ---- Find the best model -----------------------------------------------------------------------------
+SEARCH_ID = "automl_search_id"
+
+
+def find_best_model_section(ds: Any) -> None:
+    """Budget slider, background search with live progress, leaderboard, and "Use this model"."""
+    from modeling.automl import SEARCHES
+
+    st.subheader("Find the best model")
+    st.caption(
+        "Trains the text templates that suit your data, with their default settings, on the same split, "
+        "within the time you allow; then ranks them on the held-out test texts next to the keyword baseline "
+        "(TF-IDF + logistic regression). Templates that would not fit in the time left are skipped."
+    )
+    search = SEARCHES.get(st.session_state.get(SEARCH_ID))
+    running = search is not None and not search.done
+    left, right = st.columns([3, 1])
+    budget = left.slider(
+        "Time budget (seconds)",
+        30,
+        900,
+        120,
+        step=30,
+        help="The search stops starting new templates when the budget is spent and stops the running one.",
+        key="automl_budget",
+        disabled=running,
+    )
+    if right.button("Find the best model", type="primary", key="automl_start", disabled=running):
+        search = SEARCHES.start(ds, float(budget), owner=state.session_owner())
+        st.session_state[SEARCH_ID] = search.search_id
+        running = True
+    if search is None:
+        return
+    if running:
+        _live_search(search.search_id)
+    else:
+        _draw_search(search)
+
+
+@st.fragment(run_every=1.0)
+def _live_search(search_id: str) -> None:
+    from modeling.automl import SEARCHES
+
+    search = SEARCHES.get(search_id)
+    if search is None:
+        return
+    if search.done:
+        st.rerun(scope="app")
+    _draw_search(search)
+
+
+def _draw_search(search: Any) -> None:
+    import pandas as pd
+
+    snap = search.snapshot()
+    if not search.done:
+        elapsed = snap.get("elapsed_s") or 0.0
+        st.progress(
+            float(snap.get("fraction") or 0.0),
+            text=f"{snap.get('phase', 'Working')} · {format_seconds(elapsed)} of {format_seconds(search.budget_s)}",
+        )
+        if st.button("Stop the search", key=f"automl_stop_{search.search_id}"):
+            search.stop()
+            st.toast("Stopping after the current batch…")
+        return
+    if snap["state"] == "failed":
+        st.error(snap.get("error") or "The search failed.")
+        return
+    board = search.board
+    if board is None:
+        st.info(snap.get("error") or "The search was stopped before it started.")
+        return
+    for note in board.notes:
+        st.warning(note)
+    base = f"{board.baseline_accuracy:.1%}" if board.baseline_accuracy is not None else "n/a"
+    st.markdown(
+        f"Same split for every template: {board.split['train']:,} training, {board.split['validation']:,} "
+        f"validation and {board.split['test']:,} test texts. Keyword baseline accuracy: **{base}**. "
+        f"Search time: {format_seconds(board.elapsed_s)}."
+    )
+    st.dataframe(
+        pd.DataFrame(board.table()),
+        hide_index=True,
+        column_config={
+            "accuracy": st.column_config.NumberColumn(format="percent"),
+            "F1 (macro)": st.column_config.NumberColumn(format="%.3f"),
+        },
+    )
+    usable = [r.template for r in board.ranked if r.usable]
+    if not usable:
+        return
+    choice = st.radio(
+        "Model to keep (the best is preselected)",
+        usable,
+        index=0,
+        horizontal=True,
+        key=f"automl_choice_{search.search_id}",
+    )
+    saved = search.adopted.get(choice)
+    if saved:
+        st.success(f"Saved as run `{saved}` and selected.")  # run ids are [A-Za-z0-9_.-] only
+        st.page_link("pages/evaluate.py", label="See how good it is →", icon=":material/fact_check:")
+        return
+    if st.button("Use this model", type="primary", key=f"automl_use_{search.search_id}"):
+        from modeling.automl import adopt
+
+        try:
+            run_id = adopt(board, choice, state.run_store())
+        except Exception as exc:
+            state.show_error(exc, "saving the chosen model")
+            return
+        search.adopted[choice] = run_id
+        state.set_run_id(run_id)
+        st.rerun(scope="app")
