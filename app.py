@@ -26,6 +26,9 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+state.ROUTER_READY = True
+if st.session_state.get("deep_link"):
+    st.switch_page(st.session_state.pop("deep_link"))  # a deep link that arrived before the router was up
 
 with st.sidebar:
     st.markdown("### 🧪 ModelDeck")

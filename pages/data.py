@@ -10,6 +10,8 @@ from modeling.data.readers import LIMITS
 from modeling.data.samples import SAMPLES, sample_status
 from ui import state
 
+state.require_router("pages/data.py")
+
 st.title("1 · Data")
 st.caption("Everything starts with labelled examples: texts with a label, or images sorted by class.")
 

@@ -6,6 +6,8 @@ import streamlit as st
 
 from ui import explain_view, state
 
+state.require_router("pages/evaluate.py")
+
 st.title("4 · Evaluate")
 run = state.pick_run("Run to evaluate")
 if run is None:

@@ -5,6 +5,8 @@ import streamlit as st
 from modeling.data.samples import SAMPLES
 from ui import state
 
+state.require_router("pages/home.py")
+
 st.title("🧪 ModelDeck")
 st.markdown(
     "Train a deep-learning model on your own data **without writing code**, see honestly how good it is, "

@@ -14,6 +14,8 @@ from modeling.config import (
 from modeling.errors import ConfigError
 from ui import model_extras, state
 
+state.require_router("pages/model.py")
+
 st.title("2 · Model")
 ds = state.require_dataset()
 

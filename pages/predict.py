@@ -7,6 +7,8 @@ import streamlit as st
 from modeling.config import TASK_LABELS
 from ui import explain_view, state
 
+state.require_router("pages/predict.py")
+
 st.title("5 · Predict")
 
 task = st.radio(

@@ -6,6 +6,8 @@ import streamlit as st
 from modeling.progress import format_seconds
 from ui import state
 
+state.require_router("pages/runs.py")
+
 st.title("Saved runs")
 store = state.run_store()
 infos = store.list_runs()

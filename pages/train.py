@@ -6,6 +6,8 @@ from modeling.jobs import JOBS
 from modeling.progress import format_seconds
 from ui import state
 
+state.require_router("pages/train.py")
+
 st.title("3 · Train")
 
 

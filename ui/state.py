@@ -21,6 +21,9 @@ from modeling.store import RunStore, default_store
 
 log = logging.getLogger("modeldeck.ui")
 
+#: Set by app.py once st.navigation has run in this server process (see require_router).
+ROUTER_READY = False
+
 DATASET = "dataset"
 CONFIG = "config"
 JOB_ID = "job_id"
@@ -31,6 +34,18 @@ RUN_ID = "run_id"
 def run_store() -> RunStore:
     """One store per server process (it is only folders and files, so sharing is safe)."""
     return default_store()
+
+
+def require_router(page_path: str) -> None:
+    """Send a deep link on a fresh server through app.py's router first.
+
+    Until app.py has called ``st.navigation`` once in the process, Streamlit treats the pages/
+    folder as an old-style multipage app: a first visit to /train would run pages/train.py alone,
+    without the router's sidebar. Pages call this first; the router then opens the same page.
+    """
+    if not ROUTER_READY:
+        st.session_state["deep_link"] = page_path
+        st.switch_page("app.py")
 
 
 def session_owner() -> str | None:

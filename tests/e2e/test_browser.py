@@ -279,17 +279,9 @@ def test_sentiment_path(page: Page, app_url: str, artifacts_dir: Path, tmp_path:
     assert all(0.0 <= float(row["confidence"]) <= 1.0 for row in scored), body
 
 
-# ---- known bug: a deep link as a fresh server's first visit -------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Streamlit treats an app with a pages/ folder as an old-style (v1) multipage app until app.py has "
-        "called st.navigation once in the server process. A first visit to /train (a bookmark, or a tab that "
-        "reconnects after a restart) runs pages/train.py on its own: the sidebar lists 'app, data, evaluate…' "
-        "and the ModelDeck status is missing, for every visitor until someone opens '/'. Fix: rename pages/ "
-        "(e.g. to views/) and update the st.Page, st.page_link and st.switch_page paths."
-    ),
-)
+# ---- a deep link as a fresh server's first visit -----------------------------------------------
+# Streamlit treats an app with a pages/ folder as an old-style multipage app until app.py has called
+# st.navigation once in the process; ui.state.require_router sends such a visit through the router.
 def test_deep_link_on_a_fresh_server_uses_the_router(page: Page, fresh_app_url: str, artifacts_dir: Path) -> None:
     page.goto(f"{fresh_app_url}/train")
     expect(page.get_by_role("heading", name="3 · Train", level=1)).to_be_visible(timeout=PAGE_LOAD_MS)
