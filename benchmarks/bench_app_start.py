@@ -90,7 +90,7 @@ def _peak_mb(pid: int) -> float:
 
 def _walk(page, sample_button: str, task_label: str) -> None:
     page.get_by_role("link", name="1 · Data").click()
-    page.locator(f"[class*='st-key-{sample_button}'] button").click()
+    page.locator(f".st-key-{sample_button} button").click()
     page.get_by_text("Active data").first.wait_for(timeout=60_000)
     page.get_by_role("link", name="2 · Model").click()
     page.get_by_text("Parameters").first.wait_for(timeout=120_000)

@@ -30,16 +30,26 @@ def _head(x: keras.KerasTensor, settings: TrainingSettings, num_classes: int, hi
 
 #: Characters Python treats as line breaks although they are not whitespace to TensorFlow's split. A word
 #: containing one (IMDB has "\x85", Windows-1252's ellipsis) would be saved in the vocabulary file as two
-#: lines, and the saved model could not be loaded ("repeated term"). They are spaces for the vocabulary.
+#: lines, and the saved model could not be loaded ("repeated term").
 _LINE_BREAKS = re.compile("[\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def _adapted(vectorizer: layers.TextVectorization, texts: np.ndarray) -> layers.TextVectorization:
-    """Learn the vocabulary. Words with odd line-break characters stay out of it (they read as unknown)."""
+    """Learn the vocabulary; words with odd line-break characters are dropped from it (they read as unknown)."""
     import tensorflow as tf
 
-    clean = np.asarray([_LINE_BREAKS.sub(" ", str(t)) for t in texts], dtype=str)
-    vectorizer.adapt(tf.data.Dataset.from_tensor_slices(clean).batch(512))
+    raw = np.asarray(texts, dtype=str)
+    vectorizer.adapt(tf.data.Dataset.from_tensor_slices(raw).batch(512))
+    vocabulary = vectorizer.get_vocabulary(include_special_tokens=False)
+    if any(_LINE_BREAKS.search(term) for term in vocabulary):
+        if vectorizer.get_config().get("output_mode") == "tf_idf":  # IDF weights come with adapt: adapt again
+            clean = np.asarray([_LINE_BREAKS.sub(" ", t) for t in raw], dtype=str)
+            vectorizer.adapt(tf.data.Dataset.from_tensor_slices(clean).batch(512))
+        else:  # a fresh twin takes the cleaned vocabulary (an adapted multi-hot layer cannot change size)
+            learnt = ("vocabulary", "idf_weights", "vocabulary_size")
+            config = {k: v for k, v in vectorizer.get_config().items() if k not in learnt}
+            vectorizer = layers.TextVectorization.from_config(config)
+            vectorizer.set_vocabulary([term for term in vocabulary if not _LINE_BREAKS.search(term)])
     return vectorizer
 
 
