@@ -33,19 +33,20 @@ if st.session_state.get("deep_link"):
 with st.sidebar:
     st.markdown("### 🧪 ModelDeck")
     st.caption("Data → Model → Train → Evaluate → Predict")
-    status = st.container()
+    status = st.empty()
 
 
 def draw_status() -> None:
-    """What is active now; drawn after the page ran so it reflects choices made on this very run."""
-    with status:
+    """What is active now, written into the sidebar slot (replacing what was there)."""
+    with status.container():
         st.markdown(f"**Data:** {state.describe_dataset(state.dataset())}")
         cfg = state.config()
         st.markdown(f"**Model:** {cfg.template if cfg else 'not chosen yet'}")
         st.markdown(f"**Run:** {state.md_escape(state.run_id() or 'none selected')}")
 
 
-try:
-    page.run()
-finally:
-    draw_status()  # also after st.stop(), which ends a page early by raising
+# Drawn before the page so that it shows even when the page ends early with st.stop() (after which
+# Streamlit refuses new elements), and again after it so it reflects choices made on this very run.
+draw_status()
+page.run()
+draw_status()

@@ -228,11 +228,12 @@ def test_sentiment_path(page: Page, app_url: str, artifacts_dir: Path, tmp_path:
     choose_radio(page, "Text classification (e.g. sentiment)")
     # The run just trained is preselected: newest own run, not the starter model.
     picker = page.get_by_role("combobox", name="Model")
-    parts = re.fullmatch(r"(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})\d{2}-(\w+)-[0-9a-f]+", run_id)
+    # Its label is "<template> on <data> (<created>, test accuracy <acc>)"; the sidebar names the active run.
+    parts = re.fullmatch(r"\d{8}-\d{6}-(\w+)-[0-9a-f]+", run_id)
     assert parts, f"unexpected run id {run_id!r}"
-    year, month, day, hour, minute, template = parts.groups()
-    label = f"{template} on Product reviews ({year}-{month}-{day} {hour}:{minute}, test accuracy {accuracy})"
-    expect(picker).to_have_value(label)
+    created = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"
+    label = rf"{parts.group(1)} on Product reviews \({created}, test accuracy {re.escape(accuracy)}\)"
+    expect(picker).to_have_value(re.compile(f"^{label}$"))
     expect(page.get_by_test_id("stSidebar").get_by_text(run_id)).to_be_visible()
 
     # One text. The text area commits on blur (or Ctrl+Enter); Predict stays disabled until it has.
@@ -289,3 +290,12 @@ def test_deep_link_on_a_fresh_server_uses_the_router(page: Page, fresh_app_url: 
     nav = page.get_by_test_id("stSidebarNav")
     expect(nav.get_by_role("link", name="1 · Data", exact=True)).to_be_visible(timeout=5_000)
     expect(page.get_by_test_id("stSidebar").get_by_role("heading", name="ModelDeck")).to_be_visible(timeout=5_000)
+
+
+# ---- the sidebar status also shows on pages that end early with st.stop() -----------------------
+def test_sidebar_status_shows_on_a_page_that_stops_early(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    go(page, "2 · Model")
+    expect(page.get_by_text("No data yet")).to_be_visible()
+    settle(page)
+    expect(page.get_by_test_id("stSidebar").get_by_text("none yet")).to_be_visible(timeout=5_000)
