@@ -23,8 +23,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# make run is for one person on their own machine: single-user mode, every run visible.
+# Servers shared by several people leave MODELDECK_MODE unset (private sessions); see README.
+MODELDECK_MODE ?= local
+
 run: install
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	MODELDECK_MODE=$(MODELDECK_MODE) $(PY) -m streamlit run app.py --server.port $(PORT)
 
 chromium:
 	@bash scripts/install_chromium.sh

@@ -23,6 +23,7 @@ PAGES = [
     st.Page("pages/evaluate.py", title="4 · Evaluate", icon=":material/fact_check:"),
     st.Page("pages/predict.py", title="5 · Predict", icon=":material/online_prediction:"),
     st.Page("pages/runs.py", title="Saved runs", icon=":material/inventory_2:"),
+    st.Page("pages/compare.py", title="Compare runs", icon=":material/compare_arrows:"),
 ]
 
 page = st.navigation(PAGES)

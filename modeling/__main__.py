@@ -3,8 +3,12 @@
     python -m modeling train CONFIG.yaml            trains, prints the run folder
     python -m modeling evaluate RUN DATA            prints the test metrics as JSON
     python -m modeling predict RUN INPUT [-o OUT]   writes predictions as CSV
+    python -m modeling report RUN [RUN ...] [--out report.html] [--pdf]
+                                                    writes a shareable report (several runs: compared)
 
-RUN is a run id (as listed by ``python -m modeling runs``) or a run folder.
+RUN is a run id (as listed by ``python -m modeling runs``) or a run folder. ``predict`` applies the
+decision rule saved with the run on the Evaluate page (threshold or cost matrix, and the confidence
+below which a row is flagged ``needs_review``); ``--threshold`` and ``--min-confidence`` override it.
 """
 
 from __future__ import annotations
@@ -97,7 +101,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from modeling.predict import Predictor, prepare_digit, to_safe_csv
 
     run = _store(args.home).load(args.run)
-    predictor = Predictor.from_run(run)
+    predictor = _with_overrides(Predictor.from_run(run), args)
     path = Path(args.input)
     if not path.is_file():
         raise ModelDeckError(f"The input file '{args.input}' does not exist.")
@@ -109,7 +113,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
             pixels = prepare_digit(img)
         pred = predictor.predict_one(pixels[..., None])
         table = pd.DataFrame(
-            [{"file": path.name, "predicted_label": pred.label, "confidence": round(pred.confidence, 4)}]
+            [
+                {
+                    "file": path.name,
+                    "predicted_label": pred.label,
+                    "confidence": round(pred.confidence, 4),
+                    "needs_review": pred.needs_review,
+                    "review_reason": pred.reason,
+                }
+            ]
         )
     elif run.task == "text_classification":
         loaded = read_upload(path.read_bytes(), path.name)
@@ -124,18 +136,76 @@ def cmd_predict(args: argparse.Namespace) -> int:
     else:
         ds = _read_dataset_for_run(run, args.input)
         probs = predictor.predict(ds.inputs)
-        top = probs.argmax(axis=1)
+        top, flagged, reasons = predictor.answers(probs)
         table = pd.DataFrame(
             {
                 "row": np.arange(len(top)),
                 "true_label": [ds.class_names[i] for i in ds.labels],
                 "predicted_label": [run.class_names[i] for i in top],
-                "confidence": probs.max(axis=1).round(4),
+                "confidence": probs[np.arange(len(top)), top].round(4),
+                "needs_review": flagged,
+                "review_reason": reasons,
             }
         )
     out = Path(args.output) if args.output else path.with_name(path.stem + "_predictions.csv")
     out.write_bytes(to_safe_csv(table))
     print(out)
+    return 0
+
+
+def _with_overrides(predictor, args: argparse.Namespace):
+    """The run's saved decision rule, with ``--threshold`` / ``--min-confidence`` from the command line on top."""
+    changes = {}
+    if args.threshold is not None:
+        if len(predictor.class_names) != 2:
+            raise ModelDeckError(
+                f"--threshold needs a two-class model; this one has {len(predictor.class_names)} classes."
+            )
+        changes["threshold"] = args.threshold
+    if args.min_confidence is not None:
+        changes["min_confidence"] = args.min_confidence
+    if args.positive_class is not None:
+        changes["positive_class"] = args.positive_class
+    if not changes:
+        return predictor
+    decision = predictor.decision.model_copy(update=changes)
+    return predictor.using(decision)
+
+
+def _share(text: str) -> float:
+    """A share from '0.3' or '30%', between 0 and 1 (argparse shows the message on failure)."""
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100.0 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number; use for example 0.3 or 30%.") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is outside 0..1 (or 0%..100%).")
+    return value
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the shareable HTML report of one run (or a comparison of several), and the PDF on request."""
+    from modeling.pdf import pdf_unavailable_reason
+    from modeling.report import compare_report_html, report_pdf, run_report_html
+
+    store = _store(args.home)
+    runs = [store.load(run_id) for run_id in args.run]
+    html_text = run_report_html(runs[0]) if len(runs) == 1 else compare_report_html(runs)
+    default = f"{runs[0].info.run_id}-report.html" if len(runs) == 1 else "comparison-report.html"
+    out = Path(args.out or default)
+    if out.suffix.lower() == ".pdf":
+        raise ModelDeckError("--out names the HTML file (for example report.html); add --pdf for a PDF beside it.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html_text, encoding="utf-8")
+    print(out)
+    if args.pdf:
+        pdf = report_pdf(html_text)
+        if pdf is None:
+            raise ModelDeckError(f"The HTML report is written to {out}, but no PDF: {pdf_unavailable_reason()}")
+        pdf_path = out.with_suffix(".pdf")
+        pdf_path.write_bytes(pdf)
+        print(pdf_path)
     return 0
 
 
@@ -162,7 +232,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input")
     p.add_argument("-o", "--output")
     p.add_argument("--column", help="text column to score (default: the one used in training)")
+    p.add_argument(
+        "--threshold",
+        type=_share,
+        help="two classes: answer the positive class when its probability is at least this (default: the saved one)",
+    )
+    p.add_argument(
+        "--positive-class", help="the class --threshold is about (default: the saved one, else the second class)"
+    )
+    p.add_argument(
+        "--min-confidence",
+        type=_share,
+        help="flag rows below this confidence as needs_review (default: the level saved with the run)",
+    )
     p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("report", help="write a run's shareable report (HTML, --pdf too); several runs: a comparison")
+    p.add_argument("run", nargs="+", help="run id or folder; two or more compare the runs side by side")
+    p.add_argument("--out", help="HTML file to write (default: RUN-report.html)")
+    p.add_argument("--pdf", action="store_true", help="also print it to PDF beside the HTML (needs Chromium)")
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("runs", help="list saved runs")
     p.set_defaults(func=cmd_runs)
     return parser

@@ -47,6 +47,8 @@ CONV1D_MIN_TEXTS = 1000
 PREDICT_SAMPLE = 64
 AUTOML_DIR = "automl"
 KEEP_SEARCHES = 3
+#: Search folders touched more recently than this are kept even beyond KEEP_SEARCHES (other visitors' searches).
+SEARCH_GRACE_S = 6 * 3600
 
 #: Seconds per million words read per epoch, measured on a 2-core CPU (IMDB 2,000 reviews and the
 #: 500 short product reviews), plus a fixed cost for building, adapting, testing and saving. Sequence
@@ -374,19 +376,30 @@ def _baseline(run_path: Path) -> tuple[float | None, str]:
         return None, "keyword baseline (TF-IDF + logistic regression)"
 
 
+def _last_touched(path: Path) -> float:
+    """Newest modification time of a search folder and the run folders in it."""
+    try:
+        times = [path.stat().st_mtime] + [p.stat().st_mtime for p in (path / "runs").glob("*")]
+    except OSError:
+        return 0.0
+    return max(times)
+
+
 def _new_search_dir(store: RunStore) -> Path:
     base = store.root / AUTOML_DIR
     base.mkdir(parents=True, exist_ok=True)
-    old = sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    old = sorted((p for p in base.iterdir() if p.is_dir()), key=_last_touched)
     for stale in old[: max(0, len(old) - (KEEP_SEARCHES - 1))]:
-        shutil.rmtree(stale, ignore_errors=True)
+        # Another visitor's search may still be running or waiting to be adopted: only old ones go.
+        if time.time() - _last_touched(stale) > SEARCH_GRACE_S:
+            shutil.rmtree(stale, ignore_errors=True)
     path = base / f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
     path.mkdir()
     return path
 
 
-def adopt(board: Leaderboard, template: str, store: RunStore | None = None) -> str:
-    """Move the chosen candidate's run into ``store`` (a normal run from now on); return its run id."""
+def adopt(board: Leaderboard, template: str, store: RunStore | None = None, owner: str | None = None) -> str:
+    """Move the chosen candidate's run into ``store`` (a normal run of ``owner`` from now on); return its run id."""
     store = store or default_store()
     row = board.row(template)
     if not row.usable or row.run_path is None:
@@ -397,7 +410,7 @@ def adopt(board: Leaderboard, template: str, store: RunStore | None = None) -> s
     store.runs_dir.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         shutil.move(str(row.run_path), str(target))
-    store.update_meta(target, automl=facts)
+    store.update_meta(target, automl=facts, owner=owner)
     row.run_path = target
     return target.name
 

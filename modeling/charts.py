@@ -11,6 +11,7 @@ nothing to draw yet.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -321,14 +322,20 @@ def _baseline_label(entry: Mapping[str, Any], default: str) -> str:
     return str(title) if title else default
 
 
-def probability_bars(probs: Sequence[float] | np.ndarray, class_names: Sequence[str]) -> go.Figure:
-    """One prediction's probability for each class (class order), the chosen class highlighted."""
+def probability_bars(
+    probs: Sequence[float] | np.ndarray, class_names: Sequence[str], chosen: int | None = None
+) -> go.Figure:
+    """One prediction's probability for each class (class order), the chosen class highlighted.
+
+    ``chosen`` is the class the run's decision rule answered (a threshold can pick a class that is not the
+    most probable one); by default it is the most probable class.
+    """
     p = np.asarray(probs, dtype=np.float64).reshape(-1)
     names = [str(n) for n in class_names]
     if len(p) != len(names) or len(p) == 0:
         raise ValueError(f"Expected {len(names)} probabilities (one per class), got {len(p)}.")
     percent = 100.0 * p
-    top = int(p.argmax())
+    top = int(p.argmax()) if chosen is None or not 0 <= chosen < len(p) else int(chosen)
     colours = [BLUE if i == top else GREY for i in range(len(p))]
     fig = go.Figure(
         go.Bar(
@@ -381,3 +388,288 @@ def confidence_histogram(y_true: Sequence[int] | np.ndarray, probs: np.ndarray) 
     if len(p) == 0:
         _note(fig, "No test results to show")
     return fig
+
+
+# ---- how sure, and what it is worth ------------------------------------------------------------------------------
+def reliability_chart(calibration: Mapping[str, Any]) -> go.Figure:
+    """Confidence vs how often it was right, per confidence bin, before and after calibration.
+
+    ``calibration`` is ``evaluation.json["calibration"]`` (see :mod:`modeling.calibration`). Points on the
+    dashed diagonal mean "80% sure" is right 80% of the time; points below it mean over-confidence. Marker
+    size follows how many test answers fall in the bin, so a lonely point does not look like a trend.
+    """
+    calibration = calibration or {}
+    fig = go.Figure()
+    _layout(
+        fig,
+        "Does its confidence mean what it says? (points on the diagonal: yes)",
+        xaxis={"title": {"text": "How sure the model was (%)"}, "range": [0, 101]},
+        yaxis={"title": {"text": "How often it was right (%)"}, "range": [0, 101]},
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 100],
+            y=[0, 100],
+            mode="lines",
+            name="Perfectly calibrated",
+            line={"color": GREY, "dash": "dash"},
+            hoverinfo="skip",
+        )
+    )
+    curves = calibration.get("reliability") or {}
+    series = [("before", "As trained", RED if calibration.get("applied") else BLUE, "ece_before")]
+    if calibration.get("applied"):
+        series.append(("after", "Calibrated (used by Predict)", BLUE, "ece_after"))
+    drawn = False
+    for key, label, colour, ece_key in series:
+        curve = curves.get(key) or {}
+        counts = [int(c) for c in curve.get("count", [])]
+        if not counts:
+            continue
+        biggest = max(counts)
+        ece = calibration.get(ece_key)
+        fig.add_trace(
+            go.Scatter(
+                x=[100.0 * v for v in curve["confidence"]],
+                y=[100.0 * v for v in curve["accuracy"]],
+                mode="lines+markers",
+                name=f"{label} (calibration error {100.0 * float(ece):.1f}%)" if ece is not None else label,
+                line={"color": colour, "width": 2},
+                marker={"size": [8 + 14 * math.sqrt(c / biggest) for c in counts], "color": colour},
+                customdata=counts,
+                hovertemplate="%{x:.0f}% sure → right %{y:.0f}% of the time (%{customdata:,} answers)<extra></extra>",
+            )
+        )
+        drawn = True
+    if not drawn:
+        _note(fig, "No calibration measured for this run")
+    return fig
+
+
+def coverage_chart(curve: Mapping[str, Sequence[Any]], level: float | None = None) -> go.Figure:
+    """Share of cases the model answers, and its accuracy on those, as the required confidence rises.
+
+    ``curve`` comes from :func:`modeling.decisions.coverage_curve`; ``level`` (0..1) marks the chosen
+    confidence with a vertical line. Left: answer everything; right: answer only the surest cases.
+    """
+    fig = go.Figure()
+    _layout(
+        fig,
+        "Answer only when sure: fewer answers, but more of them right",
+        xaxis={"title": {"text": "Answer only when at least this sure (%)"}, "range": [0, 100]},
+        yaxis={"title": {"text": "Share (%)"}, "range": [0, 102]},
+        hovermode="x unified",
+    )
+    levels = [100.0 * float(v) for v in curve.get("level", [])]
+    if not levels:
+        return _note(fig, "No test results to show")
+    answered = [100.0 * float(v) for v in curve["answered_share"]]
+    accuracy = [None if v is None else 100.0 * float(v) for v in curve["accuracy_answered"]]
+    fig.add_trace(
+        go.Scatter(
+            x=levels,
+            y=accuracy,
+            mode="lines",
+            name="Right, among the answered",
+            line={"color": GREEN, "width": 3},
+            hovertemplate="right in %{y:.1f}% of answered<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=levels,
+            y=answered,
+            mode="lines",
+            name="Cases answered by the model",
+            line={"color": BLUE, "width": 3},
+            fill="tozeroy",
+            fillcolor="rgba(31,119,180,0.08)",
+            hovertemplate="answers %{y:.1f}% of cases<extra></extra>",
+        )
+    )
+    if level is not None:
+        fig.add_vline(
+            x=100.0 * float(level),
+            line={"color": "#333", "dash": "dot"},
+            annotation_text=f"chosen: {100.0 * float(level):.0f}%",
+            annotation_position="bottom left",
+        )
+    return fig
+
+
+def value_by_threshold_chart(
+    curve: Mapping[str, Sequence[Any]],
+    best: tuple[float, float] | None = None,
+    default: float = 0.5,
+    currency: str = "",
+    positive_label: str = "",
+    chosen: float | None = None,
+) -> go.Figure:
+    """Expected value per 1,000 cases at every threshold, with the best one and the default 0.5 marked.
+
+    ``curve`` comes from :func:`modeling.decisions.value_curve`; ``currency`` is the user's free text
+    (Plotly renders text, not HTML, from data values, but it is cut to 12 characters all the same).
+    """
+    from modeling.decisions import money
+
+    # Plotly renders a few HTML tags in titles, legends and hover text: the user's currency goes in as text.
+    unit = html.escape(str(currency or "").strip()[:12]).replace("{", "(").replace("}", ")")
+    fig = go.Figure()
+    label = html.escape(str(positive_label)) if positive_label else ""
+    what = f"act on '{label}' when" if label else "act when"
+    _layout(
+        fig,
+        "Expected value per 1,000 cases at each threshold",
+        xaxis={"title": {"text": f"Threshold: {what} its probability is at least (%)"}, "range": [0, 100]},
+        yaxis={"title": {"text": f"Value per 1,000 cases{f' ({unit})' if unit else ''}"}},
+        showlegend=True,
+    )
+    t = [100.0 * float(v) for v in curve.get("threshold", [])]
+    if not t:
+        return _note(fig, "No test results to show")
+    values = [float(v) for v in curve["value_per_1000"]]
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=values,
+            mode="lines",
+            name="Expected value",
+            line={"color": BLUE, "width": 3},
+            hovertemplate=f"threshold %{{x:.0f}}%: %{{y:,.0f}} {unit}<extra></extra>",
+        )
+    )
+    default_value = values[int(np.argmin(np.abs(np.asarray(t) - 100.0 * default)))]
+    fig.add_trace(
+        go.Scatter(
+            x=[100.0 * default],
+            y=[default_value],
+            mode="markers",
+            name=f"Default {default:.0%}: {money(default_value, unit)}",
+            marker={"color": GREY, "size": 13, "symbol": "circle", "line": {"color": "#333", "width": 1}},
+            hoverinfo="skip",
+        )
+    )
+    if best is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[100.0 * best[0]],
+                y=[best[1]],
+                mode="markers",
+                name=f"Best {best[0]:.0%}: {money(best[1], unit)}",
+                marker={"color": GREEN, "size": 16, "symbol": "star", "line": {"color": "#333", "width": 1}},
+                hoverinfo="skip",
+            )
+        )
+    if chosen is not None:
+        fig.add_vline(
+            x=100.0 * float(chosen),
+            line={"color": "#333", "dash": "dot"},
+            annotation_text=f"chosen: {100.0 * float(chosen):.0f}%",
+            annotation_position="top left",
+        )
+    fig.add_hline(y=0, line={"color": "#bbb", "width": 1})
+    return fig
+
+
+# ---- comparing runs --------------------------------------------------------------------------------------------
+#: One colour per run when runs are compared (Plotly's default sequence, readable on white and in print).
+RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+
+
+def compare_training_curves(histories: Mapping[str, Mapping[str, Sequence[float]] | None]) -> go.Figure:
+    """Validation loss and accuracy per epoch of several runs overlaid, one colour per run.
+
+    ``histories`` maps a run's label to its history. Solid lines are validation (what matters: data the
+    run did not learn from); dotted lines of the same colour are training, so a run whose two lines drift
+    apart is memorising. Runs without curves are simply absent.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (lower is better)", "Accuracy (higher is better)"))
+    longest = 0
+    for i, (label, history) in enumerate(histories.items()):
+        colour = RUN_COLOURS[i % len(RUN_COLOURS)]
+        history = history or {}
+        shown = False
+        for key, col, percent, dash, width in (
+            ("val_loss", 1, False, "solid", 2.5),
+            ("val_accuracy", 2, True, "solid", 2.5),
+            ("loss", 1, False, "dot", 1.5),
+            ("accuracy", 2, True, "dot", 1.5),
+        ):
+            values = _clean(history.get(key))
+            if not values:
+                continue
+            if percent:
+                values = _as_percent(values)
+            longest = max(longest, len(values))
+            part = "validation" if key.startswith("val_") else "training"
+            fig.add_trace(
+                go.Scatter(
+                    x=list(range(1, len(values) + 1)),
+                    y=values,
+                    mode="lines",
+                    name=str(label),
+                    legendgroup=str(label),
+                    showlegend=not shown,
+                    line={"color": colour, "width": width, "dash": dash},
+                    hovertemplate=f"{label} ({part}), epoch %{{x}}: %{{y:.3f}}{'%' if percent else ''}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+            shown = True
+    _layout(fig, "Training curves of each run (solid: validation, dotted: training)")
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0})
+    fig.update_xaxes(title_text="Epoch", dtick=1 if 0 < longest <= 15 else None)
+    fig.update_yaxes(title_text="Loss", row=1, col=1)
+    fig.update_yaxes(title_text="Accuracy (%)", row=1, col=2)
+    if not fig.data:
+        _note(fig, "None of these runs saved training curves")
+    return fig
+
+
+def compare_accuracy(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
+    """Test accuracy of several runs with their 95% intervals as error bars, next to the keyword baseline.
+
+    Each row holds ``label``, ``accuracy`` (0..1), optional ``low``/``high`` (0..1) and optional
+    ``baseline`` (the keyword or pixel model's accuracy on that run's test set, 0..1), drawn as a grey tick.
+    """
+    fig = go.Figure()
+    if not rows:
+        return _note(_layout(fig, "Accuracy on the test set"), "No runs to compare")
+    labels = [str(r["label"]) for r in rows]
+    acc = [100.0 * float(r["accuracy"]) for r in rows]
+    plus = [100.0 * float(r["high"]) - a if r.get("high") is not None else 0.0 for r, a in zip(rows, acc, strict=True)]
+    minus = [a - 100.0 * float(r["low"]) if r.get("low") is not None else 0.0 for r, a in zip(rows, acc, strict=True)]
+    fig.add_trace(
+        go.Bar(
+            x=acc,
+            y=labels,
+            orientation="h",
+            marker_color=[RUN_COLOURS[i % len(RUN_COLOURS)] for i in range(len(rows))],
+            error_x={"type": "data", "array": plus, "arrayminus": minus, "color": "#333", "thickness": 1.5},
+            text=[f"{a:.1f}%" for a in acc],
+            textposition="inside",
+            insidetextanchor="start",
+            hovertemplate="%{y}: %{x:.1f}% right<extra></extra>",
+            name="Accuracy (95% interval)",
+        )
+    )
+    base = [(str(r["label"]), 100.0 * float(r["baseline"])) for r in rows if r.get("baseline") is not None]
+    if base:
+        fig.add_trace(
+            go.Scatter(
+                x=[b for _, b in base],
+                y=[name for name, _ in base],
+                mode="markers",
+                marker={"symbol": "line-ns-open", "size": 26, "color": GREY, "line": {"width": 3}},
+                name="Keyword/pixel baseline on the same test set",
+                hovertemplate="Baseline for %{y}: %{x:.1f}%<extra></extra>",
+            )
+        )
+    return _layout(
+        fig,
+        "Accuracy on the test set, with 95% intervals",
+        xaxis={"title": {"text": "Accuracy (%)"}, "range": [0, 100]},
+        yaxis={"title": {"text": ""}, "autorange": "reversed", "type": "category"},
+        height=150 + 55 * len(rows),
+    )

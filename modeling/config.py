@@ -8,6 +8,7 @@ reported as a sentence that names the field, the value and the allowed range.
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -134,8 +135,19 @@ class ExperimentConfig(_Strict):
 
     @classmethod
     def from_yaml(cls, text: str | bytes) -> ExperimentConfig:
-        """Parse YAML safely (no Python tags, no code) and validate it field by field."""
+        """Parse YAML safely (no Python tags, no code) and validate it field by field.
+
+        Anchors and aliases are refused before parsing: a settings file never needs them, and
+        nested aliases (a "billion laughs" file) would otherwise expand into gigabytes.
+        """
         try:
+            if len(text) > MAX_SETTINGS_BYTES:
+                raise ConfigError(
+                    f"The settings file is {len(text):,} bytes; settings files are small (at most "
+                    f"{MAX_SETTINGS_BYTES:,} bytes). Upload the .yaml file ModelDeck gave you."
+                )
+            if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+                raise ConfigError("The settings file uses YAML aliases (*name); write each value out instead.")
             raw = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise ConfigError(f"The settings file is not valid YAML: {_short_yaml_error(exc)}") from None
@@ -159,6 +171,12 @@ class ExperimentConfig(_Strict):
             return cls.model_validate(raw)
         except ValidationError as exc:
             raise config_error_from(exc) from None
+
+
+#: Largest settings file accepted; the ones ModelDeck writes are under 2 KB.
+MAX_SETTINGS_BYTES = 100_000
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
 
 
 def _short_yaml_error(exc: yaml.YAMLError) -> str:
@@ -210,7 +228,7 @@ def config_error_from(exc: ValidationError, model: type[BaseModel] = ExperimentC
             continue
         allowed = _field_constraints(model, loc)
         msg = err.get("msg", "invalid value").removeprefix("Value error, ")
-        shown = repr(value) if not isinstance(value, dict) else "(a mapping)"
+        shown = _SHORT_REPR.repr(value) if not isinstance(value, dict) else "(a mapping)"
         sentence = f"{field} = {shown} is not valid: {msg}"
         if allowed:
             sentence += f" ({allowed})"

@@ -234,9 +234,11 @@ def _logistic_probs(train: Dataset, test: Dataset, k: int, seed: int) -> tuple[n
             return None, title, "Could not be trained: the texts contain no usable words, so it equals the majority"
         y_train = train.labels
         clf = LogisticRegression(C=4.0, max_iter=1000)
+        from modeling.language import reads_characters
+
+        units = "character and character-pair" if reads_characters(train.texts[:2000]) else "word and word-pair"
         description = (
-            f"Logistic regression on word and word-pair frequencies (TF-IDF, {vocab:,} features): "
-            "a strong, fast keyword model"
+            f"Logistic regression on {units} frequencies (TF-IDF, {vocab:,} features): a strong, fast keyword model"
         )
     else:
         rows = np.arange(len(train))
@@ -304,6 +306,7 @@ def evaluate_predictions(
 
     ``lift[name]`` is the model's accuracy minus the baseline's, in percentage points rounded to one
     decimal (positive = the model is better), which is how the summary and charts phrase the comparison.
+    Every headline figure also gets a 95% interval (see :mod:`modeling.intervals` for the saved form).
     """
     model = compute_metrics(y_true, probs, class_names)
     baselines = baselines or {}
@@ -312,7 +315,26 @@ def evaluate_predictions(
         for name, entry in baselines.items()
         if entry and entry.get("accuracy") is not None
     }
-    return {"model": model, "baselines": baselines, "lift": lift}
+    report = {"model": model, "baselines": baselines, "lift": lift}
+    add_intervals(report, y_true, probs, class_names)
+    return report
+
+
+def add_intervals(
+    report: dict[str, Any], y_true: np.ndarray, probs: np.ndarray, class_names: Sequence[str]
+) -> dict[str, Any]:
+    """Add ``intervals``, ``per_class_intervals`` and each baseline's ``accuracy_interval`` to ``report``."""
+    from modeling import intervals
+
+    y, p = _check_inputs(y_true, probs, class_names)
+    model = report["model"]
+    report["intervals"] = intervals.headline_intervals(y, p, model)
+    report["per_class_intervals"] = intervals.per_class_intervals(model["confusion"], class_names)
+    for entry in (report.get("baselines") or {}).values():
+        if entry and entry.get("accuracy") is not None and entry.get("n"):
+            n = int(entry["n"])
+            entry["accuracy_interval"] = intervals.wilson_entry(round(float(entry["accuracy"]) * n), n)
+    return report
 
 
 def misclassified(

@@ -7,9 +7,12 @@ The app's background jobs and ``python -m modeling train`` both call
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from pathlib import Path
+
+import numpy as np
 
 from modeling.config import ExperimentConfig
 from modeling.data.dataset import Dataset
@@ -63,15 +66,20 @@ def run_experiment(
     store: RunStore,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    owner: str | None = None,
 ) -> Path:
     """Train ``config`` on ``dataset`` (or on ``config.data.source``) and save the run; return its folder.
 
-    Failures are recorded in the run folder with a reason and a hint before the
-    error is raised again, so a failed run is listed as failed, never as running.
+    The run belongs to ``owner`` (see :class:`~modeling.store.RunStore`). Failures are recorded
+    in the run folder with a reason and a hint before the error is raised again, so a failed
+    run is listed as failed, never as running.
     """
     import keras
 
     from modeling import evaluation
+    from modeling.calibration import apply_temperature, calibration_report
+    from modeling.duplicates import score_without
+    from modeling.run_results import save_predictions
     from modeling.tasks import build_model, custom_fit
     from modeling.training import TrainingDiverged, detect_device, predict_probabilities, train_model
 
@@ -87,7 +95,7 @@ def run_experiment(
     if len(train) < 2 or len(test) < 1:
         raise ConfigError("There are too few rows to train and test. Add data or lower test_share.")
 
-    run_dir = store.create(config, dataset_facts(dataset), dataset.class_names)
+    run_dir = store.create(config, dataset_facts(dataset), dataset.class_names, owner=owner)
     progress.update(run_id=run_dir.name)
     device = detect_device()
     started = time.time()
@@ -96,6 +104,8 @@ def run_experiment(
     )
     test.save_npz(str(run_dir / "test.npz"))
     try:
+        progress.update(phase="Looking for copies shared by the training and test splits")
+        shared = _shared_copies(train, validation, test)
         progress.start(device.label)
         progress.update(phase="Building the model")
         keras.utils.set_random_seed(config.settings.seed)
@@ -114,14 +124,22 @@ def run_experiment(
                     keras.config.set_dtype_policy("float32")
             outcome = train_model(model, train, validation, config.settings, progress, cancel)
         progress.update(phase="Evaluating on the test split")
-        probs = fast_predict(test) if fast_predict is not None else predict_probabilities(model, test)
+        predict = fast_predict or (lambda part: predict_probabilities(model, part))
+        raw_test = predict(test)
+        raw_val = predict(validation) if len(validation) else None
+        # Calibrated on the validation split only; the temperature never changes which class wins.
+        calibration = calibration_report(test.labels, raw_test, validation.labels, raw_val)
+        probs = apply_temperature(raw_test, calibration["temperature"])
         baselines = evaluation.baseline_metrics(train, test, seed=config.settings.seed)
         report = evaluation.evaluate_predictions(test.labels, probs, test.class_names, baselines)
+        report["calibration"] = calibration
+        report["duplicates"] = score_without(shared, test.labels, probs.argmax(axis=1))
         report["misclassified"] = evaluation.misclassified(test.labels, probs, test.class_names)
+        save_predictions(run_dir, test.labels, raw_test, validation.labels, raw_val, calibration["temperature"])
         if train.kind == "text":
             report["keywords"] = _keywords(train)
         progress.update(phase="Saving the model")
-        model.save(run_dir / "model.keras")
+        store.save_model(run_dir, model)
         write_json(run_dir / "history.json", outcome.history)
         write_json(run_dir / "evaluation.json", report)
         state = "stopped" if outcome.stopped_by_user else "finished"
@@ -140,19 +158,45 @@ def run_experiment(
         hint = "Lower the learning rate (for example divide it by 10) or pick the Adam optimizer."
         _fail(store, run_dir, progress, str(exc), hint, started)
         raise ModelDeckError(f"{exc} {hint}") from None
-    except MemoryError:
-        hint = "Use a smaller batch size, fewer hidden units or a smaller template."
-        _fail(store, run_dir, progress, "The machine ran out of memory.", hint, started)
-        raise ModelDeckError(f"The machine ran out of memory. {hint}") from None
     except ModelDeckError as exc:
         _fail(store, run_dir, progress, str(exc), None, started)
         raise
-    except Exception as exc:
+    except BaseException as exc:  # a run must never stay "running" on disk
+        if _out_of_memory(exc):
+            log.warning("Training run %s ran out of memory: %s", run_dir.name, exc)
+            _fail(store, run_dir, progress, OUT_OF_MEMORY, OUT_OF_MEMORY_HINT, started)
+            raise ModelDeckError(f"{OUT_OF_MEMORY} {OUT_OF_MEMORY_HINT}") from None
         log.exception("Training run %s failed", run_dir.name)
         hint = "Try the default settings; if it keeps failing, report it with the run id."
         reason = _plain_reason(exc)
         _fail(store, run_dir, progress, reason, hint, started)
+        if not isinstance(exc, Exception):
+            raise  # KeyboardInterrupt, SystemExit: recorded, then let the process end
         raise ModelDeckError(f"{reason} {hint}") from exc
+
+
+def _shared_copies(train: Dataset, validation: Dataset, test: Dataset) -> dict[str, object]:
+    """Test rows with an exact or near copy among the rows the model learned from; never fails a run.
+
+    Validation rows count as seen: they chose the best epoch, so a copy there flatters the test score too.
+    """
+    from modeling.duplicates import find_shared
+
+    try:
+        seen = train
+        if len(validation):
+            seen = Dataset(
+                kind=train.kind,
+                name=train.name,
+                labels=np.concatenate([train.labels, validation.labels]),
+                class_names=list(train.class_names),
+                texts=None if train.texts is None else np.concatenate([train.texts, validation.texts]),
+                images=None if train.images is None else np.concatenate([train.images, validation.images]),
+            )
+        return find_shared(seen, test)
+    except Exception:
+        log.exception("Could not look for duplicates shared by the splits")
+        return {"checked": False, "exact": 0, "near": 0, "share_of_test": 0.0, "test_indices": [], "examples": []}
 
 
 def _keywords(train: Dataset) -> dict[str, list[tuple[str, float]]]:
@@ -166,13 +210,31 @@ def _keywords(train: Dataset) -> dict[str, list[tuple[str, float]]]:
         return {}
 
 
-def _plain_reason(exc: Exception) -> str:
+OUT_OF_MEMORY = "The machine ran out of memory while training."
+OUT_OF_MEMORY_HINT = "Use a smaller batch size, fewer hidden units or a smaller template, or use less data."
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """MemoryError, TensorFlow's ResourceExhaustedError, or a backend message that says OOM."""
+    if isinstance(exc, MemoryError) or type(exc).__name__ in ("ResourceExhaustedError", "OutOfMemoryError"):
+        return True
+    text = str(exc)
+    return bool(re.search(r"\bOOM\b|out of memory|RESOURCE_EXHAUSTED", text, re.IGNORECASE))
+
+
+def _plain_reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "OOM" in text or "out of memory" in text.lower():
-        return "The machine ran out of memory."
-    return f"Training stopped with an error: {text[:300]}"
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        return "Training was interrupted because the server is shutting down."
+    return f"Training stopped with an error ({type(exc).__name__}): {text[:300]}"
 
 
 def _fail(store: RunStore, run_dir: Path, progress: Progress, reason: str, hint: str | None, started: float) -> None:
-    store.update_meta(run_dir, status="failed", error=reason, hint=hint, duration_s=round(time.time() - started, 2))
-    progress.finish("failed", reason, hint)
+    """Record the failure on disk (so the run never shows as running) and in the live progress."""
+    try:
+        store.update_meta(run_dir, status="failed", error=reason, hint=hint, duration_s=round(time.time() - started, 2))
+    except Exception:  # a full disk must not hide the original error; the run will read as interrupted
+        log.exception("Could not record the failure of run %s", run_dir.name)
+        store.forget_writer(run_dir)
+    finally:
+        progress.finish("failed", reason, hint)

@@ -26,6 +26,28 @@ from modeling.store import RunStore
 
 log = logging.getLogger(__name__)
 
+#: Trainings that may run at once on one server unless ``MODELDECK_MAX_TRAININGS`` says otherwise.
+DEFAULT_MAX_TRAININGS = 1
+
+
+def max_trainings_from_env(environ: dict[str, str] | None = None) -> int:
+    """``MODELDECK_MAX_TRAININGS`` as a positive integer; a missing or unusable value gives the default.
+
+    A typo in a server setting must not stop the app from starting, so it is logged, not raised.
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get("MODELDECK_MAX_TRAININGS")
+    if raw is None or not raw.strip():
+        return DEFAULT_MAX_TRAININGS
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        log.warning("MODELDECK_MAX_TRAININGS=%r is not a positive whole number; using %d", raw, DEFAULT_MAX_TRAININGS)
+        return DEFAULT_MAX_TRAININGS
+    return value
+
 
 @dataclass
 class Job:
@@ -60,8 +82,7 @@ class JobManager:
     """Starts, lists and stops training jobs; safe to share between all browser sessions."""
 
     def __init__(self, max_concurrent: int | None = None) -> None:
-        limit = max_concurrent or int(os.environ.get("MODELDECK_MAX_TRAININGS", "1"))
-        self.max_concurrent = max(1, limit)
+        self.max_concurrent = max(1, max_concurrent or max_trainings_from_env())
         self._slots = threading.Semaphore(self.max_concurrent)
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -91,12 +112,15 @@ class JobManager:
             if job.cancel.is_set():
                 job.progress.finish("stopped", "Stopped before training started.")
                 return
+            job.progress.update(state="running", phase="Preparing the data")  # out of the queue from here
             try:
-                job.run_dir = run_experiment(job.config, dataset, store=store, progress=job.progress, cancel=job.cancel)
+                job.run_dir = run_experiment(
+                    job.config, dataset, store=store, progress=job.progress, cancel=job.cancel, owner=job.owner
+                )
             except ModelDeckError as exc:
                 if job.progress.state != "failed":
                     job.progress.finish("failed", str(exc))
-            except Exception as exc:
+            except BaseException as exc:  # the worker thread must end with a state the page can show
                 log.exception("Job %s crashed", job.job_id)
                 if job.progress.state != "failed":
                     job.progress.finish("failed", f"Training stopped with an unexpected error: {exc}")
@@ -107,11 +131,15 @@ class JobManager:
         with self._slots:
             yield
 
-    def get(self, job_id: str | None) -> Job | None:
+    def get(self, job_id: str | None, owner: str | None = None) -> Job | None:
+        """The job ``job_id``; with an owner, only if it is theirs (someone else's reads as missing)."""
         if not job_id:
             return None
         with self._lock:
-            return self._jobs.get(job_id)
+            job = self._jobs.get(job_id)
+        if job is not None and owner is not None and job.owner != owner:
+            return None
+        return job
 
     def jobs(self, owner: str | None = None) -> list[Job]:
         """All jobs, newest first; only ``owner``'s when an owner is given."""
@@ -124,11 +152,18 @@ class JobManager:
     def active(self, owner: str | None = None) -> list[Job]:
         return [j for j in self.jobs(owner) if not j.done]
 
+    def waiting(self) -> int:
+        """How many jobs (anyone's) wait for a slot; the Train page shows it without saying whose."""
+        return sum(1 for j in self.jobs() if j.progress.state == "queued" and not j.cancel.is_set())
+
     def queue_position(self, job: Job) -> int:
         """1 for the next job to start; 0 when the job is not waiting."""
         if job.progress.state != "queued":
             return 0
-        waiting = sorted((j for j in self.jobs() if j.progress.state == "queued"), key=lambda j: j.submitted_at)
+        waiting = sorted(
+            (j for j in self.jobs() if j.progress.state == "queued" and (j is job or not j.cancel.is_set())),
+            key=lambda j: j.submitted_at,
+        )
         return next((i + 1 for i, j in enumerate(waiting) if j is job), 0)
 
 

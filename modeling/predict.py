@@ -8,6 +8,7 @@ is quick enough to feel instant.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,17 @@ from modeling.errors import DataError, RunError
 
 @dataclass(frozen=True)
 class Prediction:
+    """One answer: the label the run's decision rule gives, its probability and every class's probability.
+
+    ``needs_review`` is True when the model is less sure than the run's saved ``min_confidence``
+    ("not sure: send to a person"); ``reason`` says why in words. Probabilities are calibrated.
+    """
+
     label: str
     confidence: float
     probabilities: dict[str, float]
+    needs_review: bool = False
+    reason: str = ""
 
 
 def load_bundle_model(path: Path):
@@ -32,34 +41,106 @@ def load_bundle_model(path: Path):
 
     import modeling.tasks.layers  # noqa: F401  registers ModelDeck's own layers before loading
 
-    if path.suffix != ".keras" or not path.is_file():
+    path = Path(path)
+    if path.suffix != ".keras" or path.is_symlink() or not path.is_file():
         raise RunError("Only ModelDeck's own .keras model files can be loaded.")
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise RunError(f"The model file could not be loaded safely ({first}).") from None
+        text = str(exc).strip()
+        first = text.splitlines()[0][:200] if text else type(exc).__name__
+        first = first.replace(str(path.parent), "…").replace(str(path.resolve().parent), "…")  # no server paths
+        if "Lambda" in text or "lambda" in text:
+            raise RunError(
+                "This model file contains a Lambda layer (Python code inside the model), so it was not loaded: "
+                "ModelDeck only loads models it built itself, which never contain code."
+            ) from None
+        unknown = re.search(r"Could not locate (?:class|function) '([^']{1,80})'", text)
+        if unknown:
+            raise RunError(
+                f"This model file was refused: it uses an object ModelDeck does not know ('{unknown.group(1)}'). "
+                "Only models trained in ModelDeck can be used."
+            ) from None
+        raise RunError(
+            f"This model file is damaged or is not a model ModelDeck can load safely ({first}). "
+            "Only models trained in ModelDeck can be used."
+        ) from None
 
 
 class Predictor:
-    """A loaded model plus its class names and task; thread-safe for concurrent predictions."""
+    """A loaded model plus its class names, task, calibration and decision rule; thread-safe.
 
-    def __init__(self, model: Any, class_names: Sequence[str], task: str, image_shape: tuple[int, ...] | None = None):
+    ``temperature`` (from the run's calibration) softens or sharpens the model's probabilities without
+    changing the top class; ``decision`` (the run's saved ``decision.json``) turns them into answers:
+    a threshold for two classes or a cost matrix, and a confidence below which a person should look.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        class_names: Sequence[str],
+        task: str,
+        image_shape: tuple[int, ...] | None = None,
+        temperature: float = 1.0,
+        decision: Any = None,
+    ):
+        from modeling.decisions import Decision
+
         self.model = model
         self.class_names = list(class_names)
         self.task = task
         self.image_shape = image_shape or (tuple(model.input_shape[1:]) if task == "image_classification" else None)
+        self.temperature = float(temperature)
+        self.decision = decision if decision is not None else Decision()
         self._forward: Any = None  # compiled on first use
 
     @classmethod
     def from_run(cls, run: Any) -> Predictor:
-        """``run`` is a :class:`modeling.store.Run`."""
+        """``run`` is a :class:`modeling.store.Run`; its calibration and saved decision rule come along."""
+        from modeling.decisions import load_decision
+
         model = load_bundle_model(run.model_path)
-        return cls(model, run.class_names, run.task)
+        calibration = (run.evaluation or {}).get("calibration") or {}
+        decision = load_decision(run.path)
+        decision.check_classes(run.class_names)
+        return cls(
+            model,
+            run.class_names,
+            run.task,
+            temperature=float(calibration.get("temperature") or 1.0),
+            decision=decision,
+        )
+
+    def using(self, decision: Any) -> Predictor:
+        """The same loaded model with another decision rule (cheap: the model is shared, not copied)."""
+        import copy
+
+        decision.check_classes(self.class_names)
+        other = copy.copy(self)
+        other.decision = decision
+        return other
 
     # ---- many at once ---------------------------------------------------------------------
-    def predict(self, inputs: Sequence[str] | np.ndarray, batch_size: int = 256) -> np.ndarray:
-        """Probabilities, shape (N, classes)."""
+    def predict(self, inputs: Sequence[str] | np.ndarray, batch_size: int = 256, calibrated: bool = True) -> np.ndarray:
+        """Probabilities, shape (N, classes); calibrated with the run's temperature unless ``calibrated=False``."""
+        probs = self._raw_predict(inputs, batch_size)
+        if calibrated and self.temperature != 1.0:
+            from modeling.calibration import apply_temperature
+
+            probs = apply_temperature(probs, self.temperature).astype("float32")
+        return probs
+
+    def answers(self, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Under the decision rule: class index per row, whether a person should look, and why."""
+        from modeling.decisions import decide, needs_review, review_reason
+
+        chosen = decide(probs, self.class_names, self.decision)
+        flagged = needs_review(probs, self.decision)
+        top = np.asarray(probs).max(axis=1) if len(probs) else np.zeros(0)
+        reasons = [review_reason(float(t), self.decision) if f else "" for t, f in zip(top, flagged, strict=True)]
+        return chosen, flagged, reasons
+
+    def _raw_predict(self, inputs: Sequence[str] | np.ndarray, batch_size: int = 256) -> np.ndarray:
         from modeling.training import predict_probabilities
 
         if self.task == "text_classification":
@@ -85,12 +166,15 @@ class Predictor:
 
     # ---- one at a time --------------------------------------------------------------------
     def predict_one(self, item: str | np.ndarray) -> Prediction:
-        probs = self.predict([item] if isinstance(item, str) else np.asarray(item)[None, ...])[0]
-        top = int(np.argmax(probs))
+        probs = self.predict([item] if isinstance(item, str) else np.asarray(item)[None, ...])
+        chosen, flagged, reasons = self.answers(probs)
+        top = int(chosen[0])
         return Prediction(
             label=self.class_names[top],
-            confidence=float(probs[top]),
-            probabilities={name: float(p) for name, p in zip(self.class_names, probs, strict=True)},
+            confidence=float(probs[0][top]),
+            probabilities={name: float(p) for name, p in zip(self.class_names, probs[0], strict=True)},
+            needs_review=bool(flagged[0]),
+            reason=reasons[0],
         )
 
     # ---- tables ---------------------------------------------------------------------------
@@ -101,7 +185,11 @@ class Predictor:
         on_progress: Callable[[float], None] | None = None,
         batch_size: int = 512,
     ) -> pd.DataFrame:
-        """Add 'predicted_label', 'confidence' and one probability column per class to a copy of ``df``."""
+        """Add 'predicted_label', 'confidence', 'needs_review', 'review_reason' and one probability column per class.
+
+        Labels follow the run's decision rule (threshold or cost matrix); ``needs_review`` is True for rows
+        the model is less sure of than the rule's ``min_confidence``, and ``review_reason`` says why.
+        """
         if self.task != "text_classification":
             raise DataError("Scoring a table needs a text model; this run classifies images.")
         if column not in df.columns:
@@ -114,9 +202,11 @@ class Predictor:
                 on_progress(min(1.0, (start + batch_size) / max(1, len(texts))))
         probs = np.concatenate(chunks) if chunks else np.zeros((0, len(self.class_names)))
         out = df.copy()
-        top = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=int)
-        out["predicted_label"] = [self.class_names[i] for i in top]
-        out["confidence"] = probs.max(axis=1).round(4) if len(probs) else []
+        chosen, flagged, reasons = self.answers(probs)
+        out["predicted_label"] = [self.class_names[i] for i in chosen]
+        out["confidence"] = probs[np.arange(len(probs)), chosen].round(4) if len(probs) else []
+        out["needs_review"] = flagged.tolist()
+        out["review_reason"] = reasons
         for k, name in enumerate(self.class_names):
             out[f"probability_{name}"] = probs[:, k].round(4) if len(probs) else []
         if on_progress:

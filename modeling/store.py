@@ -9,6 +9,17 @@ restart) and ``model.keras`` (the whole model, preprocessing included).
 Starter runs ship with the repository in ``starters/`` and are read-only.
 A plain folder listing is all the index we need at this size; a database would
 only add a second source of truth that can disagree with the files.
+
+Runs belong to an *owner* (an opaque string; in the hosted app, one browser
+session's workspace). Every reading method takes ``owner``: ``None`` means "no
+filter" (single-user local mode and the command line), anything else sees only
+its own runs plus the starters, and someone else's run id gets exactly the
+answer a missing one gets.
+
+A run being written is marked ``running`` with the writer's process identity
+(pid, the pid's start time and the machine's boot id). When that process is
+gone, or the pid now belongs to another process (containers restart with the
+same small pids), the run is listed as ``interrupted`` instead of running forever.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ import os
 import re
 import secrets
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +41,11 @@ from modeling.errors import RunError
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STARTERS_DIR = REPO_ROOT / "starters"
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+#: Statuses after which nobody writes to the run folder any more.
+FINAL_STATUSES = ("finished", "stopped", "failed")
+#: Run folders this process is writing now (a 'running' run of ours that is not here has lost its thread).
+_LIVE: set[str] = set()
+_LIVE_LOCK = threading.Lock()
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -69,12 +86,67 @@ def _read_json(path: Path) -> Any:
 
 
 def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError, ValueError):
         return False
     except PermissionError:
         return True
+    except OSError:
+        return False
+    return True
+
+
+def _process_start(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks since boot, from /proc), so a reused pid is not mistaken for the old one."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat.rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _boot_id() -> str | None:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
+    except OSError:
+        return None
+
+
+_BOOT_ID = _boot_id()
+_START_OF: dict[int, int | None] = {}
+
+
+def _own_start() -> int | None:
+    """This process's start time, looked up once per pid (a forked child gets its own)."""
+    pid = os.getpid()
+    if pid not in _START_OF:
+        _START_OF[pid] = _process_start(pid)
+    return _START_OF[pid]
+
+
+def _writer_alive(path: Path, meta: dict[str, Any]) -> bool:
+    """Is the process that marked this run 'running' still the one writing it?"""
+    try:
+        pid = int(meta.get("pid", -1))
+    except (TypeError, ValueError):
+        return False
+    boot = meta.get("boot_id")
+    if boot and _BOOT_ID and boot != _BOOT_ID:
+        return False  # the machine restarted since
+    started = meta.get("pid_start")
+    own_start = _own_start()
+    if pid == os.getpid() and (started is None or own_start is None or started == own_start):
+        with _LIVE_LOCK:
+            return str(path.resolve()) in _LIVE
+    if not _pid_alive(pid):
+        return False
+    if started is not None:
+        now = _process_start(pid)
+        if now is not None and now != started:
+            return False  # the pid was reused by another process
     return True
 
 
@@ -96,6 +168,7 @@ class RunInfo:
     device: str = ""
     error: str | None = None
     hint: str | None = None
+    owner: str | None = None
 
     @property
     def label(self) -> str:
@@ -153,8 +226,14 @@ class RunStore:
         self.starters_dir = Path(starters) if starters else None
 
     # ---- writing --------------------------------------------------------------------------
-    def create(self, config: ExperimentConfig, dataset_facts: dict[str, Any], class_names: list[str]) -> Path:
-        """Make a new run folder marked 'running' and return it."""
+    def create(
+        self,
+        config: ExperimentConfig,
+        dataset_facts: dict[str, Any],
+        class_names: list[str],
+        owner: str | None = None,
+    ) -> Path:
+        """Make a new run folder marked 'running' (by this process, for ``owner``) and return it."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
         run_id = f"{stamp}-{config.template}-{secrets.token_hex(3)}"
         path = self.runs_dir / run_id
@@ -170,17 +249,40 @@ class RunStore:
                 "created": time.strftime("%Y-%m-%d %H:%M"),
                 "created_ts": time.time(),
                 "status": "running",
+                "owner": owner,
                 "pid": os.getpid(),
+                "pid_start": _own_start(),
+                "boot_id": _BOOT_ID,
                 "class_names": class_names,
                 "dataset": dataset_facts,
             },
         )
+        with _LIVE_LOCK:
+            _LIVE.add(str(path.resolve()))
         return path
 
     def update_meta(self, path: Path, **fields: Any) -> None:
         meta = _read_json(path / "run.json") or {}
         meta.update(fields)
         write_json(path / "run.json", meta)
+        if meta.get("status") in FINAL_STATUSES:
+            with _LIVE_LOCK:
+                _LIVE.discard(str(path.resolve()))
+
+    @staticmethod
+    def forget_writer(path: Path) -> None:
+        """This process no longer writes ``path``: if it still says 'running', it reads as interrupted."""
+        with _LIVE_LOCK:
+            _LIVE.discard(str(path.resolve()))
+
+    def save_model(self, path: Path, model: Any) -> None:
+        """Save a Keras model as ``model.keras`` atomically: a killed process leaves no half-written model."""
+        partial = path / ".model.partial.keras"  # Keras insists on the .keras suffix
+        try:
+            model.save(partial)
+            os.replace(partial, path / "model.keras")
+        finally:
+            partial.unlink(missing_ok=True)
 
     # ---- reading --------------------------------------------------------------------------
     def _folders(self) -> list[tuple[Path, bool]]:
@@ -193,11 +295,11 @@ class RunStore:
 
     def _info(self, path: Path, starter: bool) -> RunInfo:
         meta = _read_json(path / "run.json") or {}
+        if not isinstance(meta, dict):
+            raise RunError(f"The run file {path.name}/run.json is damaged.")
         status = meta.get("status", "unknown")
-        if status in ("running", "queued") and not starter:
-            pid = int(meta.get("pid", -1))
-            if pid != os.getpid() and not _pid_alive(pid):
-                status = "interrupted"
+        if status in ("running", "queued") and not starter and not _writer_alive(path, meta):
+            status = "interrupted"
         accuracy = meta.get("accuracy")
         return RunInfo(
             run_id=meta.get("run_id", path.name),
@@ -214,15 +316,23 @@ class RunStore:
             device=meta.get("device", ""),
             error=meta.get("error"),
             hint=meta.get("hint"),
+            owner=meta.get("owner"),
         )
 
-    def list_runs(self, task: str | None = None, usable_only: bool = False) -> list[RunInfo]:
-        """Starters first, then the user's runs, newest first."""
+    @staticmethod
+    def _visible(info: RunInfo, owner: str | None) -> bool:
+        """``owner=None`` sees everything (local mode, command line); an owner sees its runs and the starters."""
+        return owner is None or info.starter or info.owner == owner
+
+    def list_runs(self, task: str | None = None, usable_only: bool = False, owner: str | None = None) -> list[RunInfo]:
+        """Starters first, then the runs ``owner`` may see, newest first."""
         infos = []
         for path, starter in self._folders():
             try:
                 info = self._info(path, starter)
             except RunError:
+                continue
+            if not self._visible(info, owner):
                 continue
             if task and info.task != task:
                 continue
@@ -231,25 +341,46 @@ class RunStore:
             infos.append(info)
         return infos
 
-    def find(self, run_id: str) -> Path:
-        """The folder of ``run_id`` (or a path to a run folder); never escapes the store."""
-        candidate = Path(run_id)
-        if candidate.is_dir() and (candidate / "run.json").exists():
-            return candidate
-        if not _RUN_ID.match(run_id):
-            raise RunError(f"'{run_id}' is not a run id.")
-        for base in (self.runs_dir, self.starters_dir):
-            if base and (base / run_id / "run.json").exists():
-                return base / run_id
-        raise RunError(f"No run called '{run_id}' was found. Pick one from the list of runs.")
+    def _is_starter(self, path: Path) -> bool:
+        return self.starters_dir is not None and path.resolve().parent == self.starters_dir.resolve()
 
-    def load(self, run_id: str) -> Run:
-        path = self.find(run_id)
-        starter = self.starters_dir is not None and path.parent.resolve() == self.starters_dir.resolve()
+    def find(self, run_id: str, owner: str | None = None) -> Path:
+        """The folder of ``run_id``; never escapes the store.
+
+        Without an owner (command line, local mode) a path to a run folder is accepted too. With
+        one, only run ids are, and a run of another owner is reported exactly like a missing one,
+        so guessing ids or paths reveals nothing.
+        """
+        run_id = str(run_id)
+        missing = RunError(f"No run called '{run_id}' was found. Pick one from the list of runs.")
+        if owner is None:
+            candidate = Path(run_id)
+            if candidate.is_dir() and (candidate / "run.json").exists():
+                return candidate
+        if not _RUN_ID.match(run_id):
+            raise missing if owner is not None else RunError(f"'{run_id}' is not a run id.")
+        for base in (self.runs_dir, self.starters_dir):
+            if base and (base / run_id / "run.json").is_file() and not (base / run_id).is_symlink():
+                path = base / run_id
+                if owner is not None:
+                    try:
+                        info = self._info(path, self._is_starter(path))
+                    except RunError:
+                        raise missing from None
+                    if not self._visible(info, owner):
+                        raise missing
+                return path
+        raise missing
+
+    def load(self, run_id: str, owner: str | None = None) -> Run:
+        path = self.find(run_id, owner)
+        starter = self._is_starter(path)
         info = self._info(path, starter)
         meta = _read_json(path / "run.json") or {}
         try:
-            config = ExperimentConfig.from_file(path / "config.yaml")
+            config = ExperimentConfig.from_yaml((path / "config.yaml").read_text(encoding="utf-8"))
+        except (OSError, UnicodeError):  # the message names the file, never the server's folders
+            raise RunError(f"The settings of run '{info.run_id}' are missing (config.yaml cannot be read).") from None
         except Exception as exc:
             raise RunError(f"The settings of run '{info.run_id}' cannot be read: {exc}") from None
         return Run(
@@ -260,12 +391,16 @@ class RunStore:
             evaluation=_read_json(path / "evaluation.json"),
         )
 
-    def delete(self, run_id: str) -> None:
+    def delete(self, run_id: str, owner: str | None = None) -> None:
+        """Remove a run folder; starters and (with ``owner``) other owners' runs cannot be deleted."""
         import shutil
 
-        path = self.find(run_id)
+        path = self.find(run_id, owner)
         if self.starters_dir and path.resolve().is_relative_to(self.starters_dir.resolve()):
             raise RunError("Starter models are part of the app and cannot be deleted.")
+        meta = _read_json(path / "run.json") or {}
+        if meta.get("status") in ("running", "queued") and _writer_alive(path, meta):
+            raise RunError("This run is still training. Stop it on the Train page first, then delete it.")
         shutil.rmtree(path)
 
 

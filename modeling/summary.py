@@ -23,6 +23,8 @@ NOUNS = {"text_classification": "texts", "image_classification": "images"}
 SIMPLE_MODEL = {"text_classification": "a simple keyword model", "image_classification": "a simple pixel model"}
 #: Below this many test examples the summary warns that the figures are rough.
 SMALL_TEST_SET = 100
+#: ... and also when the accuracy's 95% interval is wider than this either side (0.05 = ±5 points).
+WIDE_INTERVAL = 0.05
 #: Longest class name quoted in full; longer ones are cut so one odd label cannot swamp the paragraph.
 MAX_NAME_CHARS = 60
 
@@ -31,29 +33,43 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 def business_summary(
-    evaluation: Mapping[str, Any], class_names: Sequence[str], task: str, noun: str | None = None
+    evaluation: Mapping[str, Any],
+    class_names: Sequence[str],
+    task: str,
+    noun: str | None = None,
+    decision: Mapping[str, Any] | None = None,
 ) -> str:
     """Four to six Markdown sentences on a run's test results, for people who never trained a model.
 
     ``evaluation`` is the dict from ``evaluate_predictions``; ``task`` picks the noun ("texts" or
     "images") and the name of the simple baseline, and ``noun`` overrides the noun (e.g. "reviews").
+    When the evaluation holds them, the accuracy carries its 95% interval, copies shared by the training
+    and test splits are reported with the accuracy without them, and a mis-calibrated model is called
+    out. ``decision`` (a saved ``decision.json`` as a dict) adds what the saved rule means: the share the
+    model answers on its own, and the money at the chosen threshold.
     """
     model = evaluation["model"]
     n = int(model["n"])
     accuracy = float(model["accuracy"])
     noun = _md(noun) if noun else NOUNS.get(task, "examples")
     things = noun if n != 1 else noun.removesuffix("s")
+    interval = (evaluation.get("intervals") or {}).get("accuracy")
 
     sentences = [
-        f"On {n:,} {things} it had never seen, the model was right {_pct(accuracy)} of the time ({_about(accuracy)})."
+        f"On {n:,} {things} it had never seen, the model was right {_pct(accuracy)} of the time "
+        f"({_about(accuracy)}{_interval_words(interval)})."
     ]
     sentences += _baseline_sentences(evaluation, class_names, task, accuracy)
     sentences.append(_mistake_sentence(model, n, noun))
     confidence = _confidence_sentence(model.get("confidence") or {})
     if confidence:
         sentences.append(confidence)
-    if n < SMALL_TEST_SET:
-        sentences.append(_small_sample_sentence(n, accuracy))
+    sentences += _calibration_sentences(evaluation.get("calibration"), noun)
+    sentences += _duplicate_sentences(evaluation.get("duplicates"), noun, accuracy)
+    sentences += _decision_sentences(decision, class_names)
+    width = _half_width(interval)
+    if n < SMALL_TEST_SET or (width is not None and width > WIDE_INTERVAL):
+        sentences.append(_small_sample_sentence(n, accuracy, interval))
     return " ".join(sentences)
 
 
@@ -139,11 +155,132 @@ def _confidence_sentence(confidence: Mapping[str, Any]) -> str:
     )
 
 
-def _small_sample_sentence(n: int, accuracy: float) -> str:
-    """A rough 95% margin (normal approximation) turns 'small' into a number people can weigh."""
-    margin = 100.0 * 1.96 * math.sqrt(accuracy * (1.0 - accuracy) / max(n, 1))
+def _small_sample_sentence(n: int, accuracy: float, interval: Mapping[str, Any] | None = None) -> str:
+    """Turn 'small' into numbers people can weigh: the margin, and the range the true accuracy may lie in.
+
+    With a saved (Wilson) interval the range is that interval; without one a normal approximation gives
+    the margin only.
+    """
+    width = _half_width(interval)
+    if width is None:
+        width = 1.96 * math.sqrt(accuracy * (1.0 - accuracy) / max(n, 1))
+    margin = 100.0 * width
     rough = f" (roughly ±{margin:.0f})" if margin >= 1.0 else ""
-    return f"The test set is small (n={n}), so these figures could be off by several points{rough}."
+    sentence = f"The test set is small (n={n}), so these figures could be off by several points{rough}"
+    if interval and interval.get("low") is not None and interval.get("high") is not None:
+        low, high = _range(float(interval["low"]), float(interval["high"])).rstrip("%").split("–")
+        sentence += (
+            f": the true accuracy could be anywhere from {low}% to {high}%, so test on more data before relying on it"
+        )
+    return sentence + "."
+
+
+def _interval_words(interval: Mapping[str, Any] | None) -> str:
+    """'; 95% interval 83–90%' for the headline sentence ('' without an interval)."""
+    if not interval or interval.get("low") is None or interval.get("high") is None:
+        return ""
+    return f"; 95% interval {_range(float(interval['low']), float(interval['high']))}"
+
+
+def _range(low: float, high: float) -> str:
+    """'83–90%', or '98.6–99.9%' when narrow; rounded outwards, so the range shown is never narrower."""
+    from modeling.intervals import format_range
+
+    return format_range(low, high, digits=1 if high - low < 0.04 else 0)
+
+
+def _half_width(interval: Mapping[str, Any] | None) -> float | None:
+    if not interval or interval.get("low") is None or interval.get("high") is None:
+        return None
+    return (float(interval["high"]) - float(interval["low"])) / 2.0
+
+
+def _calibration_sentences(calibration: Mapping[str, Any] | None, noun: str) -> list[str]:
+    """Say so when the raw confidence was off, and whether it was fixed; silent when it was fine."""
+    if not calibration:
+        return []
+    kind = calibration.get("verdict")
+    if kind not in ("over-confident", "under-confident") and not calibration.get("applied"):
+        return []
+    before = 100.0 * float(calibration.get("ece_before") or 0.0)
+    after = 100.0 * float(calibration.get("ece_after") or 0.0)
+    if kind in ("over-confident", "under-confident"):
+        start = f"As trained it was {kind} (its stated confidence was off by {before:.1f} points on average)"
+    else:
+        start = f"Its stated confidence was already close to how often it is right ({before:.1f} points off)"
+    if calibration.get("applied"):
+        return [
+            f"{start}; after calibration on the validation split it is off by {after:.1f} points on the test {noun}."
+        ]
+    return [f"{start} and could not be calibrated, so read its confidence with care."]
+
+
+def _duplicate_sentences(duplicates: Mapping[str, Any] | None, noun: str, accuracy: float) -> list[str]:
+    """Copies shared by the training and test splits inflate the score: say how many, and by how much."""
+    if not duplicates or not duplicates.get("checked"):
+        return []
+    count = int(duplicates.get("exact") or 0) + int(duplicates.get("near") or 0)
+    if count == 0:
+        return []
+    share = float(duplicates.get("share_of_test") or 0.0)
+    without = duplicates.get("accuracy_without")
+    tail = ""
+    if without is not None:
+        tail = f"; without them it is right {_pct(float(without))} of the time instead of {_pct(accuracy)}"
+    copies = "has a copy" if count == 1 else "have a copy"
+    return [
+        f"{count:,} of the test {noun} ({_pct(share)}) {copies} or near-copy in the training data, which flatters "
+        f"the score{tail}."
+    ]
+
+
+def _decision_sentences(decision: Mapping[str, Any] | None, class_names: Sequence[str]) -> list[str]:
+    """What the saved rule means: how many cases it answers alone, and what the threshold is worth."""
+    if not decision or not decision.get("saved"):
+        return []
+    out = []
+    coverage = decision.get("coverage")
+    if decision.get("min_confidence") and coverage and coverage.get("n"):
+        from modeling.decisions import coverage_sentence
+
+        out.append(coverage_sentence(dict(coverage)))  # numbers only: nothing user-written to escape
+    value = decision.get("expected_value_per_1000")
+    default = decision.get("expected_value_default_per_1000")
+    if decision.get("threshold") is not None and value is not None and default is not None and len(class_names) == 2:
+        from modeling.decisions import money
+
+        currency = _md(decision.get("currency") or "")
+        positive = decision.get("positive_class") or class_names[1]
+        diff = float(value) - float(default)
+        change = (
+            f", {_md_money(money(diff, ''), currency)} more than at the default 50%"
+            if diff >= 0.5
+            else " — the same as at the default 50%"
+        )
+        out.append(
+            f"With the saved threshold (answer '{_md(positive)}' from {float(decision['threshold']):.0%}) it is "
+            f"worth about {_md_money(money(float(value), ''), currency)} per 1,000 cases{change}."
+        )
+    elif decision.get("cost_matrix") is not None and value is not None and default is not None:
+        saved = float(value) - float(default)
+        if saved >= 0.005:
+            out.append(
+                f"Answering by the saved cost matrix instead of the most probable class lowers the cost per "
+                f"1,000 cases from {-float(default):,.0f} to {-float(value):,.0f}."
+            )
+    return out
+
+
+def _md_money(amount: str, currency: str) -> str:
+    """Money with an escaped currency: a symbol goes before the number, a word after it."""
+    if not currency:
+        return amount
+    sign = "-" if amount.startswith("-") else ""
+    number = amount.lstrip("-")
+    raw = currency.replace("\\", "")
+    if len(raw) <= 1 or not raw.isalpha():
+        return f"{sign}{currency}{number}"
+    return f"{sign}{number} {currency}"
 
 
 # ---- wording helpers -------------------------------------------------------------------------------------------

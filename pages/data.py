@@ -12,9 +12,23 @@ from ui import state
 
 state.require_router("pages/data.py")
 
+
+def limits_line() -> str:
+    """The upload limits in words, shown before anyone hits them (they are set per server, see README)."""
+    pixels = LIMITS.max_image_pixels
+    side = int(pixels**0.5)
+    return (
+        f"Limits on this server: {LIMITS.max_upload_mb:,} MB per file; tables up to {LIMITS.max_rows:,} rows and "
+        f"{LIMITS.max_columns:,} columns, {LIMITS.max_text_chars:,} characters per text (longer texts are cut); "
+        f"ZIPs up to {LIMITS.max_images:,} images of at most {pixels:,} pixels each (about {side:,} x {side:,}) "
+        f"and {LIMITS.max_unzipped_mb:,} MB unpacked."
+    )
+
+
 st.title("1 · Data")
 st.caption("Everything starts with labelled examples: texts with a label, or images sorted by class.")
 
+shown_notes: set[str] = set()
 samples_tab, upload_tab = st.tabs(["Built-in samples", "Upload your own"])
 
 with samples_tab:
@@ -44,12 +58,13 @@ with upload_tab:
         "- **Images:** a ZIP with one folder per class (`cats/1.png`, `dogs/7.jpg`), PNG or JPEG, any size.\n"
         "- **Arrays:** a NumPy `.npz` with `images` (N x H x W) and `labels` (N)."
     )
-    st.caption(
-        f"Limits: {LIMITS.max_upload_mb} MB per file, {LIMITS.max_rows:,} rows, {LIMITS.max_images:,} images, "
-        f"{LIMITS.max_text_chars:,} characters per text (longer texts are cut)."
-    )
+    st.caption(limits_line())
     upload = st.file_uploader(
-        "Your file", type=["csv", "tsv", "txt", "xlsx", "parquet", "zip", "npz"], key="data_upload"
+        "Your file",
+        type=["csv", "tsv", "txt", "xlsx", "parquet", "zip", "npz"],
+        key="data_upload",
+        # The browser refuses bigger files before sending them; the server's own cap still applies.
+        max_upload_size=min(LIMITS.max_upload_mb, int(st.get_option("server.maxUploadSize"))),
     )
     if upload is not None:
         raw = upload.getvalue()
@@ -73,7 +88,7 @@ with upload_tab:
                     st.session_state["upload_table"] = (upload.name, loaded)
                 else:
                     state.set_dataset(loaded)
-                    st.success(f"Loaded {len(loaded):,} images from {upload.name}.")
+                    st.success(f"Loaded {len(loaded):,} images from {state.md_escape(upload.name)}.")
             except Exception as exc:
                 st.session_state.pop("upload_signature", None)
                 state.show_error(exc, "reading the file")
@@ -82,6 +97,9 @@ with upload_tab:
             from modeling.data.readers import dataset_from_table, guess_columns
 
             name, df = table
+            for note in df.attrs.get("notes", []):
+                st.info(state.md_escape(note))
+                shown_notes.add(note)
             st.markdown(f"**{len(df):,} rows, {len(df.columns)} columns.** Which columns hold the text and the label?")
             guess_text, guess_label = guess_columns(df)
             columns = [str(c) for c in df.columns]
@@ -106,18 +124,39 @@ from modeling import charts  # noqa: E402 - only needed once there is data
 from modeling.data.profile import profile_dataset  # noqa: E402
 
 st.divider()
-st.subheader(f"Active data: {ds.name}")
+st.subheader(f"Active data: {state.md_escape(ds.name)}")
 prof = profile_dataset(ds)
 m1, m2, m3 = st.columns(3)
 m1.metric("Examples", f"{len(ds):,}")
 m2.metric("Classes", len(ds.class_names))
 m3.metric("Kind", "Texts" if ds.kind == "text" else f"Images {ds.images.shape[1]}x{ds.images.shape[2]}")
 for note in ds.notes:
-    st.info(note)
+    if note not in shown_notes:  # said once, under the upload
+        st.info(state.md_escape(note))
 for warning in prof.warnings:
-    st.warning(warning)
+    st.warning(state.md_escape(warning))
 if not prof.warnings:
     st.success("No problems found: classes are big enough, no duplicates or empty rows.")
+with st.expander("Copies and near-copies"):
+    st.caption(
+        "A copy that lands in both the training and the test split makes the test score look better than it is. "
+        "This finds exact copies and near-copies (a changed word, a re-saved picture) and keeps one of each."
+    )
+    if st.button("Find and drop duplicates", key="drop_duplicates_data"):
+        from modeling.duplicates import drop_duplicates
+
+        with st.spinner("Comparing every example with every other…"):
+            cleaned, found = drop_duplicates(ds)
+        if found["drop"]:
+            state.set_dataset(cleaned)
+            st.session_state["dedupe_message"] = (
+                f"Removed {len(found['drop']):,} rows ({found['exact']:,} exact and {found['near']:,} near copies); "
+                f"{len(cleaned):,} remain."
+            )
+            st.rerun()
+        st.success("No copies or near-copies found.")
+if "dedupe_message" in st.session_state:
+    st.success(st.session_state.pop("dedupe_message"))
 
 left, right = st.columns([3, 2])
 with left:
@@ -130,7 +169,7 @@ with left:
         pick = rng.choice(len(ds), size=min(24, len(ds)), replace=False)
         st.image(
             [ds.images[i].squeeze() for i in pick],
-            caption=[ds.class_names[ds.labels[i]] for i in pick],
+            caption=[state.md_escape(ds.class_names[ds.labels[i]]) for i in pick],
             width=64,
         )
 with right:

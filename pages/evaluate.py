@@ -20,11 +20,15 @@ if not run.evaluation:
 
 from modeling import charts  # noqa: E402
 from modeling.summary import business_summary  # noqa: E402
+from ui import decision_view  # noqa: E402
 
-ev = run.evaluation
+# Saved test probabilities (recomputed once for older runs) give every run intervals and calibration.
+predictions, ev = decision_view.results(run)
+decision = decision_view.load_rule(run)
 model_m = ev["model"]
 names = run.class_names
 n = model_m["n"]
+noun = "texts" if run.task == "text_classification" else "images"
 
 if run.info.starter:
     st.caption("⭐ Starter model shipped with ModelDeck, trained on the built-in sample.")
@@ -35,7 +39,7 @@ st.markdown(
 
 with st.container(border=True):
     st.markdown("#### In plain words")
-    st.markdown(business_summary(ev, names, run.task))
+    st.markdown(business_summary(ev, names, run.task, decision=decision.model_dump() if decision.saved else None))
 
 base = ev.get("baselines", {})
 lift = ev.get("lift", {})
@@ -46,6 +50,14 @@ c1.metric(
 c2.metric("F1 (macro)", f"{model_m['f1_macro']:.3f}")
 c3.metric("Precision (macro)", f"{model_m['precision_macro']:.3f}")
 c4.metric("Recall (macro)", f"{model_m['recall_macro']:.3f}")
+for column, metric_name, percent in (
+    (c1, "accuracy", True),
+    (c2, "f1_macro", False),
+    (c3, "precision_macro", False),
+    (c4, "recall_macro", False),
+):
+    column.caption(decision_view.interval_caption(ev, metric_name, percent))
+decision_view.duplicates_block(run, ev, noun)
 
 tabs = st.tabs(["Versus baselines", "Confusion matrix", "Per class", "Curves", "Training", "Mistakes"])
 with tabs[0]:
@@ -56,6 +68,7 @@ with tabs[0]:
             "accuracy": model_m["accuracy"],
             "F1 (macro)": model_m["f1_macro"],
             "lift (points)": 0.0,
+            "95% interval (accuracy)": decision_view.band((ev.get("intervals") or {}).get("accuracy")),
         }
     ]
     for key, m in base.items():
@@ -65,6 +78,7 @@ with tabs[0]:
                 "accuracy": m["accuracy"],
                 "F1 (macro)": m["f1_macro"],
                 "lift (points)": lift.get(key),
+                "95% interval (accuracy)": decision_view.band(m.get("accuracy_interval")),
             }
         )
     st.dataframe(
@@ -75,11 +89,19 @@ with tabs[1]:
     st.plotly_chart(charts.confusion_matrix(model_m, names), width="stretch")
 with tabs[2]:
     per = pd.DataFrame(model_m["per_class"]).T.reset_index(names="class")
+    bands = ev.get("per_class_intervals") or {}
+    if bands:
+        for metric_name in ("precision", "recall"):
+            per[f"{metric_name} 95%"] = [
+                decision_view.band((bands.get(c) or {}).get(metric_name), 0) for c in per["class"]
+            ]
     st.dataframe(per, hide_index=True)
+    st.caption("95% intervals (Wilson): with few examples of a class, its scores are rough.")
 with tabs[3]:
     if len(names) == 2 and model_m.get("roc"):
         a, b = st.columns(2)
         a.plotly_chart(charts.roc_curve(model_m), width="stretch")
+        a.caption("AUC: " + decision_view.interval_caption(ev, "auc", percent=False))
         b.plotly_chart(charts.pr_curve(model_m), width="stretch")
     else:
         st.info("ROC and precision-recall curves are drawn for two-class tasks.")
@@ -127,5 +149,12 @@ with tabs[5]:
     if run.task == "text_classification":
         st.markdown("#### Most telling words")
         explain_view.telling_words(ev, names)
+
+decision_view.decision_sections(run, ev, predictions, decision, noun)
+
+with st.container(border=True):
+    from ui import share
+
+    share.share_run(run)
 
 st.page_link("pages/predict.py", label="Next: use the model →", icon=":material/online_prediction:")

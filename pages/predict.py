@@ -36,12 +36,34 @@ except Exception as exc:
     st.stop()
 
 from modeling import charts  # noqa: E402
+from modeling.decisions import describe_rule  # noqa: E402
+from ui.decision_view import load_rule  # noqa: E402
+
+# The rule saved on the Evaluate page (threshold or cost matrix, and when to ask a person); read fresh each time.
+rule = load_rule(run)
+predictor = predictor.using(rule)
+if rule.saved:
+    st.caption(f"Rule saved with this run: {state.md_escape(describe_rule(rule, predictor.class_names))}")
+else:
+    st.caption(
+        "The model answers its most probable class. Set a threshold or ask for a person below a confidence level "
+        "on the Evaluate page."
+    )
+if predictor.temperature != 1.0:
+    st.caption(f"Confidence is calibrated on the validation split (temperature {predictor.temperature:.2f}).")
 
 
 def show_prediction(pred) -> None:
     probs = np.asarray([pred.probabilities[c] for c in predictor.class_names])
-    st.metric("Prediction", str(pred.label), f"{pred.confidence:.0%} sure", delta_color="off", delta_arrow="off")
-    st.plotly_chart(charts.probability_bars(probs, predictor.class_names), width="stretch")
+    label = str(pred.label)
+    if pred.needs_review:
+        st.warning(
+            f"**Not sure — send to a person.** Its best guess is '{state.md_escape(label)}', but it is "
+            f"{state.md_escape(pred.reason)}."
+        )
+    st.metric("Prediction", label, f"{pred.confidence:.0%} sure", delta_color="off", delta_arrow="off")
+    chosen = predictor.class_names.index(label)
+    st.plotly_chart(charts.probability_bars(probs, predictor.class_names, chosen=chosen), width="stretch")
 
 
 if task == "text_classification":
@@ -58,8 +80,8 @@ if task == "text_classification":
                 state.show_error(exc, "predicting")
     with many:
         st.caption(
-            "Upload a table with a text column; you get it back with the predicted label, the confidence "
-            "and one probability per class."
+            "Upload a table with a text column; you get it back with the predicted label, the confidence, "
+            "one probability per class, and `needs_review` (True where a person should look) with the reason."
         )
         table_file = st.file_uploader(
             "Table to score", type=["csv", "tsv", "txt", "xlsx", "parquet"], key="score_upload"
@@ -93,7 +115,15 @@ if task == "text_classification":
                 from modeling.predict import to_safe_csv
 
                 scored = scored_entry[1]
-                st.success(f"Scored {len(scored):,} rows.")
+                flagged = int(scored["needs_review"].sum()) if "needs_review" in scored else 0
+                st.success(
+                    f"Scored {len(scored):,} rows."
+                    + (
+                        f" {flagged:,} {'needs' if flagged == 1 else 'need'} a person (needs\\_review is True)."
+                        if flagged
+                        else ""
+                    )
+                )
                 st.dataframe(scored.head(100), hide_index=True)
                 st.download_button(
                     "Download scored CSV",

@@ -13,13 +13,27 @@ st.title("3 · Train")
 
 def _current_job():
     """This session's job, or (after a browser refresh) the newest job this visitor may see."""
-    job = JOBS.get(st.session_state.get(state.JOB_ID))
+    owner = state.session_owner()
+    job = JOBS.get(st.session_state.get(state.JOB_ID), owner=owner)
     if job is None:
-        jobs = JOBS.jobs(owner=state.session_owner())
+        jobs = JOBS.jobs(owner=owner)
         job = jobs[0] if jobs else None
         if job is not None:
             st.session_state[state.JOB_ID] = job.job_id
     return job
+
+
+def server_load() -> str:
+    """How busy the server is, in counts only (whose jobs they are is nobody else's business)."""
+    slots = JOBS.max_concurrent
+    running = sum(1 for j in JOBS.jobs() if j.progress.state == "running")
+    waiting = JOBS.waiting()
+    line = f"This server trains {slots} model{'s' if slots != 1 else ''} at a time"
+    if running or waiting:
+        line += f"; {running} training now, {waiting} waiting"
+        if running + waiting >= slots:
+            line += ". Yours will wait in the queue until a slot is free"
+    return line + "."
 
 
 job = _current_job()
@@ -50,6 +64,8 @@ if ds is not None and cfg is not None:
             st.rerun()
         if busy:
             st.caption("A run is in progress; wait for it or stop it to start another.")
+        else:
+            st.caption(server_load())
 
 
 def draw_job(job) -> None:
@@ -86,9 +102,9 @@ def draw_job(job) -> None:
             st.toast("Stopping after the current batch…")
         return
     if snap["state"] == "failed":
-        st.error(snap["error"] or "The run failed.")
+        st.error(state.md_escape(snap["error"] or "The run failed."))
         if snap.get("hint"):
-            st.info(f"Hint: {snap['hint']}")
+            st.info(f"Hint: {state.md_escape(snap['hint'])}")
         return
     if snap["run_id"] and state.run_id() != snap["run_id"]:
         state.set_run_id(snap["run_id"])

@@ -214,7 +214,7 @@ def _draw_search(search: Any) -> None:
         from modeling.automl import adopt
 
         try:
-            run_id = adopt(board, choice, state.run_store())
+            run_id = adopt(board, choice, state.run_store(), owner=state.session_owner())
         except Exception as exc:
             state.show_error(exc, "saving the chosen model")
             return

@@ -7,10 +7,11 @@ previous one produced and says plainly what is missing.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
-import uuid
+import secrets
 from typing import Any
 
 import streamlit as st
@@ -23,6 +24,40 @@ log = logging.getLogger("modeldeck.ui")
 
 #: Set by app.py once st.navigation has run in this server process (see require_router).
 ROUTER_READY = False
+
+
+def _keep_keras_state_between_reruns() -> None:
+    """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
+
+    Streamlit does that (``_clean_problem_modules``) for apps that build a model in the script on
+    every rerun. ModelDeck builds models in background training threads instead, and the Train
+    page reruns a fragment every second for each visitor: each clean-up ran a full garbage
+    collection, emptied TensorFlow's kernel cache and swapped Keras's global state under a
+    running training. With two visitors watching, training took 1.7x as long on this machine
+    (see the report of issue 5). Matplotlib's clean-up, the other half of that function, is kept.
+    """
+    try:
+        from streamlit.runtime.scriptrunner import script_runner
+    except ImportError:  # pragma: no cover - a Streamlit without that module has nothing to undo
+        return
+    original = getattr(script_runner, "_clean_problem_modules", None)
+    if original is None or getattr(original, "_modeldeck", False):
+        return
+
+    def clean_matplotlib_only() -> None:
+        import contextlib
+        import sys
+
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None:
+            with contextlib.suppress(Exception):  # as in Streamlit: never crash a rerun over a figure
+                plt.close("all")
+
+    clean_matplotlib_only._modeldeck = True  # type: ignore[attr-defined]
+    script_runner._clean_problem_modules = clean_matplotlib_only
+
+
+_keep_keras_state_between_reruns()
 
 DATASET = "dataset"
 CONFIG = "config"
@@ -48,13 +83,53 @@ def require_router(page_path: str) -> None:
         st.switch_page("app.py")
 
 
-def session_owner() -> str | None:
-    """Who owns new jobs: ``None`` in single-user local mode (everyone sees all), else this browser session."""
-    if os.environ.get("MODELDECK_MODE", "local") == "local":
+def hosted_mode() -> bool:
+    """True unless the server was started with ``MODELDECK_MODE=local`` (as ``make run`` does).
+
+    Hosted is the default because forgetting a setting must not show one visitor another's data:
+    a public deployment (Streamlit Community Cloud, a team VM) is private per browser session
+    without any configuration, and only a deliberate ``local`` opens everything to everyone.
+    """
+    return os.environ.get("MODELDECK_MODE", "hosted").strip().lower() != "local"
+
+
+_WORKSPACE_KEY = "workspace_key"
+_KEY_FORMAT = re.compile(r"^[0-9a-f]{32}$")
+
+
+def workspace_key() -> str | None:
+    """This session's private workspace key (hosted mode), created on first use; ``None`` in local mode."""
+    if not hosted_mode():
         return None
-    if "owner" not in st.session_state:
-        st.session_state["owner"] = uuid.uuid4().hex
-    return st.session_state["owner"]
+    if _WORKSPACE_KEY not in st.session_state:
+        st.session_state[_WORKSPACE_KEY] = secrets.token_hex(16)
+    return st.session_state[_WORKSPACE_KEY]
+
+
+def open_workspace(key: str) -> bool:
+    """Switch this session to the workspace of ``key`` (as shown on the Saved runs page); False if malformed."""
+    key = key.strip().lower()
+    if not hosted_mode() or not _KEY_FORMAT.match(key):
+        return False
+    st.session_state[_WORKSPACE_KEY] = key
+    for name in (JOB_ID, RUN_ID):
+        st.session_state.pop(name, None)
+    return True
+
+
+def session_owner() -> str | None:
+    """Who owns new runs and jobs: ``None`` in local mode (everyone sees all), else this session's workspace.
+
+    The owner written into run.json is a hash of the workspace key, so reading the files on the
+    server does not give anyone the key that opens the workspace in the app.
+    """
+    key = workspace_key()
+    return None if key is None else owner_for_key(key)
+
+
+def owner_for_key(key: str) -> str:
+    """The owner recorded on disk for a workspace key: a one-way hash, so the files never reveal the key."""
+    return hashlib.sha256(key.encode("ascii")).hexdigest()[:32]
 
 
 def dataset():
@@ -97,9 +172,13 @@ def require_dataset():
 
 
 def show_error(exc: BaseException, context: str = "") -> None:
-    """A sentence for the user; a traceback only in the server log, and only for real bugs."""
+    """A sentence for the user; a traceback only in the server log, and only for real bugs.
+
+    Messages quote file names, column names and labels from uploads, so they are escaped: a
+    name like ``[x](http://…)`` or ``<b>`` shows as typed instead of becoming a link or markup.
+    """
     if isinstance(exc, ModelDeckError):
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
     else:
         log.exception("Unexpected error %s", context)
         st.error(
@@ -109,7 +188,7 @@ def show_error(exc: BaseException, context: str = "") -> None:
         )
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 
 def md_escape(text: object) -> str:
@@ -138,8 +217,12 @@ def predictor(run):
 
 
 def pick_run(label: str, task: str | None = None, key: str = "run_picker"):
-    """A select box of usable runs (starters included), defaulting to the active run; returns a Run or None."""
-    infos = run_store().list_runs(task=task, usable_only=True)
+    """A select box of this session's usable runs (starters included), defaulting to the active run.
+
+    Returns a Run or None. Only runs of :func:`session_owner` are offered or loaded.
+    """
+    owner = session_owner()
+    infos = run_store().list_runs(task=task, usable_only=True, owner=owner)
     if not infos:
         return None
     ids = [i.run_id for i in infos]
@@ -153,7 +236,7 @@ def pick_run(label: str, task: str | None = None, key: str = "run_picker"):
     if chosen != run_id():
         set_run_id(chosen)
     try:
-        return run_store().load(chosen)
+        return run_store().load(chosen, owner=owner)
     except ModelDeckError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         return None

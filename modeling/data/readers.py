@@ -34,6 +34,14 @@ MIN_ROWS = 10
 MAX_CLASSES = 100
 #: Ratio of unpacked to packed size above which a ZIP member is treated as a zip bomb.
 MAX_COMPRESSION_RATIO = 200
+#: Longest label value a table may have: longer ones are texts, not categories (swapped columns?).
+MAX_LABEL_CHARS = 100
+#: Longest column name kept as it is; longer names (a whole text in the header row) are shortened.
+MAX_COLUMN_NAME_CHARS = 100
+#: A number written with thousands separators, as spreadsheets export it: 1,234 or -12,345,678.90.
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)"}
 
 TABLE_EXTENSIONS = {".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm", ".parquet", ".pq"}
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -247,10 +255,11 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
     return _finish_table(df, filename)
 
 
-def _decode_text(data: bytes, filename: str) -> str:
+def _decode_text(data: bytes, filename: str) -> tuple[str, str]:
+    """The text and the encoding it was read with (UTF-16 with BOM, UTF-8, Windows-1252, Latin-1)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             pass
     if b"\x00" in data:
@@ -259,9 +268,11 @@ def _decode_text(data: bytes, filename: str) -> str:
             "Export your table as CSV (UTF-8) or upload the Excel/Parquet file itself."
         )
     text: str | None = None
+    used = "utf-8"
     for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
             text = data.decode(encoding)
+            used = encoding
             break
         except UnicodeDecodeError:
             continue
@@ -274,7 +285,7 @@ def _decode_text(data: bytes, filename: str) -> str:
             f"'{filename}' does not look like a text table (it contains binary data). "
             "Upload a CSV, TSV, Excel (.xlsx) or Parquet file."
         )
-    return text
+    return text, used
 
 
 def _sniff_delimiter(text: str, filename: str) -> str:
@@ -305,13 +316,34 @@ def _count_fields(line: str, delimiter: str) -> int:
 
 
 def _read_text_table(data: bytes, filename: str) -> pd.DataFrame:
-    text = _decode_text(data, filename)
+    text, encoding = _decode_text(data, filename)
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise DataError(f"'{filename}' is empty. Check that you picked the right file.")
     delimiter = _sniff_delimiter(text, filename)
+    header = _header_fields(text, delimiter)
+    if len(header) > LIMITS.max_columns:  # refuse before pandas allocates thousands of columns
+        raise DataError(
+            f"'{filename}' has {_n(len(header))} columns; the limit is {_n(LIMITS.max_columns)}. "
+            "Keep only the text and label columns."
+        )
     options: dict[str, Any] = {"sep": delimiter, "nrows": LIMITS.max_rows + 1, "skipinitialspace": False}
     notes: list[str] = []
+    if encoding in ("cp1252", "latin-1"):
+        notes.append(
+            f"'{filename}' is not UTF-8 text, so it was read as Windows-1252 (Western European). If accented "
+            'letters look wrong in the preview, save it as "CSV UTF-8" and upload it again.'
+        )
+    expected = "\t" if _suffix(filename) in {".tsv", ".tab"} else ","
+    if delimiter != expected:
+        notes.append(f"The columns are separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}.")
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        shown = ", ".join(f"'{_clip(name)}'" for name in repeated[:5])
+        notes.append(
+            f"Some column names appear more than once ({shown}); the copies were renamed with .1, .2, ... "
+            "so that each column can be chosen."
+        )
     try:
         df = pd.read_csv(io.StringIO(text), **options)
     except pd.errors.EmptyDataError:
@@ -323,7 +355,51 @@ def _read_text_table(data: bytes, filename: str) -> pd.DataFrame:
         raise DataError(
             f"'{filename}' could not be read as a table ({_short(exc)}). Save it as CSV and try again."
         ) from None
+    df = _numbers_with_separators(df, delimiter, notes)
     df.attrs["notes"] = notes
+    return df
+
+
+def _header_fields(text: str, delimiter: str) -> list[str]:
+    """The names in the first line, as the csv module splits them (quotes respected)."""
+    first = text[: text.find("\n")] if "\n" in text[:1_000_000] else text[:1_000_000]
+    try:
+        return [name.strip() for name in next(csv.reader([first.rstrip("\r")], delimiter=delimiter), [])]
+    except csv.Error:
+        return []
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _numbers_with_separators(df: pd.DataFrame, delimiter: str, notes: list[str]) -> pd.DataFrame:
+    """Columns of numbers written like "1,234" (with "N/A" and blanks for missing) become numbers.
+
+    pandas reads them as text, which would make "1,000" and "1000" two different labels and
+    could make a column of figures look like the text column. Files separated by semicolons
+    are left alone: there the comma is usually the decimal mark.
+    """
+    if delimiter == ";":
+        return df
+    converted: list[str] = []
+    for column in df.columns:
+        series = df[column]
+        if not _is_texty(series):
+            continue
+        values = series.dropna().astype(str).str.strip()
+        values = values[values != ""]
+        if values.empty or not values.str.match(_THOUSANDS).any():
+            continue
+        plain = values.str.match(_PLAIN_NUMBER)
+        if not bool((values.str.match(_THOUSANDS) | plain).all()):
+            continue
+        cleaned = series.astype(str).str.strip().str.replace(",", "", regex=False)
+        df[column] = pd.to_numeric(cleaned.where(series.notna() & (cleaned != "")), errors="coerce")
+        converted.append(str(column))
+    if converted:
+        shown = ", ".join(f"'{_clip(c)}'" for c in converted[:5])
+        notes.append(f"Numbers written with thousands separators (like 1,234) in {shown} were read as numbers.")
     return df
 
 
@@ -406,7 +482,13 @@ def _finish_table(df: pd.DataFrame, filename: str) -> pd.DataFrame:
         )
     if len(df) == 0:
         raise DataError(f"'{filename}' has a header but no rows of data. Check that you exported the whole table.")
-    df.columns = _unique_names([str(c) for c in df.columns])
+    names = [str(c) for c in df.columns]
+    if any(len(name) > MAX_COLUMN_NAME_CHARS for name in names):
+        notes.append(
+            f"Column names longer than {MAX_COLUMN_NAME_CHARS} characters were shortened (is the first row "
+            "data rather than column names?)."
+        )
+    df.columns = _unique_names(names)
     df = df.reset_index(drop=True)
     df.attrs["notes"] = notes
     return df
@@ -416,7 +498,7 @@ def _unique_names(names: list[str]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for i, raw in enumerate(names):
-        name = raw.strip() or f"column_{i + 1}"
+        name = raw.strip()[:MAX_COLUMN_NAME_CHARS].strip() or f"column_{i + 1}"
         candidate, k = name, 1
         while candidate in seen:
             candidate = f"{name}.{k}"
@@ -496,10 +578,14 @@ def _label_strings(series: pd.Series) -> np.ndarray:
 
 
 def _check_classes(labels: np.ndarray, what: str, rows: int, advice: str = "Check the label column.") -> None:
-    """Refuse label sets a classifier cannot use: one class, an ID-like column, or too many classes."""
+    """Refuse label sets a classifier cannot use: one class, an ID-like column, or too many classes.
+
+    ID-like means more distinct values than half the rows: most classes would then have a single
+    example, which no model can learn from and no test split can measure.
+    """
     uniques = np.unique(labels)
     if len(uniques) < 2:
-        only = str(uniques[0]) if len(uniques) else ""
+        only = _clip(str(uniques[0])) if len(uniques) else ""
         raise DataError(
             f"{what} has only one label value ('{only}'); a classifier needs at least two kinds of labels. {advice}"
         )
@@ -507,6 +593,12 @@ def _check_classes(labels: np.ndarray, what: str, rows: int, advice: str = "Chec
         raise DataError(
             f"{what} has a different value in every row ({_n(rows)} distinct values), so it looks like an ID, "
             "not a label. Choose the column that holds the categories."
+        )
+    if rows >= MIN_ROWS and len(uniques) > rows / 2 and len(uniques) > MAX_CLASSES // 10:
+        raise DataError(
+            f"{what} has {_n(len(uniques))} different values for {_n(rows)} examples, so most appear only once: "
+            "it looks like an ID, a number or a free-text column, not a label. Choose the column that holds "
+            "the categories (a few values, each repeated many times)."
         )
     if len(uniques) > MAX_CLASSES:
         raise DataError(
@@ -537,12 +629,19 @@ def dataset_from_table(df: pd.DataFrame, text_column: str, label_column: str, na
     text_missing = np.asarray(texts.isna(), dtype=bool)
     keep = ~label_missing
     if label_missing.any():
-        notes.append(f"{_plural(int(label_missing.sum()), 'row')} without a label were dropped.")
+        count = int(label_missing.sum())
+        notes.append(
+            f"{_plural(count, 'row')} without a label (empty, or a placeholder such as N/A or null) "
+            f"{_was_were(count)} dropped."
+        )
 
     text_values = texts.astype(str).str.strip()
     empty_text = (text_missing | np.asarray((text_values == "").fillna(False), dtype=bool)) & keep
     if empty_text.any():
-        notes.append(f"{_plural(int(empty_text.sum()), 'row')} with an empty text were dropped.")
+        count = int(empty_text.sum())
+        notes.append(
+            f"{_plural(count, 'row')} with an empty text (or a placeholder such as N/A) {_was_were(count)} dropped."
+        )
     keep &= ~empty_text
 
     clean_texts = text_values[keep]
@@ -555,6 +654,12 @@ def dataset_from_table(df: pd.DataFrame, text_column: str, label_column: str, na
         )
     label_strings = _label_strings(labels[keep])
     rows = len(label_strings)
+    longest = max((len(v) for v in label_strings), default=0)
+    if longest > MAX_LABEL_CHARS:
+        raise DataError(
+            f"The label column '{_clip(str(label_column))}' holds values up to {_n(longest)} characters long; labels "
+            f"are short category names (at most {MAX_LABEL_CHARS} characters). Did you swap the text and label columns?"
+        )
     if rows < MIN_ROWS:
         raise DataError(
             f"Only {_plural(rows, 'usable row')} left after dropping rows without text or label; "

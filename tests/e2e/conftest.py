@@ -55,13 +55,15 @@ def artifacts_dir() -> Path:
 
 
 @contextlib.contextmanager
-def streamlit_server(home: Path, log_copy: Path) -> Iterator[str]:
+def streamlit_server(home: Path, log_copy: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `streamlit run app.py` from the repository root on a free port; yield its URL once healthy.
 
     The server log is copied to ``log_copy`` when the server stops, for debugging failed runs.
+    ``extra_env`` sets server settings such as ``MODELDECK_MODE`` for one server.
     """
     port = _free_port()
     env = {**os.environ, "MODELDECK_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"}
+    env.update(extra_env or {})
     cmd = [
         sys.executable,
         "-m",
@@ -115,6 +117,16 @@ def fresh_app_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     name = request.node.name
     with streamlit_server(tmp_path_factory.mktemp("modeldeck_home"), artifacts_dir / f"{name}-server.log") as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def hosted_app_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path):
+    """A server as it runs for a team: hosted mode (private sessions) and one training at a time."""
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    settings = {"MODELDECK_MODE": "hosted", "MODELDECK_MAX_TRAININGS": "1"}
+    home = tmp_path_factory.mktemp("modeldeck_home")
+    with streamlit_server(home, artifacts_dir / f"{module}-server.log", settings) as url:
+        yield url, home
 
 
 @pytest.fixture(scope="session")

@@ -256,6 +256,20 @@ def test_keyword_baseline_works_on_a_tiny_text_set() -> None:
     assert ev.baseline_metrics(train, test)["logistic"]["accuracy"] == 1.0
 
 
+def test_keyword_baseline_reads_chinese_by_characters_and_says_so() -> None:
+    good, bad = ["很好用质量不错", "非常满意推荐"], ["太差了不好用", "质量很差退货"]
+    texts = [good[i % 2] + str(i) if i % 4 < 2 else bad[i % 2] + str(i) for i in range(40)]
+    labels = [0 if i % 4 < 2 else 1 for i in range(40)]
+    train = Dataset(kind="text", name="zh", labels=labels, class_names=["pos", "neg"], texts=texts)
+    unseen = ["质量不错很满意", "太差了"]
+    test = Dataset(kind="text", name="zh", labels=[0, 1], class_names=["pos", "neg"], texts=unseen)
+    logistic = ev.baseline_metrics(train, test)["logistic"]
+    assert "character and character-pair" in logistic["description"]
+    assert logistic["accuracy"] == 1.0
+    english = ev.baseline_metrics(_text_dataset(60, seed=3), _text_dataset(20, seed=4))["logistic"]
+    assert "word and word-pair" in english["description"]
+
+
 def test_keyword_baseline_without_any_words_falls_back_to_majority() -> None:
     train = Dataset(kind="text", name="t", labels=[0, 1, 1], class_names=["a", "b"], texts=["!", "?", "."])
     test = Dataset(kind="text", name="t", labels=[0, 1], class_names=["a", "b"], texts=["!", "?"])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,7 @@ from modeling.data import (
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 IMDB = SHARED / "imdb_reviews_2000.csv"
 MNIST_8K = SHARED / "mnist_8k.npz"
+MB_BYTES = 1024 * 1024
 
 
 # ---- helpers -----------------------------------------------------------------------------------------
@@ -262,8 +265,8 @@ def test_dataset_from_table_cleans_and_notes(limits):
     assert "padded text" in ds.texts.tolist()
     assert max(len(t) for t in ds.texts) == 40
     joined = " ".join(ds.notes)
-    assert "1 row without a label were dropped" in joined or "1 row without a label" in joined
-    assert "2 rows with an empty text were dropped" in joined
+    assert "1 row without a label (empty, or a placeholder such as N/A or null) was dropped" in joined
+    assert "2 rows with an empty text (or a placeholder such as N/A) were dropped" in joined
     assert "cut to that length" in joined
 
 
@@ -472,3 +475,280 @@ def test_load_source_paths(tmp_path, monkeypatch):
         load_source(".")
     (tmp_path / "a.npz").write_bytes(npz_bytes(images=np.zeros((4, 3, 3), np.uint8), labels=np.array([0, 1, 0, 1])))
     assert load_source("a.npz").source == "a.npz"
+
+
+# ---- issue 5: every hostile or broken input on the list, each with its specific message ----------------
+def _rows_csv(n: int = 30, sep: str = ",", label=lambda i: "pos" if i % 2 else "neg") -> str:
+    return "\n".join(f"review number {i} was fine{sep}{label(i)}" for i in range(n))
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "note"),
+    [
+        (
+            "latin1.csv",
+            ("text,label\n" + "\n".join(f"crème brûlée {i},{'pos' if i % 2 else 'neg'}" for i in range(20))).encode(
+                "latin-1"
+            ),
+            "is not UTF-8 text, so it was read as Windows-1252",
+        ),
+        ("semicolons.csv", ("text;label\n" + _rows_csv(20, ";")).encode(), "separated by semicolons"),
+        ("tabs.csv", ("text\tlabel\n" + _rows_csv(20, "\t")).encode(), "separated by tabs"),
+        (
+            "dupes.csv",
+            ("text,text,label\n" + "\n".join(f"a {i},b {i},{'pos' if i % 2 else 'neg'}" for i in range(20))).encode(),
+            "Some column names appear more than once ('text')",
+        ),
+        ("long_header.csv", ("x" * 5000 + ",label\n" + _rows_csv(20)).encode(), "Column names longer than 100"),
+    ],
+)
+def test_odd_but_readable_tables_load_with_a_note(name, data, note):
+    df = read_table(data, name)
+    assert len(df) == 20
+    assert any(note in n for n in df.attrs["notes"]), df.attrs["notes"]
+    assert all(len(c) <= 100 for c in df.columns) and df.columns.is_unique
+
+
+@pytest.mark.parametrize("prefix", [b"", b"\xef\xbb\xbf"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_bom_and_crlf_are_silent_and_clean(prefix, newline):
+    data = prefix + ("text,label" + newline + _rows_csv(20).replace("\n", newline) + newline).encode()
+    df = read_table(data, "clean.csv")
+    assert list(df.columns) == ["text", "label"]
+    assert df.attrs["notes"] == []  # nothing to report: these are ordinary files
+    assert set(df["label"]) == {"pos", "neg"}
+
+
+def test_thousands_of_columns_are_refused_before_parsing_at_the_default_limit():
+    assert LIMITS.max_columns == UploadLimits().max_columns  # the default, not a lowered test limit
+    width = LIMITS.max_columns + 500
+    data = (",".join(f"c{i}" for i in range(width)) + "\n" + ",".join("1" for _ in range(width)) + "\n").encode()
+    with pytest.raises(DataError, match=rf"has {width:,} columns; the limit is {LIMITS.max_columns:,}"):
+        read_table(data, "wide.csv")
+
+
+def test_one_enormous_cell_is_read_and_cut_to_the_text_limit():
+    big = "word " * 2_000_000  # 10 MB in one cell
+    data = ("text,label\n" + f'"{big}",pos\n' + _rows_csv(20) + "\n").encode()
+    df = read_table(data, "big_cell.csv")
+    assert len(df) == 21
+    ds = dataset_from_table(df, "text", "label", name="big")
+    assert max(len(t) for t in ds.texts) == LIMITS.max_text_chars
+    assert any(f"longer than {LIMITS.max_text_chars:,} characters was cut" in n for n in ds.notes)
+
+
+def test_numbers_with_thousands_separators_and_na_are_read_as_numbers():
+    lines = ["text,amount,label"] + [f'text {i},"{1000 + 37 * i:,}",{"pos" if i % 2 else "neg"}' for i in range(20)]
+    lines.append("text twenty,N/A,pos")
+    df = read_table("\n".join(lines).encode(), "money.csv")
+    assert pd.api.types.is_numeric_dtype(df["amount"])
+    assert df["amount"].iloc[1] == 1037 and pd.isna(df["amount"].iloc[-1])
+    assert any("thousands separators (like 1,234) in 'amount'" in n for n in df.attrs["notes"])
+    assert guess_columns(df) == ("text", "label")  # a column of figures is never taken for the text
+
+
+def test_numbers_in_semicolon_files_keep_the_comma_as_text():
+    lines = ["text;price;label"] + [f"text {i};1,500;{'pos' if i % 2 else 'neg'}" for i in range(20)]
+    df = read_table("\n".join(lines).encode(), "eu.csv")
+    assert df["price"].iloc[0] == "1,500"  # 1.5 in Europe, 1500 in the US: not guessed
+
+
+def test_label_placeholders_and_blanks_are_dropped_with_a_note():
+    lines = ["text,label"] + [f"text {i},{'pos' if i % 2 else 'neg'}" for i in range(20)]
+    lines += ["missing one,N/A", "missing two,", "missing three,null", "N/A,pos"]
+    ds = dataset_from_table(read_table("\n".join(lines).encode(), "gaps.csv"), "text", "label", name="gaps")
+    assert len(ds) == 20 and ds.class_names == ["neg", "pos"]
+    assert "3 rows without a label (empty, or a placeholder such as N/A or null) were dropped." in ds.notes
+    assert "1 row with an empty text (or a placeholder such as N/A) was dropped." in ds.notes
+
+
+@pytest.mark.parametrize(
+    ("labels", "phrase"),
+    [
+        ([f"{i}" for i in range(30)], "a different value in every row"),
+        ([f"{i % 20}" for i in range(30)], "20 different values for 30 examples, so most appear only once"),
+        ([("pos " if i % 2 else "neg ") * 30 for i in range(30)], "Did you swap the text and label columns"),
+        (["only"] * 30, r"only one label value \('only'\)"),
+    ],
+)
+def test_label_columns_that_are_not_categories_are_refused(labels, phrase):
+    df = pd.DataFrame({"text": [f"text {i}" for i in range(30)], "label": labels})
+    with pytest.raises(DataError, match=phrase):
+        dataset_from_table(df, "text", "label", name="bad")
+
+
+def test_one_row_table_reads_but_cannot_train():
+    df = read_table(b"text,label\nhello there,pos\n", "one.csv")
+    assert len(df) == 1
+    with pytest.raises(DataError, match="Only 1 usable row left"):
+        dataset_from_table(df, "text", "label", name="one")
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A valid 1x1 PNG whose header claims width x height: a decompression bomb in 70 bytes."""
+    raw = bytearray(png_bytes(size=(1, 1)))
+    header = bytearray(raw[12:29])  # chunk type + IHDR data
+    header[4:12] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    raw[12:29] = header
+    raw[29:33] = (zlib.crc32(bytes(header)) & 0xFFFFFFFF).to_bytes(4, "big")
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("side", [5_000, 100_000])
+def test_pixel_bomb_is_refused_at_the_default_limit_without_decoding(side):
+    bomb = _png_claiming(side, side)
+    assert len(bomb) < 100
+    members = {"cats/a.png": png_bytes(), "dogs/b.png": png_bytes(), "dogs/bomb.png": bomb}
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=r"'dogs/bomb\.png' is far too large.*16,777,216 pixels"):
+            read_upload(make_zip(members), "bomb.zip")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * MB_BYTES, f"{peak / MB_BYTES:.1f} MB used to refuse a pixel bomb"
+
+
+def test_zip_bomb_of_many_small_members_is_refused_on_declared_sizes():
+    members = {f"cats/{i}.png": bytes(MB_BYTES) for i in range(LIMITS.max_unzipped_mb + 50)}
+    members["dogs/a.png"] = png_bytes()
+    data = make_zip(members)
+    assert len(data) < 3 * MB_BYTES  # ~1 GB of zeros in a small archive
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=rf"would unpack to [\d,]+ MB; the limit is {LIMITS.max_unzipped_mb:,} MB"):
+            read_upload(data, "bomb.zip")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 30 * MB_BYTES, f"{peak / MB_BYTES:.1f} MB used to refuse a zip bomb"
+
+
+def test_single_member_zip_bomb_streamed_is_refused_with_bounded_memory():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("cats/a.png", png_bytes())
+        zf.writestr("dogs/b.png", png_bytes())
+        with zf.open("dogs/huge.png", "w", force_zip64=True) as fh:
+            for _ in range(16):
+                fh.write(bytes(16 * MB_BYTES))  # 256 MB of zeros
+    data = buf.getvalue()
+    assert len(data) < MB_BYTES
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=r"'dogs/huge\.png' would unpack to 256 MB from .* zip bombs"):
+            read_upload(data, "bomb.zip")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * MB_BYTES
+
+
+@pytest.mark.parametrize(
+    "bad_name", ["../evil.png", "/tmp/evil.png", "cats/../../evil.png", "..\\evil.png", "C:/evil.png", "C:\\evil.png"]
+)
+def test_hostile_archives_write_nothing_anywhere(bad_name, tmp_path, monkeypatch):
+    """Members are read in memory, never extracted: no file appears in the working folder or beside it."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+
+    def no_extract(*args, **kwargs):
+        raise AssertionError("an archive member was extracted to disk")
+
+    monkeypatch.setattr(zipfile.ZipFile, "extract", no_extract)
+    monkeypatch.setattr(zipfile.ZipFile, "extractall", no_extract)
+    members = {"cats/a.png": png_bytes(), "dogs/b.png": png_bytes(), bad_name: png_bytes()}
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(DataError, match="unsafe path"):
+        read_upload(make_zip(members), "evil.zip")
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    assert not Path("/tmp/evil.png").exists()
+
+
+def test_images_that_are_not_images_are_skipped_with_a_count():
+    good = png_bytes(size=(20, 20))
+    members = {
+        "cats/1.png": good,
+        "cats/2.png": b"this is text with a .png name",
+        "cats/3.jpg": good[:50],  # truncated
+        "dogs/1.png": good,
+        "dogs/2.gif": bytes(range(256)),
+        "dogs/readme.md": b"# notes",
+        "dogs/inner.zip": make_zip({"x/1.png": good}),
+    }
+    ds = read_upload(make_zip(members), "mixed.zip")
+    assert len(ds) == 2
+    assert "3 images could not be read (damaged or truncated) and were skipped." in ds.notes
+    assert "2 files that are not an image were skipped." in ds.notes
+
+
+@pytest.mark.parametrize(
+    ("members", "phrase"),
+    [
+        ({f"{i}.png": png_bytes() for i in range(4)}, "not in class folders"),
+        ({f"c{i}/x.png": png_bytes() for i in range(12)}, "a different value in every row"),
+    ],
+)
+def test_archives_without_usable_class_folders(members, phrase):
+    with pytest.raises(DataError, match=phrase):
+        read_upload(make_zip(members), "layout.zip")
+
+
+# Property-based: whatever the bytes, the readers load or raise DataError, nothing else.
+_member_names = st.one_of(
+    st.sampled_from(["a/1.png", "b/2.png", "a/x.jpg", "b/y.gif", "c/z.bmp", "../up.png", "/abs.png", "a/b/c/d.png"]),
+    st.text(min_size=1, max_size=20).map(lambda s: s.replace("\x00", "") or "x"),
+)
+
+
+def _image_bytes(draw_args) -> bytes:
+    """An image in that mode and format, or in RGB when Pillow cannot write that pair."""
+    mode, w, h, fmt = draw_args
+    buf = io.BytesIO()
+    try:
+        Image.new(mode, (w, h)).save(buf, format=fmt)
+    except (OSError, ValueError, KeyError):
+        buf = io.BytesIO()
+        Image.new("RGB", (w, h)).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+_images = st.tuples(
+    st.sampled_from(["L", "RGB", "RGBA", "P", "1", "I;16", "F"]),
+    st.integers(1, 40),
+    st.integers(1, 40),
+    st.sampled_from(["PNG", "BMP", "GIF", "TIFF"]),
+)
+_member_bytes = st.one_of(
+    _images.map(_image_bytes),
+    _images.map(_image_bytes).flatmap(lambda b: st.integers(0, len(b)).map(lambda n: b[:n])),  # truncated
+    st.binary(max_size=300),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(_member_names, _member_bytes, min_size=0, max_size=8), st.sampled_from(["u.zip", "u"]))
+def test_read_upload_on_generated_archives_returns_dataset_or_data_error(members, filename):
+    try:
+        data = make_zip(members)
+    except (ValueError, UnicodeEncodeError):
+        return  # not a ZIP that zipfile can even write
+    try:
+        ds = read_upload(data, filename)
+    except DataError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(ds, Dataset) and len(ds) == len(ds.labels) > 0
+        assert ds.images.dtype == np.uint8 and ds.images.shape[-1] in (1, 3)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_member_bytes, st.binary(max_size=2000)), st.sampled_from(["x.png", "x.zip", "x.npz", "x.csv", "x"]))
+def test_read_upload_on_generated_image_bytes_returns_something_or_data_error(data, filename):
+    try:
+        result = read_upload(data, filename)
+    except DataError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(result, pd.DataFrame | Dataset)

@@ -46,7 +46,9 @@ def _sentences(text: str) -> int:
 
 def test_typical_summary_reads_like_the_example() -> None:
     text = business_summary(_evaluation(400, 348), NAMES, "text_classification")
-    assert text.startswith("On 400 texts it had never seen, the model was right 87% of the time (about 9 in 10).")
+    assert text.startswith(
+        "On 400 texts it had never seen, the model was right 87% of the time (about 9 in 10; 95% interval 83–90%)."
+    )
     assert "37 points better than always answering 'positive'" in text
     assert "4 points better than a simple keyword model" in text
     assert "Its most common mistake is calling 'negative' texts 'positive' (52 times)." in text
@@ -79,7 +81,7 @@ def test_small_test_sets_come_with_a_caution() -> None:
 
 def test_no_mistakes_and_no_baselines() -> None:
     text = business_summary(_evaluation(120, 120, majority=None, logistic=None), NAMES, "text_classification")
-    assert "right 100% of the time (every single time)" in text
+    assert "right 100% of the time (every single time; 95% interval 96.8–100%)" in text
     assert "no mistakes" in text
     assert "no simple baseline" in text
     assert "points" not in text
@@ -108,7 +110,10 @@ def test_confidence_that_does_not_separate_right_from_wrong_is_called_out() -> N
 
 @pytest.mark.parametrize(
     ("right", "phrase"),
-    [(388, "97% of the time (about 97 in 100)"), (399, "99.8% of the time (more than 99 in 100)")],
+    [
+        (388, "97% of the time (about 97 in 100; 95% interval 94.8–98.3%)"),
+        (399, "99.8% of the time (more than 99 in 100; 95% interval 98.5–100%)"),
+    ],
 )
 def test_extreme_accuracies_are_worded_sensibly(right: int, phrase: str) -> None:
     text = business_summary(_evaluation(400, right), NAMES, "text_classification")

@@ -141,3 +141,96 @@ def test_diverging_training_is_marked_failed_with_a_hint(tmp_path):
     assert infos[0].status == "failed"
     assert "NaN" in infos[0].error
     assert progress.snapshot()["state"] == "failed"
+
+
+# ---- issue 5: a failed run is recorded with a reason and a hint, and the server keeps serving ----------
+class _FailingProgress(Progress):
+    """Progress whose end-of-epoch hook (called from the training callback) raises ``error``."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error_to_raise = error
+
+    def add_epoch(self, logs):
+        raise self.error_to_raise
+
+
+def _tf_out_of_memory() -> BaseException:
+    import tensorflow as tf
+
+    return tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape[4096,4096,256]")
+
+
+@pytest.mark.parametrize(
+    ("make_error", "reason", "hint"),
+    [
+        (
+            lambda: RuntimeError("callback exploded"),
+            "Training stopped with an error (RuntimeError): callback exploded",
+            "Try the default settings",
+        ),
+        (lambda: MemoryError(), "The machine ran out of memory while training.", "Use a smaller batch size"),
+        (_tf_out_of_memory, "The machine ran out of memory while training.", "Use a smaller batch size"),
+    ],
+)
+def test_failure_inside_training_is_recorded_with_reason_and_hint(tmp_path, make_error, reason, hint):
+    from modeling.errors import ModelDeckError
+    from modeling.experiment import run_experiment
+
+    store = RunStore(tmp_path, starters=None)
+    progress = _FailingProgress(make_error())
+    with pytest.raises(ModelDeckError) as info:
+        run_experiment(
+            _config("image_classification", "dense", epochs=3), make_image_dataset(60), store=store, progress=progress
+        )
+    assert reason in str(info.value) and hint in str(info.value)
+    (run,) = store.list_runs()
+    assert (run.status, run.error) == ("failed", reason)
+    assert hint in run.hint
+    snap = progress.snapshot()
+    assert snap["state"] == "failed" and snap["error"] == reason and hint in snap["hint"]
+    assert not (run.path / "model.keras").exists()
+
+
+def test_poisoned_weights_make_the_loss_nan_and_training_stops_at_once(image_dataset):
+    """Pixels cannot carry NaN (datasets hold uint8), so poison a weight: fit must stop within the first epoch."""
+    from modeling.tasks import build_model
+    from modeling.training import TrainingDiverged, train_model
+
+    cfg = _config("image_classification", "dense", epochs=20, batch_size=8)
+    model = build_model(cfg, image_dataset)
+    layer = model.get_layer("hidden_1")
+    kernel = layer.kernel.numpy()
+    kernel[0, 0] = np.nan
+    layer.kernel.assign(kernel)
+    progress = Progress(20)
+    with pytest.raises(TrainingDiverged, match="NaN"):
+        train_model(model, image_dataset, image_dataset, cfg.settings, progress)
+    assert progress.epoch == 0  # no epoch with a NaN loss is recorded as progress
+
+
+def test_job_manager_keeps_serving_after_a_failed_job(tmp_path, monkeypatch):
+    from modeling.jobs import JobManager
+    from modeling.training import _ProgressAndControl
+
+    calls = {"n": 0}
+    original = _ProgressAndControl.on_train_batch_end
+
+    def explode_once(self, batch, logs=None):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise MemoryError
+        return original(self, batch, logs)
+
+    monkeypatch.setattr(_ProgressAndControl, "on_train_batch_end", explode_once)
+    store = RunStore(tmp_path, starters=None)
+    jobs = JobManager(max_concurrent=1)
+    first = jobs.start(_config("image_classification", "dense", epochs=1), make_image_dataset(60), store)
+    second = jobs.start(_config("image_classification", "dense", epochs=1), make_image_dataset(60), store)
+    for job in (first, second):
+        job.thread.join(timeout=120)
+    assert first.snapshot()["state"] == "failed"
+    assert first.snapshot()["error"] == "The machine ran out of memory while training."
+    assert second.snapshot()["state"] == "finished", second.snapshot()
+    statuses = sorted(i.status for i in store.list_runs())
+    assert statuses == ["failed", "finished"]
