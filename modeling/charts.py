@@ -32,10 +32,30 @@ LOGISTIC_LABEL = "Keyword/pixel model (logistic regression)"
 MAJORITY_LABEL = "Always the majority class"
 
 
+def _plain(value: Any) -> Any:
+    """Text as typed: Plotly renders a subset of HTML in labels, so ``<b>good</b>`` must arrive escaped."""
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+def _escape_labels(fig: go.Figure) -> None:
+    """Escape every label a user could have written (class names, data names) in the traces of ``fig``."""
+    for trace in fig.data:
+        for attribute in ("x", "y", "text", "name"):
+            values = getattr(trace, attribute, None)
+            if isinstance(values, str):
+                trace[attribute] = _plain(values)
+            elif isinstance(values, (tuple, list)) and any(isinstance(v, str) for v in values):
+                trace[attribute] = [_plain(v) for v in values]
+
+
 def _layout(fig: go.Figure, title: str, **layout: Any) -> go.Figure:
-    """Shared look: white template, a title that says what the chart shows, room for long class names."""
+    """Shared look: white template, a title that says what the chart shows, room for long class names.
+
+    Labels are escaped here, once for every chart, because class names come from uploaded files.
+    """
+    _escape_labels(fig)
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"},
+        title={"text": _plain(title), "x": 0.0, "xanchor": "left"},
         template=TEMPLATE,
         margin={"l": 60, "r": 30, "t": 70, "b": 60},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1.0},
@@ -234,6 +254,7 @@ def roc_curve(metrics: Mapping[str, Any], class_names: Sequence[str] | None = No
             hoverinfo="skip",
         )
     )
+    _escape_labels(fig)  # traces added after _layout
     return fig
 
 
@@ -280,6 +301,7 @@ def pr_curve(metrics: Mapping[str, Any], class_names: Sequence[str] | None = Non
                 hoverinfo="skip",
             )
         )
+    _escape_labels(fig)  # traces added after _layout
     return fig
 
 
@@ -443,6 +465,7 @@ def reliability_chart(calibration: Mapping[str, Any]) -> go.Figure:
         drawn = True
     if not drawn:
         _note(fig, "No calibration measured for this run")
+    _escape_labels(fig)  # traces added after _layout
     return fig
 
 
@@ -494,6 +517,7 @@ def coverage_chart(curve: Mapping[str, Sequence[Any]], level: float | None = Non
             annotation_text=f"chosen: {100.0 * float(level):.0f}%",
             annotation_position="bottom left",
         )
+    _escape_labels(fig)  # traces added after _layout
     return fig
 
 

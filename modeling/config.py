@@ -67,6 +67,11 @@ class DataConfig(_Strict):
     test_share: float = Field(
         0.2, ge=0.05, le=0.5, description="Share of rows kept aside for the final test, never trained on."
     )
+    drop_duplicates: bool = Field(
+        False,
+        description="Remove exact and near duplicate rows (keeping one of each) before splitting, so no copy "
+        "sits in both the training and the test split.",
+    )
 
 
 class TrainingSettings(_Strict):

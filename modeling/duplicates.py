@@ -327,6 +327,7 @@ def drop_duplicates(ds: Dataset) -> tuple[Dataset, dict[str, Any]]:
     found = duplicate_rows(ds)
     keep = np.setdiff1d(np.arange(len(ds)), np.asarray(found["drop"], dtype=np.int64))
     cleaned = ds.subset(keep)
+    cleaned.deduplicated = True
     removed = len(found["drop"])
     if removed:
         cleaned.notes = [

@@ -90,6 +90,14 @@ def run_experiment(
 
         progress.update(phase="Loading data")
         dataset = load_source(config.data.source, config.data.text_column, config.data.label_column)
+    if dataset.deduplicated and not config.data.drop_duplicates:
+        # Cleaned on the Data or Evaluate page: record it, so the saved settings reproduce this run.
+        config = config.model_copy(update={"data": config.data.model_copy(update={"drop_duplicates": True})})
+    elif config.data.drop_duplicates and not dataset.deduplicated:
+        from modeling.duplicates import drop_duplicates
+
+        progress.update(phase="Removing duplicate rows")
+        dataset, _ = drop_duplicates(dataset)
     check_fits(config, dataset)
     train, validation, test = split(dataset, config)
     if len(train) < 2 or len(test) < 1:

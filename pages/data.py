@@ -100,7 +100,8 @@ with upload_tab:
             for note in df.attrs.get("notes", []):
                 st.info(state.md_escape(note))
                 shown_notes.add(note)
-            st.markdown(f"**{len(df):,} rows, {len(df.columns)} columns.** Which columns hold the text and the label?")
+            rows = f"{len(df):,} row{'s' if len(df) != 1 else ''}"
+            st.markdown(f"**{rows}, {len(df.columns)} columns.** Which columns hold the text and the label?")
             guess_text, guess_label = guess_columns(df)
             columns = [str(c) for c in df.columns]
             c1, c2 = st.columns(2)

@@ -189,7 +189,7 @@ def measure(cfg_yaml: str, _ds, ds_key: str) -> dict:
 
 
 try:
-    size = measure(new_cfg.to_yaml(), ds, f"{ds.name}-{len(ds)}")
+    size = measure(new_cfg.to_yaml(), ds, ds.fingerprint())
     s1, s2 = st.columns(2)
     s1.metric("Parameters", f"{size['parameters']:,}")
     s2.metric("Size on disk (approx.)", f"{size['megabytes']:.2f} MB")

@@ -90,7 +90,7 @@ def encoder_settings(ds: Any, current: dict[str, Any], fields: dict[str, dict[st
     )
     try:
         speed = _throughput()
-        tokens = _tokens_per_text(ds, f"{ds.name}-{len(ds)}", windows)
+        tokens = _tokens_per_text(ds, ds.fingerprint(), windows)
         test_share = float(st.session_state.get("setting_test_share", 0.2))
         seconds = pretrained.estimate_seconds(len(ds), tokens, chosen, speed, test_share)
         what = f"{chosen.epochs} epoch(s) of fine-tuning" if mode == "fine_tune" else "reading every text once"

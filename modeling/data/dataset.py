@@ -32,6 +32,8 @@ class Dataset:
     text_column: str | None = None
     label_column: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: True once exact and near duplicate rows were removed (``modeling.duplicates.drop_duplicates``).
+    deduplicated: bool = False
 
     def __post_init__(self) -> None:
         self.labels = np.asarray(self.labels, dtype=np.int64)
@@ -82,7 +84,31 @@ class Dataset:
             source=self.source,
             text_column=self.text_column,
             label_column=self.label_column,
+            deduplicated=self.deduplicated,
         )
+
+    def fingerprint(self) -> str:
+        """A short hash of the content (labels, class names, texts or pixels), computed once per object.
+
+        Caches shared by every visitor of a server key on it: two uploads with the same name and size
+        but different content must never share a cached result.
+        """
+        cached = self.__dict__.get("_fingerprint")
+        if cached is None:
+            import hashlib
+
+            digest = hashlib.blake2b(digest_size=16)
+            digest.update(self.kind.encode())
+            digest.update("\x1f".join(self.class_names).encode("utf-8", "surrogatepass"))
+            digest.update(np.ascontiguousarray(self.labels).tobytes())
+            if self.texts is not None:
+                for text in self.texts:
+                    digest.update(str(text).encode("utf-8", "surrogatepass"))
+                    digest.update(b"\x1e")
+            if self.images is not None:
+                digest.update(np.ascontiguousarray(self.images).tobytes())
+            cached = self.__dict__["_fingerprint"] = digest.hexdigest()
+        return cached
 
     def class_counts(self) -> dict[str, int]:
         counts = np.bincount(self.labels, minlength=len(self.class_names))

@@ -195,3 +195,32 @@ def test_confidence_histogram_overlays_right_and_wrong() -> None:
     assert fig.layout.barmode == "overlay"
     assert fig.layout.xaxis.title.text == "Confidence of the answer (%)"
     _check(charts.confidence_histogram(np.array([], dtype=int), np.zeros((0, 2))), 2)
+
+
+def test_class_names_written_in_html_are_shown_as_typed() -> None:
+    """Plotly renders a subset of HTML in labels: an uploaded class name '<b>good</b>' must not turn bold."""
+    names = ["<b>good</b>", "<a href='x'>bad</a>"]
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 60)
+    probs = np.clip(y * 0.6 + rng.random(60) * 0.4, 0, 1)
+    metrics = compute_metrics(y, np.stack([1 - probs, probs], axis=1), names)
+    figures = [
+        charts.confusion_matrix(metrics, names),
+        charts.roc_curve(metrics, names),
+        charts.pr_curve(metrics, names),
+        charts.probability_bars([0.3, 0.7], names),
+        charts.class_balance({names[0]: 30, names[1]: 30}),
+    ]
+    for fig in figures:
+        drawn = json.dumps(fig.to_plotly_json()["data"]) + json.dumps(fig.layout.title.text or "")
+        assert "<b>good" not in drawn and "<a href" not in drawn, drawn[:300]
+        assert "&lt;b&gt;good&lt;/b&gt;" in drawn or "&lt;a href" in drawn or "AUC" in drawn
+    heatmap = figures[0].data[0]
+    assert list(heatmap.x) == ["&lt;b&gt;good&lt;/b&gt;", "&lt;a href='x'&gt;bad&lt;/a&gt;"]
+
+
+def test_currency_typed_by_the_user_is_escaped_once_in_the_value_chart() -> None:
+    curve = {"threshold": [0.1, 0.5, 0.9], "value_per_1000": [10.0, 5.0, -3.0]}
+    fig = charts.value_by_threshold_chart(curve, best=(0.1, 10.0), currency="<b>€</b>", positive_label="<i>x</i>")
+    names = " ".join(str(t.name) for t in fig.data)
+    assert "&lt;b&gt;€&lt;/b&gt;" in names and "&amp;lt;" not in names and "<b>" not in names

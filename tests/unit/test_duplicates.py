@@ -120,3 +120,34 @@ def test_projected_search_finds_the_same_copies_as_the_direct_one(monkeypatch) -
     projected = find_shared(train, test)
     assert direct["test_indices"] == projected["test_indices"] == [5, 9]
     assert duplicate_rows(_texts([*train_texts, test_texts[5]], [0] * 301))["drop"] == [300]
+
+
+def test_the_setting_drops_copies_before_the_split_and_is_recorded(tmp_path) -> None:
+    from modeling.config import ExperimentConfig, default_config
+    from modeling.experiment import run_experiment
+    from modeling.store import RunStore
+    from tests.conftest import make_text_dataset
+
+    store = RunStore(tmp_path, starters=None)
+    base = make_text_dataset(120)
+    copies = base.subset(np.arange(30))  # 30 exact copies of the first rows
+    texts = np.concatenate([base.texts, copies.texts])
+    ds = Dataset(
+        kind="text",
+        name="t",
+        labels=np.concatenate([base.labels, copies.labels]),
+        class_names=base.class_names,
+        texts=texts,
+    )
+    cfg = default_config("text_classification", source="test", template="ngram_bag")
+    cfg.settings.epochs = 1
+    cfg.data.drop_duplicates = True
+    run = store.load(run_experiment(cfg, ds, store=store).name)
+    assert run.meta["dataset"]["rows"] == len(ds) - len(duplicate_rows(ds)["drop"]) <= 120
+    assert run.evaluation["duplicates"]["exact"] == 0
+
+    # Cleaned by hand on a page: the saved settings say so, so the YAML reproduces the run.
+    cfg.data.drop_duplicates = False
+    cleaned, _ = drop_duplicates(ds)
+    run = store.load(run_experiment(cfg, cleaned, store=store).name)
+    assert ExperimentConfig.from_file(run.path / "config.yaml").data.drop_duplicates is True

@@ -131,3 +131,17 @@ def test_train_validation_split_same_rule():
 def test_split_rejects_bad_inputs(labels, share):
     with pytest.raises(DataError):
         split_indices(labels, share, seed=0)
+
+
+def test_fingerprint_follows_content_not_name_or_size():
+    import numpy as np
+
+    from modeling.data.dataset import Dataset
+
+    def make(texts, labels=(0, 1)):
+        return Dataset(kind="text", name="upload.csv", labels=np.array(labels), class_names=["a", "b"], texts=texts)
+
+    one, same, other = make(["good", "bad"]), make(["good", "bad"]), make(["good", "sad"])
+    assert one.fingerprint() == same.fingerprint() != other.fingerprint()
+    assert make(["good", "bad"], labels=(1, 0)).fingerprint() != one.fingerprint()
+    assert one.subset(np.array([0])).fingerprint() != one.fingerprint()
