@@ -254,11 +254,15 @@ def calibration_sentence(calibration: dict[str, Any], noun: str = "examples") ->
         t = float(calibration["temperature"])
         direction = "softened" if t > 1 else "sharpened"
         start = {
-            "over-confident": "The model was over-confident",
-            "under-confident": "The model was under-confident",
-        }.get(kind, "The model's confidence was already close to how often it is right")
+            "over-confident": f"The model was over-confident (calibration error {before:.1%} on the test {noun})",
+            "under-confident": f"The model was under-confident (calibration error {before:.1%} on the test {noun})",
+        }.get(
+            kind,
+            f"The model's confidence was off by {before:.1%} on the test {noun}, within what chance allows for "
+            "this many, but the validation split showed a clear improvement",
+        )
         return (
-            f"{start} (calibration error {before:.1%} on the test {noun}); its scores were {direction} on the "
+            f"{start}; its scores were {direction} on the "
             f"validation split (temperature {t:.2f}), which brought the error to {after:.1%}, and the "
             "confidence shown on the Predict page is the calibrated one."
         )

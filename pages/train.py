@@ -93,7 +93,8 @@ def draw_job(job) -> None:
     c4.metric("Remaining", format_seconds(snap["remaining_s"]) if snap["state"] == "running" else "—")
     device = snap["device"] or "—"
     c5.metric("Device", "GPU" if device.startswith("GPU") else device.split(" (")[0], help=device)
-    st.caption(f"Training on {device}.")
+    if snap["device"]:
+        st.caption(f"Training on {device}.")
     st.plotly_chart(charts.training_curves(snap["history"]), width="stretch", key=f"curves_{job_id}")
 
     if not job.done:
