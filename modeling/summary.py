@@ -207,7 +207,10 @@ def _calibration_sentences(calibration: Mapping[str, Any] | None, noun: str) -> 
     if kind in ("over-confident", "under-confident"):
         start = f"As trained it was {kind} (its stated confidence was off by {before:.1f} points on average)"
     else:
-        start = f"Its stated confidence was already close to how often it is right ({before:.1f} points off)"
+        start = (
+            f"Its stated confidence was off by {before:.1f} points on average, within what chance allows on this "
+            "many cases"
+        )
     if calibration.get("applied"):
         return [
             f"{start}; after calibration on the validation split it is off by {after:.1f} points on the test {noun}."
