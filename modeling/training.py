@@ -180,29 +180,52 @@ def train_model(
 
     ``extra_callbacks`` are for measurements (the benchmarks time epochs with one).
     """
+    has_val = validation is not None and len(validation) > 0
+
+    def data(batch_size: int) -> tuple[dict[str, Any], Any]:
+        if train.kind == "text":
+            fit_data: dict[str, Any] = {"x": make_tf_dataset(train, batch_size, True, settings.seed), "shuffle": False}
+            val_data = make_tf_dataset(validation, batch_size, False, settings.seed) if has_val else None
+        else:
+            fit_data = {"x": _as_inputs(train), "y": train.labels, "batch_size": batch_size, "shuffle": True}
+            val_data = (_as_inputs(validation), validation.labels) if has_val else None  # type: ignore[union-attr]
+        return fit_data, val_data
+
+    return fit_with_controls(model, len(train), has_val, data, settings, progress, cancel, extra_callbacks)
+
+
+def fit_with_controls(
+    model: keras.Model,
+    rows: int,
+    has_validation: bool,
+    data: Any,
+    settings: TrainingSettings,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    extra_callbacks: list[keras.callbacks.Callback] | None = None,
+) -> TrainingOutcome:
+    """The one place that compiles and fits: progress, Stop, best weights, early stopping, NaN detection.
+
+    ``data(batch_size)`` returns ``(fit keyword arguments, validation_data)``, so the caller decides how
+    its inputs travel (tf.data for text, arrays for images or precomputed embeddings).
+    """
     progress = progress or Progress(settings.epochs)
     cancel = cancel or threading.Event()
-    batch_size = min(settings.batch_size, max(1, len(train)))
-    steps = math.ceil(len(train) / batch_size)
-    progress.update(epochs=settings.epochs, steps=steps)
+    batch_size = min(settings.batch_size, max(1, rows))
+    steps = math.ceil(rows / batch_size)
+    progress.update(epochs=settings.epochs, steps=steps, step=0)
     model.compile(
         optimizer=make_optimizer(settings, steps),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    has_val = validation is not None and len(validation) > 0
-    control = _ProgressAndControl(progress, cancel, "val_loss" if has_val else "loss")
+    control = _ProgressAndControl(progress, cancel, "val_loss" if has_validation else "loss")
     callbacks: list[keras.callbacks.Callback] = [control, *(extra_callbacks or [])]
-    if settings.patience > 0 and has_val:
+    if settings.patience > 0 and has_validation:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience))
-    if train.kind == "text":
-        fit_data: dict[str, Any] = {"x": make_tf_dataset(train, batch_size, True, settings.seed), "shuffle": False}
-        val_data = make_tf_dataset(validation, batch_size, False, settings.seed) if has_val else None
-    else:
-        fit_data = {"x": _as_inputs(train), "y": train.labels, "batch_size": batch_size, "shuffle": True}
-        val_data = (_as_inputs(validation), validation.labels) if has_val else None  # type: ignore[union-attr]
     if cancel.is_set():
         return TrainingOutcome({}, True, -1, 0)
+    fit_data, val_data = data(batch_size)
     model.fit(**fit_data, validation_data=val_data, epochs=settings.epochs, callbacks=callbacks, verbose=0)
     if control.diverged:
         raise TrainingDiverged("The loss became NaN (not a number): training diverged.")

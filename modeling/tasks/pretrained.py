@@ -433,41 +433,15 @@ def fit_arrays(
     cancel: threading.Event,
 ):
     """``train_model`` for numeric arrays: the same progress, Stop, best-weights and early-stopping behaviour."""
-    import keras
+    from modeling.training import fit_with_controls
 
-    from modeling.training import TrainingDiverged, TrainingOutcome, _ProgressAndControl, make_optimizer
-
-    batch_size = min(settings.batch_size, max(1, len(x)))
-    steps = math.ceil(len(x) / batch_size)
-    progress.update(epochs=settings.epochs, steps=steps, step=0)
-    model.compile(
-        optimizer=make_optimizer(settings, steps), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
     has_val = x_val is not None and len(x_val) > 0
-    control = _ProgressAndControl(progress, cancel, "val_loss" if has_val else "loss")
-    callbacks: list[Any] = [control]
-    if settings.patience > 0 and has_val:
-        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience))
-    if cancel.is_set():
-        return TrainingOutcome({}, True, -1, 0)
-    model.fit(
-        x,
-        y,
-        batch_size=batch_size,
-        epochs=settings.epochs,
-        shuffle=True,
-        validation_data=(x_val, y_val) if has_val else None,
-        callbacks=callbacks,
-        verbose=0,
-    )
-    if control.diverged:
-        raise TrainingDiverged("The loss became NaN (not a number): training diverged.")
-    return TrainingOutcome(
-        history=progress.snapshot()["history"],
-        stopped_by_user=control.cancelled,
-        best_epoch=control.best_epoch + 1,
-        epochs_run=progress.epoch,
-    )
+
+    def data(batch_size: int) -> tuple[dict[str, Any], Any]:
+        fit_data = {"x": x, "y": y, "batch_size": batch_size, "shuffle": True}
+        return fit_data, ((x_val, y_val) if has_val else None)
+
+    return fit_with_controls(model, len(x), has_val, data, settings, progress, cancel)
 
 
 # ---- how long will it take? --------------------------------------------------------------------

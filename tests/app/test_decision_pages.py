@@ -4,7 +4,6 @@ Predict and its batch export obey the rule saved with the run. Driven through St
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -20,17 +19,6 @@ from tests.fake_runs import copy_starter, make_run
 
 REVIEWS_RUN = "20990101-000000-ngram_bag-aaaaaa"
 DIGITS_RUN = "20990101-000000-small_cnn-dddddd"
-
-
-@pytest.fixture
-def local_home(monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Single-user mode over this test's workspace; the store the pages share is rebuilt for it."""
-    from ui import state
-
-    monkeypatch.setenv("MODELDECK_MODE", "local")
-    state.run_store.clear()
-    yield Path(os.environ["MODELDECK_HOME"])
-    state.run_store.clear()
 
 
 @pytest.fixture

@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import pytest
-
 from tests.app.test_pages import _app, _goto, _texts
 from tests.fake_runs import copy_starter
-
-
-@pytest.fixture
-def local_home(monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Single-user mode over this test's workspace; the store the pages share is rebuilt for it."""
-    from ui import state
-
-    monkeypatch.setenv("MODELDECK_MODE", "local")
-    state.run_store.clear()
-    yield Path(os.environ["MODELDECK_HOME"])
-    state.run_store.clear()
 
 
 def test_compare_page_explains_what_it_needs(local_home):

@@ -1,0 +1,20 @@
+"""Fixtures shared by the page tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def local_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Single-user mode over this test's workspace; the store the pages share is rebuilt for it."""
+    from ui import state
+
+    monkeypatch.setenv("MODELDECK_MODE", "local")
+    state.run_store.clear()
+    yield Path(os.environ["MODELDECK_HOME"])
+    state.run_store.clear()
