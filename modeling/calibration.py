@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from modeling.probabilities import probability_matrix
+
 #: Equal-width confidence bins for the reliability chart and the ECE.
 BINS = 10
 #: Fewer validation examples than this and temperature scaling would fit noise: T stays 1.
@@ -59,12 +61,7 @@ _EPS = 1e-12
 
 def as_matrix(probs: np.ndarray) -> np.ndarray:
     """N x K float64 probabilities; a 1-D array is the probability of class 1 of two."""
-    p = np.asarray(probs, dtype=np.float64)
-    if p.ndim == 1:
-        p = np.column_stack([1.0 - p, p])
-    if p.ndim != 2:
-        raise ValueError(f"Probabilities must be one row per example (N x classes); got shape {p.shape}.")
-    return p
+    return probability_matrix(probs)
 
 
 def apply_temperature(probs: np.ndarray, temperature: float) -> np.ndarray:

@@ -20,6 +20,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from modeling.probabilities import check_finite, probability_matrix
+
 TEMPLATE = "plotly_white"
 BLUE = "#1f77b4"  # the model / training
 ORANGE = "#ff7f0e"  # validation
@@ -353,6 +355,7 @@ def probability_bars(
     most probable one); by default it is the most probable class.
     """
     p = np.asarray(probs, dtype=np.float64).reshape(-1)
+    check_finite(p[None, :])
     names = [str(n) for n in class_names]
     if len(p) != len(names) or len(p) == 0:
         raise ValueError(f"Expected {len(names)} probabilities (one per class), got {len(p)}.")
@@ -381,10 +384,8 @@ def probability_bars(
 
 def confidence_histogram(y_true: Sequence[int] | np.ndarray, probs: np.ndarray) -> go.Figure:
     """How sure the model was on right vs wrong answers: if wrong ones sit lower, low confidence is a warning."""
-    p = np.asarray(probs, dtype=np.float64)
+    p = probability_matrix(probs)
     y = np.asarray(y_true).reshape(-1)
-    if p.ndim == 1:
-        p = np.column_stack([1.0 - p, p])
     confidence = 100.0 * p.max(axis=1) if len(p) else np.zeros(0)
     right = p.argmax(axis=1) == y if len(p) else np.zeros(0, dtype=bool)
     fig = go.Figure()

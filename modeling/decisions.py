@@ -44,6 +44,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from modeling.errors import ConfigError
+from modeling.probabilities import probability_matrix
 
 DECISION_FILE = "decision.json"
 #: Thresholds tried on the value chart: 0.00, 0.01, ..., 1.00.
@@ -181,9 +182,7 @@ def clear_decision(run_path: str | Path) -> None:
 # ---- applying a rule --------------------------------------------------------------------------------------------
 def decide(probs: np.ndarray, class_names: Sequence[str], decision: Decision) -> np.ndarray:
     """Class index per row under ``decision``: threshold (two classes), lowest expected cost, or most probable."""
-    p = np.asarray(probs, dtype=np.float64)
-    if p.ndim == 1:
-        p = np.column_stack([1.0 - p, p])
+    p = probability_matrix(probs)
     if len(p) == 0:
         return np.zeros(0, dtype=np.int64)
     if decision.threshold is not None and p.shape[1] == 2:
@@ -196,9 +195,7 @@ def decide(probs: np.ndarray, class_names: Sequence[str], decision: Decision) ->
 
 def needs_review(probs: np.ndarray, decision: Decision) -> np.ndarray:
     """True where the top probability is below ``min_confidence`` (such rows go to a person)."""
-    p = np.asarray(probs, dtype=np.float64)
-    if p.ndim == 1:
-        p = np.column_stack([1.0 - p, p])
+    p = probability_matrix(probs)
     if decision.min_confidence is None or len(p) == 0:
         return np.zeros(len(p), dtype=bool)
     return p.max(axis=1) < decision.min_confidence - 1e-12
@@ -240,7 +237,7 @@ _positive_index = positive_index  # the report module uses the older private nam
 # ---- coverage ---------------------------------------------------------------------------------------------------
 def coverage_at(y: np.ndarray, probs: np.ndarray, level: float) -> dict[str, Any]:
     """Answer only when the top probability is >= ``level``: share answered and accuracy on those."""
-    p = np.asarray(probs, dtype=np.float64)
+    p = probability_matrix(probs)
     y = np.asarray(y, dtype=np.int64).reshape(-1)
     n = len(y)
     top = p.max(axis=1)
@@ -259,7 +256,7 @@ def coverage_at(y: np.ndarray, probs: np.ndarray, level: float) -> dict[str, Any
 
 def coverage_curve(y: np.ndarray, probs: np.ndarray, levels: Sequence[float] | None = None) -> dict[str, list]:
     """Share answered and accuracy among the answered at every confidence level (vectorised)."""
-    p = np.asarray(probs, dtype=np.float64)
+    p = probability_matrix(probs)
     y = np.asarray(y, dtype=np.int64).reshape(-1)
     levels = np.asarray(COVERAGE_LEVELS if levels is None else levels, dtype=np.float64)
     n = max(len(y), 1)
@@ -316,9 +313,7 @@ def value_curve(
 
     Also returns the four outcome counts per threshold, so a chart or table can say where the money comes from.
     """
-    p = np.asarray(probs, dtype=np.float64)
-    if p.ndim == 1:
-        p = np.column_stack([1.0 - p, p])
+    p = probability_matrix(probs)
     y = np.asarray(y, dtype=np.int64).reshape(-1)
     t = np.asarray(THRESHOLDS if thresholds is None else thresholds, dtype=np.float64)
     score = p[:, positive]
@@ -395,7 +390,7 @@ def default_cost_matrix(k: int) -> list[list[float]]:
 
 def min_cost_decisions(probs: np.ndarray, cost: Sequence[Sequence[float]]) -> np.ndarray:
     """For each row, the answer i minimising sum_j p_j * cost[j][i] (expected cost; ties -> lowest index)."""
-    p = np.asarray(probs, dtype=np.float64)
+    p = probability_matrix(probs)
     c = np.asarray(cost, dtype=np.float64)
     if c.shape != (p.shape[1], p.shape[1]):
         raise ConfigError(f"The cost matrix must be {p.shape[1]}x{p.shape[1]} (one row and column per class).")
@@ -413,7 +408,7 @@ def cost_per_1000(y: np.ndarray, answers: np.ndarray, cost: Sequence[Sequence[fl
 
 def cost_comparison(y: np.ndarray, probs: np.ndarray, cost: Sequence[Sequence[float]]) -> dict[str, float]:
     """Expected cost per 1,000 cases with the lowest-cost rule and with plain most-probable answers."""
-    p = np.asarray(probs, dtype=np.float64)
+    p = probability_matrix(probs)
     rule = min_cost_decisions(p, cost)
     plain = p.argmax(axis=1)
     return {

@@ -23,3 +23,11 @@ class ConfigError(ModelDeckError):
 
 class RunError(ModelDeckError):
     """A saved run is missing, incomplete or not one of ModelDeck's own bundles."""
+
+
+class InvalidPredictions(ModelDeckError):
+    """A model produced probabilities that are not numbers (NaN or infinity), usually after training diverged.
+
+    Raised by every function that receives probabilities, so a broken model is reported in one sentence
+    instead of crashing deep inside NumPy (``np.bincount`` on a NaN cast to an integer, for example).
+    """

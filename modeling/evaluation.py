@@ -25,6 +25,7 @@ import numpy as np
 
 from modeling.data.dataset import Dataset
 from modeling.errors import DataError
+from modeling.probabilities import check_finite
 
 #: Most points kept for a saved ROC or precision-recall curve; plenty for a smooth line, small in JSON.
 MAX_CURVE_POINTS = 200
@@ -100,6 +101,8 @@ def _check_inputs(y_true: np.ndarray, probs: np.ndarray, class_names: Sequence[s
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim == 1 and k == 2:
         p = np.column_stack([1.0 - p, p])
+    if p.ndim == 2 and len(p):
+        check_finite(p)
     if p.ndim != 2 or p.shape[1] != k:
         raise DataError(
             f"The model gives {p.shape[-1] if p.ndim else 0} scores per example but the data has {k} classes; "
@@ -109,11 +112,6 @@ def _check_inputs(y_true: np.ndarray, probs: np.ndarray, class_names: Sequence[s
         raise DataError(f"There are {len(y)} labels but {len(p)} predictions; each test example needs one of each.")
     if len(y) == 0:
         raise DataError("The test set is empty, so there is nothing to evaluate; use a larger test share.")
-    if not np.all(np.isfinite(p)):
-        raise DataError(
-            "The model produced invalid scores (NaN or infinity), usually because training diverged; "
-            "try a lower learning rate."
-        )
     if not np.issubdtype(y.dtype, np.integer):
         if not np.all(np.equal(np.mod(y, 1), 0)):
             raise DataError("Test labels must be class numbers (0, 1, 2, ...); check how the labels were encoded.")

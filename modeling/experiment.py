@@ -16,7 +16,8 @@ import numpy as np
 
 from modeling.config import ExperimentConfig
 from modeling.data.dataset import Dataset
-from modeling.errors import ConfigError, ModelDeckError
+from modeling.errors import ConfigError, InvalidPredictions, ModelDeckError
+from modeling.probabilities import DIVERGED_HINT, all_finite
 from modeling.progress import Progress
 from modeling.store import RunStore, write_json
 
@@ -81,7 +82,13 @@ def run_experiment(
     from modeling.duplicates import score_without
     from modeling.run_results import save_predictions
     from modeling.tasks import build_model, custom_fit
-    from modeling.training import TrainingDiverged, detect_device, predict_probabilities, train_model
+    from modeling.training import (
+        DIVERGED_MESSAGE,
+        TrainingDiverged,
+        detect_device,
+        predict_probabilities,
+        train_model,
+    )
 
     progress = progress or Progress(config.settings.epochs)
     cancel = cancel or threading.Event()
@@ -135,6 +142,9 @@ def run_experiment(
         predict = fast_predict or (lambda part: predict_probabilities(model, part))
         raw_test = predict(test)
         raw_val = predict(validation) if len(validation) else None
+        if not all_finite(raw_test) or (raw_val is not None and not all_finite(raw_val)):
+            # Caught here, before calibration or metrics bin them: a NaN cast to an int crashes NumPy.
+            raise TrainingDiverged(DIVERGED_MESSAGE)
         # Calibrated on the validation split only; the temperature never changes which class wins.
         calibration = calibration_report(test.labels, raw_test, validation.labels, raw_val)
         probs = apply_temperature(raw_test, calibration["temperature"])
@@ -162,10 +172,9 @@ def run_experiment(
         )
         progress.finish(state)
         return run_dir
-    except TrainingDiverged as exc:
-        hint = "Lower the learning rate (for example divide it by 10) or pick the Adam optimizer."
-        _fail(store, run_dir, progress, str(exc), hint, started)
-        raise ModelDeckError(f"{exc} {hint}") from None
+    except (TrainingDiverged, InvalidPredictions):
+        _fail(store, run_dir, progress, DIVERGED_MESSAGE, DIVERGED_HINT, started)
+        raise ModelDeckError(f"{DIVERGED_MESSAGE} {DIVERGED_HINT}") from None
     except ModelDeckError as exc:
         _fail(store, run_dir, progress, str(exc), None, started)
         raise

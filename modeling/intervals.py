@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from modeling.probabilities import probability_matrix
+
 Z95 = 1.959963984540054
 #: Bootstrap resamples: enough for stable 2.5% / 97.5% percentiles, cheap thanks to vectorising.
 RESAMPLES = 1000
@@ -109,7 +111,7 @@ def bootstrap(
 ) -> dict[str, tuple[float, float]]:
     """95% percentile intervals for the macro scores (and AUC for two classes) by resampling the test set."""
     y = np.asarray(y, dtype=np.int64).reshape(-1)
-    p = np.asarray(probs, dtype=np.float64)
+    p = probability_matrix(probs)
     n, k = p.shape
     pred = p.argmax(axis=1)
     cell = y * k + pred
@@ -147,9 +149,7 @@ def headline_intervals(
 ) -> dict[str, dict[str, Any]]:
     """Intervals for the figures in ``metrics`` (from ``evaluation.compute_metrics`` on the same data)."""
     y = np.asarray(y, dtype=np.int64).reshape(-1)
-    p = np.asarray(probs, dtype=np.float64)
-    if p.ndim == 1:
-        p = np.column_stack([1.0 - p, p])
+    p = probability_matrix(probs)
     n = len(y)
     right = int((p.argmax(axis=1) == y).sum())
     out = {"accuracy": wilson_entry(right, n)}

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from modeling.errors import DataError, RunError
+from modeling.probabilities import check_finite
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,9 @@ class Predictor:
             from modeling.training import compiled_forward
 
             self._forward = compiled_forward(self.model)
-        return predict_probabilities(self.model, arr, batch_size=batch_size, call=self._forward)
+        probs = predict_probabilities(self.model, arr, batch_size=batch_size, call=self._forward)
+        check_finite(probs, "This model")  # a diverged bundle must say so, not answer at random
+        return probs
 
     def _check_images(self, images: np.ndarray) -> np.ndarray:
         if images.ndim == 3:

@@ -19,6 +19,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from modeling.errors import InvalidPredictions
+from modeling.probabilities import DIVERGED_HINT
+
 NOUNS = {"text_classification": "texts", "image_classification": "images"}
 SIMPLE_MODEL = {"text_classification": "a simple keyword model", "image_classification": "a simple pixel model"}
 #: Below this many test examples the summary warns that the figures are rough.
@@ -51,6 +54,11 @@ def business_summary(
     model = evaluation["model"]
     n = int(model["n"])
     accuracy = float(model["accuracy"])
+    if not math.isfinite(accuracy):
+        raise InvalidPredictions(
+            "This run's accuracy is not a number, so there is nothing to summarise: the model's answers were "
+            f"invalid (NaN), which usually means training diverged. {DIVERGED_HINT}"
+        )
     noun = _md(noun) if noun else NOUNS.get(task, "examples")
     things = noun if n != 1 else noun.removesuffix("s")
     interval = (evaluation.get("intervals") or {}).get("accuracy")

@@ -91,7 +91,15 @@ def make_optimizer(settings: TrainingSettings, steps_per_epoch: int) -> keras.op
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite."""
+    """The loss, the weights or the model's answers became NaN or infinite."""
+
+
+DIVERGED_MESSAGE = (
+    "Training diverged: the loss, the model's weights or its answers became NaN (not a number), "
+    "so no model of this run was kept."
+)
+#: Inputs the model is asked about at the end of every epoch to check that its answers are still numbers.
+PROBE_ROWS = 64
 
 
 class _ProgressAndControl(keras.callbacks.Callback):
@@ -99,13 +107,19 @@ class _ProgressAndControl(keras.callbacks.Callback):
 
     Progress is written at most every few batches and at epoch ends into a plain
     object; the page reads it on its own schedule, so training never waits for the UI.
+
+    Divergence is judged from what the model *is* and *does*, not only from the logged loss: on some
+    CPUs TensorFlow's fused oneDNN kernels (matmul + ReLU) turn a NaN into 0, so the loss can stay finite
+    while the weights hold NaN and the model answers NaN. At every epoch end the weights and the answers
+    on a few probe inputs (``probe``) must be finite, or the run stops and no weights of it are kept.
     """
 
-    def __init__(self, progress: Progress, cancel: threading.Event, monitor: str) -> None:
+    def __init__(self, progress: Progress, cancel: threading.Event, monitor: str, probe: Any = None) -> None:
         super().__init__()
         self.progress = progress
         self.cancel = cancel
         self.monitor = monitor
+        self.probe = probe
         self.best = math.inf
         self.best_weights: list[np.ndarray] | None = None
         self.best_epoch = -1
@@ -128,7 +142,8 @@ class _ProgressAndControl(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = dict(logs or {})
-        if self.diverged or not all(math.isfinite(float(v)) for v in logs.values()):
+        finite_logs = all(math.isfinite(float(v)) for v in logs.values())
+        if self.diverged or not finite_logs or not self._model_is_finite():
             self.diverged = True
             self.model.stop_training = True
             return
@@ -139,8 +154,48 @@ class _ProgressAndControl(keras.callbacks.Callback):
             self.best_weights = self.model.get_weights()
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        if self.best_weights is not None:
+        if self.best_weights is not None and not self.diverged:
             self.model.set_weights(self.best_weights)
+
+    def _model_is_finite(self) -> bool:
+        """Every floating-point weight and every probability on the probe inputs is a finite number."""
+        return weights_are_finite(self.model) and answers_are_finite(self.model, self.probe)
+
+
+def weights_are_finite(model: keras.Model) -> bool:
+    """True when no floating-point variable of ``model`` holds NaN or infinity."""
+    for variable in model.weights:
+        if "float" not in str(variable.dtype):
+            continue  # integer counters and random-seed states cannot be NaN
+        if not np.isfinite(keras.ops.convert_to_numpy(variable)).all():
+            return False
+    return True
+
+
+def answers_are_finite(model: keras.Model, inputs: Any) -> bool:
+    """True when the model's answers on ``inputs`` (inference mode) are all finite; ``None`` checks nothing."""
+    if inputs is None:
+        return True
+    answers = keras.ops.convert_to_numpy(model(inputs, training=False))
+    return bool(np.isfinite(answers).all())
+
+
+def probe_inputs(fit_data: dict[str, Any], val_data: Any, rows: int = PROBE_ROWS) -> Any:
+    """A few inputs to ask the model about after each epoch: validation rows when there are some, else training.
+
+    Accepts what ``fit`` accepts here: an ``(x, y)`` pair of arrays, a ``tf.data`` dataset of ``(x, y)``
+    batches, or ``fit``'s keyword arguments (``x`` an array or such a dataset).
+    """
+    source = val_data if val_data is not None else fit_data.get("x")
+    if source is None:
+        return None
+    if isinstance(source, tuple | list):
+        source = source[0]
+    if hasattr(source, "unbatch"):  # a tf.data pipeline of (x, y) batches
+        for x, _ in source.unbatch().take(rows).batch(rows).take(1):
+            return x
+        return None
+    return np.asarray(source)[:rows]
 
 
 @dataclass
@@ -219,16 +274,17 @@ def fit_with_controls(
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    control = _ProgressAndControl(progress, cancel, "val_loss" if has_validation else "loss")
-    callbacks: list[keras.callbacks.Callback] = [control, *(extra_callbacks or [])]
-    if settings.patience > 0 and has_validation:
-        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience))
     if cancel.is_set():
         return TrainingOutcome({}, True, -1, 0)
     fit_data, val_data = data(batch_size)
+    probe = probe_inputs(fit_data, val_data)
+    control = _ProgressAndControl(progress, cancel, "val_loss" if has_validation else "loss", probe)
+    callbacks: list[keras.callbacks.Callback] = [control, *(extra_callbacks or [])]
+    if settings.patience > 0 and has_validation:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience))
     model.fit(**fit_data, validation_data=val_data, epochs=settings.epochs, callbacks=callbacks, verbose=0)
     if control.diverged:
-        raise TrainingDiverged("The loss became NaN (not a number): training diverged.")
+        raise TrainingDiverged(DIVERGED_MESSAGE)
     return TrainingOutcome(
         history=progress.snapshot()["history"],
         stopped_by_user=control.cancelled,

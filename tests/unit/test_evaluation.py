@@ -15,7 +15,7 @@ from sklearn import metrics as skm
 
 from modeling import evaluation as ev
 from modeling.data.dataset import Dataset
-from modeling.errors import DataError
+from modeling.errors import DataError, InvalidPredictions
 
 
 def _random_case(n: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -161,7 +161,8 @@ def test_one_dimensional_sigmoid_output_is_read_as_positive_probability() -> Non
     ],
 )
 def test_bad_inputs_raise_a_sentence_for_users(y: np.ndarray, probs: np.ndarray, fragment: str) -> None:
-    with pytest.raises(DataError, match=fragment):
+    # Bad data is a DataError; NaN probabilities are the model's fault (InvalidPredictions): both are sentences.
+    with pytest.raises((DataError, InvalidPredictions), match=fragment):
         ev.compute_metrics(y, probs, ["a", "b"])
 
 

@@ -1,0 +1,415 @@
+"""Find one handwritten digit in a drawing or a photo and prepare it the way MNIST was made.
+
+A model trained on MNIST only reads input that looks like MNIST: a white digit on pure black,
+fitted into a 20x20 box and centred by mass in 28x28. Canvas drawings are easy (one flat
+background). Photos of a digit written on paper are not: the light falls off across the page,
+there are shadows, paper grain, camera noise, ruled lines, the page edge, JPEG blocks, and the
+digit is small somewhere in a big frame. Taking the background as one number (the border's
+median, as the first version did) leaves the lighting gradient in as "ink", and the crop then
+holds half the page.
+
+:func:`locate_digit` therefore
+
+1. works on a copy whose longer side is at most :data:`WORK_SIDE` pixels (speed; a digit that is
+   at least ~8% of the frame still has more pixels there than MNIST's 20x20 box);
+2. decides the polarity (dark ink on light paper, or light strokes on a dark canvas) from which
+   side of the local brightness the sparse, strong outliers lie on;
+3. estimates the paper *locally* (block minimum of "inkness" followed by a morphological opening,
+   so strokes narrower than a few blocks vanish from the estimate) and divides it out, so a page
+   half in shadow has the same ink contrast everywhere;
+4. thresholds the contrast image adaptively (Otsu above the paper's own noise level);
+5. removes long thin horizontal ruled lines (mending strokes they cross), drops specks, page
+   edges that run along the frame border and components that span the frame, and keeps the
+   strongest ink component plus the strokes near it (a digit can break into pieces);
+6. hands the kept ink, with its grey levels (MNIST strokes are anti-aliased, not binary) and
+   strokes thickened when they are much thinner than MNIST's, to
+   :func:`modeling.data.images.mnist_style`.
+
+Only NumPy, Pillow and ``scipy.ndimage`` are used: each step is a handful of array passes over
+a picture of at most 400x400, which keeps a photo under a few milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from modeling.data.images import mnist_style
+from modeling.errors import DataError
+
+#: Longer side of the working copy. A bigger picture is shrunk first (box average, which also
+#: averages camera noise away); the box is reported in the original picture's pixels.
+WORK_SIDE = 400
+
+#: MNIST strokes are about a tenth of the digit's longer side thick (median 0.10, 5th percentile
+#: 0.07, measured on mnist_8k as 2 x area / perimeter). Thinner strokes are thickened to this.
+MNIST_STROKE = 0.10
+THIN_STROKE = 0.065
+
+BLANK_MESSAGE = "No digit found: the picture looks blank. Draw or upload a clearer digit."
+NOTHING_MESSAGE = (
+    "No digit found: the picture shows only lines, specks or paper texture. "
+    "Write the digit larger and darker, or take the photo closer."
+)
+
+_EIGHT = np.ones((3, 3), dtype=bool)  # 8-connectivity: diagonal stroke pixels belong together
+
+
+@dataclass(frozen=True)
+class DigitCrop:
+    """What :func:`locate_digit` found.
+
+    ``image`` is what the model sees: 28x28 uint8, white digit on black, fitted into 20x20 and
+    centred by mass. ``box`` is (left, top, right, bottom) of the digit in the original picture's
+    pixels, right and bottom exclusive as in :meth:`PIL.Image.Image.crop`, so the Predict page can
+    draw what was read. ``dark_on_light`` tells whether the picture was dark ink on light paper.
+    ``contrast`` is the ink's typical contrast against the local paper (0..1; a canvas stroke is
+    1.0, a pen on paper about 0.5); ``stroke`` is the stroke width relative to the digit's longer
+    side before any thickening (MNIST: about 0.10).
+    """
+
+    image: np.ndarray
+    box: tuple[int, int, int, int]
+    dark_on_light: bool
+    contrast: float
+    stroke: float
+
+
+def prepare_digit(picture: Any) -> np.ndarray:
+    """MNIST-style 28x28 uint8 (white digit on black, fits 20x20, centred by mass) of a drawing or photo."""
+    return locate_digit(picture).image
+
+
+def locate_digit(picture: Any) -> DigitCrop:
+    """Find the digit in ``picture`` (PIL image or array: grey, RGB, or RGBA painted onto white).
+
+    Raises :class:`~modeling.errors.DataError` with a sentence for the user when nothing in the
+    picture looks like a digit (a blank page, only ruled lines, only specks or paper texture).
+    """
+    colour, full_size = _load(picture)
+    work, factor = _shrink(colour)
+    grey = np.asarray(work.convert("L"), dtype=np.float32)
+    dark_on_light = _dark_on_light(grey)
+    x = _inkness(work, grey, dark_on_light)  # ink bright, paper dark
+    y = _contrast(x)  # 0 = paper, 1 = ink as strong as it can be
+    threshold, core = _threshold(y)
+    mask = y > threshold
+    mask, lines = _remove_ruled_lines(mask)
+    kept = _digit_components(mask, y)
+    if kept is None:
+        raise DataError(NOTHING_MESSAGE)
+
+    rows = np.flatnonzero(kept.any(axis=1))
+    cols = np.flatnonzero(kept.any(axis=0))
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    # One pixel of margin so the anti-aliased rim of the strokes (below the threshold) comes along.
+    t0, b0 = max(0, top - 1), min(y.shape[0], bottom + 1)
+    l0, r0 = max(0, left - 1), min(y.shape[1], right + 1)
+    kept_crop = kept[t0:b0, l0:r0]
+    rim = ndimage.binary_dilation(kept_crop, structure=_EIGHT) & ~(lines[t0:b0, l0:r0] & ~kept_crop)
+    low, high = 0.5 * threshold, max(0.8 * core, threshold + 1e-3)
+    ink = np.clip((y[t0:b0, l0:r0] - low) / (high - low), 0.0, 1.0) * rim
+
+    stroke = _stroke_width(kept_crop) / max(bottom - top, right - left)
+    if stroke < THIN_STROKE:
+        ink = _thicken(ink, stroke)
+    image = mnist_style(np.rint(ink * 255.0).astype(np.uint8))
+
+    width, height = full_size
+    box = (
+        int(np.floor(left * factor[0])),
+        int(np.floor(top * factor[1])),
+        min(width, int(np.ceil(right * factor[0]))),
+        min(height, int(np.ceil(bottom * factor[1]))),
+    )
+    return DigitCrop(image, box, dark_on_light, float(core), float(stroke))
+
+
+# ---- reading the picture --------------------------------------------------------------------
+
+
+def _load(picture: Any) -> tuple[Image.Image, tuple[int, int]]:
+    """A PIL image in mode 'L' or 'RGB' (transparency painted onto white) and its (width, height).
+
+    Canvas drawings arrive as RGBA with a transparent background; painted onto white they are
+    dark strokes on light paper, as the user saw them.
+    """
+    if isinstance(picture, Image.Image):
+        img = picture
+    else:
+        arr = np.asarray(picture)
+        if arr.dtype != np.uint8:
+            arr = np.clip(np.nan_to_num(arr.astype(np.float64)), 0, 255).astype(np.uint8)
+        if arr.ndim == 3 and arr.shape[-1] == 4:
+            rgb = arr[..., :3].astype(np.float32)
+            alpha = arr[..., 3:4].astype(np.float32) / 255.0
+            arr = (rgb * alpha + 255.0 * (1 - alpha)).astype(np.uint8)
+        arr = arr.squeeze() if arr.size else arr
+        if arr.size == 0:
+            raise DataError("The picture is empty.")
+        if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[-1] == 3)):
+            raise DataError(f"This is not a picture: an array of shape {arr.shape}.")
+        img = Image.fromarray(arr)
+    if img.width == 0 or img.height == 0:
+        raise DataError("The picture is empty.")
+    if img.mode in ("RGBA", "LA", "P", "PA", "La", "RGBa"):
+        img = Image.alpha_composite(Image.new("RGBA", img.size, (255, 255, 255, 255)), img.convert("RGBA"))
+    if img.mode not in ("L", "RGB"):
+        img = img.convert("RGB" if len(img.getbands()) >= 3 else "L")
+    return img, img.size
+
+
+def _shrink(img: Image.Image) -> tuple[Image.Image, tuple[float, float]]:
+    """The working copy (longer side at most WORK_SIDE) and the factors back to original pixels."""
+    longest = max(img.size)
+    if longest <= WORK_SIDE:
+        return img, (1.0, 1.0)
+    step = -(-longest // WORK_SIDE)  # ceil
+    small = img.reduce(step)  # box average: cheap, and it averages camera noise away
+    return small, (img.width / small.width, img.height / small.height)
+
+
+def _dark_on_light(grey: np.ndarray) -> bool:
+    """True when the ink is darker than its surroundings (pen on paper), False for light strokes on dark.
+
+    Ink is the sparse part that stands out from the local brightness; paper, lighting and grain
+    spread both ways. So compare how much stands out far below the smoothed picture with how much
+    stands far above it. Unlike the border's brightness this survives a shadow along one edge.
+    """
+    h, w = grey.shape
+    coarse = Image.fromarray(grey).resize((max(1, w // 16), max(1, h // 16)), Image.Resampling.BOX)
+    smooth = np.asarray(coarse.resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32)
+    residual = grey - smooth
+    spread = float(np.median(np.abs(residual[::2, ::2])))
+    cut = 4.0 * spread + 4.0
+    darker = float(np.clip(-residual - cut, 0, None).sum())
+    lighter = float(np.clip(residual - cut, 0, None).sum())
+    if darker == lighter:  # nothing stands out (blank): judge by brightness, as before
+        return float(np.median(grey)) > 127
+    return darker > lighter
+
+
+def _inkness(work: Image.Image, grey: np.ndarray, dark_on_light: bool) -> np.ndarray:
+    """Float image where ink is bright and paper dark.
+
+    For colour pictures the channel that shows the ink best is used: the darkest channel for dark
+    ink (blue ink is dark in red, while white or cream paper is light in every channel), the
+    lightest for light strokes.
+    """
+    if work.mode == "RGB":
+        rgb = np.asarray(work)
+        channel = (rgb.min(axis=2) if dark_on_light else rgb.max(axis=2)).astype(np.float32)
+    else:
+        channel = grey
+    return 255.0 - channel if dark_on_light else channel
+
+
+def _contrast(x: np.ndarray) -> np.ndarray:
+    """Ink contrast against the local paper, 0..1: lighting gradients and shadows divide out.
+
+    The paper level is the minimum of each block (any block that touches paper sees it), then a
+    3x3-block opening removes blocks lying wholly inside a thick stroke, then it is smoothed and
+    stretched back to full size. Dividing by the paper's brightness (not subtracting) makes ink in
+    a shadow as strong as ink in the light, since both are lit by the same, dimmer light.
+    """
+    h, w = x.shape
+    block = max(4, max(h, w) // 20)
+    ph, pw = -(-h // block) * block, -(-w // block) * block
+    padded = np.pad(x, ((0, ph - h), (0, pw - w)), mode="edge") if (ph, pw) != (h, w) else x
+    # A 2x2 average before the minimum keeps single noisy pixels from dragging the paper level down.
+    pairs = padded.reshape(ph // 2, 2, pw // 2, 2).mean(axis=(1, 3)) if block % 2 == 0 else padded
+    sub = block // 2 if block % 2 == 0 else block
+    grid = pairs.reshape(ph // block, sub, pw // block, sub).min(axis=(1, 3))
+    grid = ndimage.grey_opening(grid, size=(3, 3), mode="nearest")
+    grid = ndimage.uniform_filter(grid, size=3, mode="nearest")
+    # Block centres sit at block/2; resizing the grid to the padded size keeps them aligned.
+    paper = np.asarray(Image.fromarray(grid.astype(np.float32)).resize((pw, ph), Image.Resampling.BILINEAR))
+    paper = paper[:h, :w]
+    brightness = np.maximum(255.0 - paper, 24.0)  # how light the paper is (dark paper: noise grows)
+    return np.clip((x - paper) / brightness, 0.0, 1.0)
+
+
+def _threshold(y: np.ndarray) -> tuple[float, float]:
+    """(threshold, typical ink contrast) for the contrast image; raises when nothing stands out.
+
+    The paper's own level and spread (median and MAD, so the few ink pixels do not count) give a
+    floor that grain, noise and leftover shading stay under. Otsu's method then splits what is
+    above that floor into faint rim and ink, and is capped at 60% of the ink's typical contrast so
+    faint strokes of a digit written with a strong pen still count.
+    """
+    sample = y[::2, ::2]
+    level = float(np.median(sample))
+    spread = 1.4826 * float(np.median(np.abs(sample - level)))
+    floor = level + max(5.0 * spread, 0.06)
+    above = y[y > floor]
+    if above.size < 12:
+        raise DataError(BLANK_MESSAGE)
+    core = float(np.percentile(above, 90))
+    if core - level < max(8.0 * spread, 0.12):
+        raise DataError(BLANK_MESSAGE)
+    return min(max(_otsu(above), floor), 0.6 * core), core
+
+
+def _otsu(values: np.ndarray, bins: int = 64) -> float:
+    """Otsu's threshold of ``values`` (0..1): the cut that best separates two groups."""
+    counts, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
+    centres = (edges[:-1] + edges[1:]) / 2
+    weight = np.cumsum(counts).astype(np.float64)
+    total = weight[-1]
+    mass = np.cumsum(counts * centres)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_low = mass / weight
+        mean_high = (mass[-1] - mass) / (total - weight)
+        between = weight * (total - weight) * (mean_low - mean_high) ** 2
+    between = np.nan_to_num(between[:-1])
+    return float(edges[int(np.argmax(between)) + 1])
+
+
+# ---- what is ink of the digit ---------------------------------------------------------------
+
+
+def _remove_ruled_lines(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mask without long thin horizontal lines, and the line pixels that were taken out.
+
+    A ruled line is a run longer than a quarter of the frame (found with a 1-D opening, after a
+    one-row vertical widening so a slightly tilted line still forms long runs), at least half the
+    frame wide and thin. Where a stroke of the digit crosses a line, the gap left is closed again.
+    """
+    h, w = mask.shape
+    none = np.zeros_like(mask)
+    length = max(8, w // 4)
+    band = ndimage.maximum_filter1d(mask.view(np.uint8), 3, axis=0)
+    runs = ndimage.maximum_filter1d(ndimage.minimum_filter1d(band, length, axis=1), length, axis=1)
+    runs = runs.astype(bool) & mask
+    if not runs.any():
+        return mask, none
+    labels, count = ndimage.label(runs, structure=_EIGHT)
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
+    thin = max(3.0, 0.03 * h)
+    keep_line = np.zeros(count + 1, dtype=bool)
+    for index, where in enumerate(ndimage.find_objects(labels), start=1):
+        if where is None:
+            continue
+        width = where[1].stop - where[1].start
+        if width >= 0.5 * w and areas[index] / width <= thin:
+            keep_line[index] = True
+    lines = keep_line[labels]
+    if not lines.any():
+        return mask, none
+    rest = mask & ~lines
+    # Mend strokes that crossed a line: close vertical gaps as tall as the line is thick.
+    span = int(np.ceil(thin)) + 3
+    closed = ndimage.minimum_filter1d(ndimage.maximum_filter1d(rest.view(np.uint8), span, axis=0), span, axis=0)
+    rest |= closed.astype(bool) & lines
+    return rest, lines & ~rest
+
+
+def _digit_components(mask: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """The pixels of the digit: the strongest ink component plus the pieces close to it, or None.
+
+    Dropped: specks; components that run along the frame border (the page edge, a shadow's edge);
+    components spanning the frame from side to side; long thin horizontal strays. Thin tall
+    components (a margin line, but also a tall '1') are only taken when nothing else is left.
+    """
+    h, w = mask.shape
+    labels, count = ndimage.label(mask, structure=_EIGHT)
+    if count == 0:
+        return None
+    flat = labels.ravel()
+    areas = np.bincount(flat, minlength=count + 1)
+    masses = np.bincount(flat, weights=y.ravel(), minlength=count + 1)
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    contact = np.bincount(border, minlength=count + 1)
+    min_area = max(10.0, 2e-4 * h * w)
+    boxes = ndimage.find_objects(labels)
+
+    good: list[int] = []
+    fallback: list[int] = []
+    for index in np.flatnonzero(areas >= min_area):
+        if index == 0:
+            continue
+        rows, cols = boxes[index - 1]
+        height, width = rows.stop - rows.start, cols.stop - cols.start
+        if contact[index] >= 0.25 * min(h, w):
+            continue  # lies along the border: the page edge or a shadow, not a digit
+        if width >= 0.4 * w and areas[index] / width <= max(3.0, 0.03 * h):
+            continue  # a stray piece of ruled line
+        spans = (rows.start == 0 and rows.stop == h) or (cols.start == 0 and cols.stop == w)
+        thin_tall = height >= 0.6 * h and areas[index] / height <= max(3.0, 0.02 * w)
+        (fallback if spans or thin_tall else good).append(int(index))
+    candidates = good or fallback
+    if not candidates:
+        return None
+
+    main = max(candidates, key=lambda i: masses[i])
+    rows, cols = boxes[main - 1]
+    top, bottom, left, right = rows.start, rows.stop, cols.start, cols.stop
+    group = {main}
+    # Pieces of the same digit: not specks (a few percent of the main stroke's ink at least) and
+    # within a quarter of the digit's size of what is already taken; repeat as the box grows.
+    pieces = [
+        int(i) for i in np.flatnonzero(areas >= max(4.0, 0.04 * areas[main])) if i != 0 and i != main and i in good
+    ]
+    grown = True
+    while grown:
+        grown = False
+        gap = 0.25 * max(bottom - top, right - left)
+        for index in pieces:
+            if index in group:
+                continue
+            r, c = boxes[index - 1]
+            if (
+                r.start <= bottom + gap
+                and r.stop >= top - gap
+                and c.start <= right + gap
+                and c.stop >= left - gap
+            ):
+                group.add(index)
+                top, bottom = min(top, r.start), max(bottom, r.stop)
+                left, right = min(left, c.start), max(right, c.stop)
+                grown = True
+    chosen = np.zeros(count + 1, dtype=bool)
+    chosen[list(group)] = True
+    return chosen[labels]
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """Typical stroke width in pixels: 2 x area / perimeter (exact for a long stroke of any width)."""
+    area = float(mask.sum())
+    m = mask.view(np.uint8)
+    perimeter = float(
+        np.count_nonzero(np.diff(m, axis=0)) + np.count_nonzero(np.diff(m, axis=1)) + m[0].sum() + m[-1].sum()
+    )
+    perimeter += float(m[:, 0].sum() + m[:, -1].sum())
+    return 2.0 * area / max(perimeter, 1.0)
+
+
+def _thicken(ink: np.ndarray, stroke: float) -> np.ndarray:
+    """Strokes much thinner than MNIST's (a fine pen on a big digit) grown to MNIST's width.
+
+    The crop is first enlarged so that the digit is at least 80 pixels, so the growth can be done
+    in whole pixels without overshooting; ``mnist_style`` shrinks it to 20x20 afterwards.
+    """
+    h, w = ink.shape
+    scale = max(1.0, 80.0 / max(h, w))
+    if scale > 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        ink = np.asarray(Image.fromarray(ink.astype(np.float32)).resize(size, Image.Resampling.BILINEAR))
+    longest = max(ink.shape)
+    grow = round((MNIST_STROKE - stroke) * longest)
+    if grow >= 1:
+        ink = ndimage.grey_dilation(ink, footprint=_disk(grow))
+    return np.clip(ink, 0.0, 1.0)
+
+
+def _disk(grow: int) -> np.ndarray:
+    """A round footprint that widens a stroke by ``grow`` pixels (a square would make corners blocky)."""
+    radius = grow / 2.0
+    size = grow + 1
+    centre = (size - 1) / 2.0
+    yy, xx = np.mgrid[:size, :size]
+    return (yy - centre) ** 2 + (xx - centre) ** 2 <= (radius + 0.5) ** 2
