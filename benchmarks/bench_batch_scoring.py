@@ -22,9 +22,9 @@ def main() -> None:
 
     from modeling.config import TrainingSettings, default_config
     from modeling.data.readers import read_upload
-    from modeling.experiment import run_experiment
-    from modeling.predict import Predictor, to_safe_csv
-    from modeling.store import RunStore
+    from modeling.runs.predictor import Predictor, to_safe_csv
+    from modeling.runs.store import RunStore
+    from modeling.training.experiment import run_experiment
 
     require_shared_data()
     data = load_imdb_2k()

@@ -24,8 +24,8 @@ def _app(data):
     import tempfile
 
     from modeling.config import default_config
-    from modeling.experiment import run_experiment
-    from modeling.store import RunStore
+    from modeling.runs.store import RunStore
+    from modeling.training.experiment import run_experiment
 
     cfg = default_config(data.task, "benchmark")
     with tempfile.TemporaryDirectory() as tmp:

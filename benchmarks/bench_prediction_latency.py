@@ -38,8 +38,8 @@ def _canvas_digit() -> np.ndarray:
 def main() -> None:
     import tensorflow as tf
 
-    from modeling.predict import Predictor, prepare_digit
-    from modeling.store import default_store
+    from modeling.runs.predictor import Predictor, prepare_digit
+    from modeling.runs.store import default_store
 
     store = default_store()
     print(header())

@@ -16,7 +16,7 @@ from common import EpochTimer, header, load_imdb_2k, load_mnist_8k, require_shar
 
 def _prepare(task_data, template: str, epochs: int):
     from modeling.config import TrainingSettings, default_config
-    from modeling.experiment import split
+    from modeling.training.experiment import split
 
     task = task_data.task
     cfg = default_config(task, "benchmark")
@@ -29,8 +29,8 @@ def _prepare(task_data, template: str, epochs: int):
 def _app_epoch(cfg, train, validation) -> float:
     import keras
 
-    from modeling.tasks import build_model
-    from modeling.training import train_model
+    from modeling.templates import build_model
+    from modeling.training.fit import train_model
 
     keras.utils.set_random_seed(cfg.settings.seed)
     model = build_model(cfg, train)
@@ -44,8 +44,8 @@ def _plain_epoch(cfg, train, validation) -> float:
     import keras
     import numpy as np
 
-    from modeling.tasks import build_model
-    from modeling.training import make_tf_dataset
+    from modeling.templates import build_model
+    from modeling.training.fit import make_tf_dataset
 
     keras.utils.set_random_seed(cfg.settings.seed)
     model = build_model(cfg, train)

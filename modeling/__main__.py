@@ -28,7 +28,7 @@ def _quiet_tensorflow() -> None:
 
 
 def _store(home: str | None):
-    from modeling.store import RunStore, default_store
+    from modeling.runs.store import RunStore, default_store
 
     return RunStore(home) if home else default_store()
 
@@ -57,8 +57,8 @@ def _read_dataset_for_run(run, data_path: str):
 
 def cmd_train(args: argparse.Namespace) -> int:
     from modeling.config import ExperimentConfig
-    from modeling.experiment import run_experiment
-    from modeling.progress import Progress
+    from modeling.training.experiment import run_experiment
+    from modeling.training.progress import Progress
 
     config = ExperimentConfig.from_file(args.config)
     progress = Progress(config.settings.epochs)
@@ -72,8 +72,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from modeling.evaluation import compute_metrics
-    from modeling.predict import Predictor
+    from modeling.evaluation.metrics import compute_metrics
+    from modeling.runs.predictor import Predictor
 
     run = _store(args.home).load(args.run)
     predictor = Predictor.from_run(run)
@@ -98,7 +98,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from modeling.data.readers import read_upload
-    from modeling.predict import Predictor, prepare_digit, to_safe_csv
+    from modeling.runs.predictor import Predictor, prepare_digit, to_safe_csv
 
     run = _store(args.home).load(args.run)
     predictor = _with_overrides(Predictor.from_run(run), args)
@@ -186,8 +186,10 @@ def _share(text: str) -> float:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the shareable HTML report of one run (or a comparison of several), and the PDF on request."""
-    from modeling.pdf import pdf_unavailable_reason
-    from modeling.report import compare_report_html, report_pdf, run_report_html
+    from modeling.reporting.compare_report import compare_report_html
+    from modeling.reporting.pdf import html_to_pdf as report_pdf
+    from modeling.reporting.pdf import pdf_unavailable_reason
+    from modeling.reporting.run_report import run_report_html
 
     store = _store(args.home)
     runs = [store.load(run_id) for run_id in args.run]

@@ -54,10 +54,10 @@ if len(chosen) < 2:
     st.info("Pick at least two runs.")
     st.stop()
 
-from modeling import charts  # noqa: E402
-from modeling import compare as cmp  # noqa: E402
 from modeling.errors import ModelDeckError  # noqa: E402
-from modeling.report_compare import accuracy_rows, compare_table  # noqa: E402
+from modeling.reporting import charts  # noqa: E402
+from modeling.reporting import comparison as cmp  # noqa: E402
+from modeling.reporting.compare_report import accuracy_rows, compare_table  # noqa: E402
 
 try:
     runs = load_runs(chosen)

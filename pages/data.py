@@ -121,8 +121,8 @@ if ds is None:
     st.info("Pick a sample or upload a file to continue.")
     st.stop()
 
-from modeling import charts  # noqa: E402 - only needed once there is data
 from modeling.data.profile import profile_dataset  # noqa: E402
+from modeling.reporting import charts  # noqa: E402 - only needed once there is data
 
 st.divider()
 st.subheader(f"Active data: {state.md_escape(ds.name)}")
@@ -144,7 +144,7 @@ with st.expander("Copies and near-copies"):
         "This finds exact copies and near-copies (a changed word, a re-saved picture) and keeps one of each."
     )
     if st.button("Find and drop duplicates", key="drop_duplicates_data"):
-        from modeling.duplicates import drop_duplicates
+        from modeling.data.duplicates import drop_duplicates
 
         with st.spinner("Comparing every example with every other…"):
             cleaned, found = drop_duplicates(ds)

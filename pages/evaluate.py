@@ -18,8 +18,8 @@ if not run.evaluation:
     st.warning("This run has no evaluation saved (it did not finish).")
     st.stop()
 
-from modeling import charts  # noqa: E402
-from modeling.summary import business_summary  # noqa: E402
+from modeling.reporting import charts  # noqa: E402
+from modeling.reporting.summary import business_summary  # noqa: E402
 from ui import decision_view  # noqa: E402
 
 # Saved test probabilities (recomputed once for older runs) give every run intervals and calibration.

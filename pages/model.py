@@ -181,7 +181,7 @@ st.subheader("Model size")
 @st.cache_data(show_spinner="Building the model to measure it…", max_entries=16)
 def measure(cfg_yaml: str, _ds, ds_key: str) -> dict:
     """Build the model once per settings to count parameters (vocabulary adapted on a sample)."""
-    from modeling.tasks import build_model, parameter_summary
+    from modeling.templates import build_model, parameter_summary
 
     cfg = ExperimentConfig.from_yaml(cfg_yaml)
     sample = _ds.subset(slice(0, min(len(_ds), 2000)))

@@ -35,8 +35,8 @@ except Exception as exc:
     state.show_error(exc, "loading the model")
     st.stop()
 
-from modeling import charts  # noqa: E402
-from modeling.decisions import describe_rule  # noqa: E402
+from modeling.evaluation.decisions import describe_rule  # noqa: E402
+from modeling.reporting import charts  # noqa: E402
 from ui.decision_view import load_rule  # noqa: E402
 
 # The rule saved on the Evaluate page (threshold or cost matrix, and when to ask a person); read fresh each time.
@@ -112,7 +112,7 @@ if task == "text_classification":
                     state.show_error(exc, "scoring the table")
             scored_entry = st.session_state.get("scored")
             if scored_entry is not None and scored_entry[0] == table_file.name:
-                from modeling.predict import to_safe_csv
+                from modeling.runs.predictor import to_safe_csv
 
                 scored = scored_entry[1]
                 flagged = int(scored["needs_review"].sum()) if "needs_review" in scored else 0
@@ -133,7 +133,7 @@ if task == "text_classification":
                     type="primary",
                 )
 else:
-    from modeling.predict import prepare_digit
+    from modeling.runs.predictor import prepare_digit
 
     shape = predictor.image_shape
     is_digit_model = tuple(shape) == (28, 28, 1)
@@ -161,7 +161,7 @@ else:
     with photo_tab:
         photo = st.file_uploader("Photo of a digit (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="digit_photo")
         if photo is not None:
-            from modeling.predict import open_picture
+            from modeling.runs.predictor import open_picture
 
             try:
                 picture = open_picture(photo.getvalue(), photo.name)
@@ -172,7 +172,7 @@ else:
             if is_digit_model:
                 seen = prepare_digit(picture)[..., None]
             else:
-                from modeling.predict import fit_to_model
+                from modeling.runs.predictor import fit_to_model
 
                 seen = fit_to_model(picture, shape)
             left, right = st.columns([1, 2])

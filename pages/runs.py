@@ -7,7 +7,7 @@ reopen that workspace later in another tab with its private key, shown at the bo
 import pandas as pd
 import streamlit as st
 
-from modeling.progress import format_seconds
+from modeling.format import seconds as format_seconds
 from ui import state
 
 state.require_router("pages/runs.py")

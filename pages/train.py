@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from modeling.jobs import JOBS
-from modeling.progress import format_seconds
+from modeling.format import seconds as format_seconds
+from modeling.training.jobs import JOBS
 from ui import state
 
 state.require_router("pages/train.py")
@@ -70,7 +70,7 @@ if ds is not None and cfg is not None:
 
 def draw_job(job) -> None:
     """Progress, timings, device and curves of one job, from a thread-safe snapshot."""
-    from modeling import charts
+    from modeling.reporting import charts
 
     job_id = job.job_id
     snap = job.snapshot()

@@ -21,9 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 from modeling.config import default_config  # noqa: E402
 from modeling.data.samples import load_sample  # noqa: E402
-from modeling.experiment import run_experiment  # noqa: E402
-from modeling.progress import Progress  # noqa: E402
-from modeling.store import STARTERS_DIR, RunStore  # noqa: E402
+from modeling.runs.store import STARTERS_DIR, RunStore  # noqa: E402
+from modeling.training.experiment import run_experiment  # noqa: E402
+from modeling.training.progress import Progress  # noqa: E402
 
 STARTERS = {
     "digits": ("image_classification", "Starter: handwritten digits (small CNN)"),

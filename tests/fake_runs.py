@@ -19,7 +19,7 @@ import yaml
 
 from modeling.config import default_config
 from modeling.data.dataset import Dataset
-from modeling.store import STARTERS_DIR, write_json
+from modeling.runs.store import STARTERS_DIR, write_json
 
 HOSTILE_CLASS = "<script>alert(1)</script>"
 HOSTILE_TEXT = "<script>steal()</script> [click](javascript:alert(2)) **bold** & more"
@@ -48,7 +48,7 @@ def make_run(
     The model is right on about ``accuracy`` of the ``n`` test examples; its probabilities are saved in
     predictions.npz unless ``predictions=False`` (an older run).
     """
-    from modeling.evaluation import evaluate_predictions, misclassified
+    from modeling.evaluation.metrics import evaluate_predictions, misclassified
 
     names = class_names or ["negative", "positive"]
     k = len(names)
@@ -127,7 +127,7 @@ def make_run(
     write_json(path / "evaluation.json", evaluation)
     test.save_npz(str(path / "test.npz"))
     if predictions:
-        from modeling.run_results import save_predictions
+        from modeling.runs.predictions import save_predictions
 
         save_predictions(path, y, probs, None, None, 1.0)
     if usable:

@@ -1,9 +1,10 @@
 """Evaluate page blocks that turn scores into decisions: how sure, answer-only-when-sure, money, copies.
 
 Each function draws one block from a run, its (completed) evaluation and its saved test probabilities;
-the numbers come from ``modeling.calibration``, ``modeling.decisions`` and ``modeling.duplicates``. Rules
-are saved with :func:`modeling.decisions.save_decision` and then used by Predict, the batch export and the
-command line. User text (class names, the currency, outcome names) is escaped before Markdown.
+the numbers come from ``modeling.evaluation.calibration``, ``modeling.evaluation.decisions`` and
+``modeling.data.duplicates``. Rules are saved with :func:`modeling.runs.decision_rules.save_decision` and
+then used by Predict, the batch export and the command line. User text (class names, the currency, outcome
+names) is escaped before Markdown.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def _stamp(path: Path) -> tuple:
 @st.cache_resource(show_spinner="Scoring the test split (once per run)…", max_entries=16)
 def _results(run_path: str, stamp: tuple, _run: Any):
     """(saved predictions, evaluation completed with intervals and calibration); shared, never mutated."""
-    from modeling.run_results import complete_evaluation, load_predictions
+    from modeling.runs.predictions import complete_evaluation, load_predictions
 
     predictions = load_predictions(_run)
     return predictions, complete_evaluation(_run.evaluation, predictions, _run.class_names)
@@ -58,7 +59,7 @@ def results(run: Any):
 
 def load_rule(run: Any):
     """The run's saved decision rule (defaults when none); a damaged file shows a message and the defaults."""
-    from modeling.decisions import Decision, load_decision
+    from modeling.evaluation.decisions import Decision, load_decision
 
     try:
         return load_decision(run.path)
@@ -68,7 +69,7 @@ def load_rule(run: Any):
 
 
 def _save(run: Any, decision: Any, section: str, message: str, **changes: Any) -> None:
-    from modeling.decisions import save_decision
+    from modeling.evaluation.decisions import save_decision
 
     try:
         save_decision(run.path, decision, **changes)
@@ -97,18 +98,18 @@ def _read_only(run: Any) -> bool:
 # ---- headline figures ---------------------------------------------------------------------------------------------
 def interval_caption(ev: dict, metric: str, percent: bool = True) -> str:
     """'n = 360 test examples, 95% interval 96.0–99.0%' under a headline figure ('' when unknown)."""
-    from modeling.intervals import describe
+    from modeling.evaluation.intervals import describe
 
     return describe((ev.get("intervals") or {}).get(metric), percent=percent)
 
 
 def band(entry: dict | None, digits: int = 1) -> str:
     """'55.2–73.1%' from a saved interval entry ('—' when there is none)."""
-    from modeling.intervals import format_range
+    from modeling.format import percent_range
 
     if not entry or entry.get("low") is None or entry.get("high") is None or entry.get("value") is None:
         return "—"
-    return format_range(entry["low"], entry["high"], digits)
+    return percent_range(entry["low"], entry["high"], digits)
 
 
 # ---- copies shared by the splits ----------------------------------------------------------------------------------
@@ -169,7 +170,7 @@ def duplicates_block(run: Any, ev: dict, noun: str) -> None:
 
 def drop_and_resplit(run: Any) -> None:
     """Remove duplicate rows from the run's data in this session, so the next training splits it afresh."""
-    from modeling.duplicates import drop_duplicates
+    from modeling.data.duplicates import drop_duplicates
 
     if not st.button("Drop them and re-split", key="drop_duplicates_eval"):
         return
@@ -205,8 +206,8 @@ def drop_and_resplit(run: Any) -> None:
 
 # ---- how sure -----------------------------------------------------------------------------------------------------
 def calibration_block(ev: dict, noun: str) -> None:
-    from modeling import charts
-    from modeling.calibration import calibration_sentence
+    from modeling.evaluation.calibration import calibration_sentence
+    from modeling.reporting import charts
 
     cal = ev.get("calibration")
     if not cal:
@@ -234,7 +235,8 @@ def calibration_block(ev: dict, noun: str) -> None:
 
 def coverage_block(run: Any, predictions: Any, decision: Any) -> None:
     """Slider for the confidence level, the issue's sentence, the chart, and saving the level with the run."""
-    from modeling import charts, decisions
+    from modeling.evaluation import decisions
+    from modeling.reporting import charts
 
     y, probs = predictions.test_labels, predictions.test_probs
     k = probs.shape[1]
@@ -271,7 +273,8 @@ def coverage_block(run: Any, predictions: Any, decision: Any) -> None:
 
 # ---- money on the threshold (two classes) ---------------------------------------------------------------------------
 def money_block(run: Any, predictions: Any, decision: Any) -> None:
-    from modeling import charts, decisions
+    from modeling.evaluation import decisions
+    from modeling.reporting import charts
 
     names = run.class_names
     rid = run.info.run_id
@@ -383,7 +386,7 @@ def _follow_best(slider_key: str, auto_key: str, best_pct: int) -> None:
 
 # ---- cost matrix (three or more classes) ----------------------------------------------------------------------------
 def cost_block(run: Any, predictions: Any, decision: Any) -> None:
-    from modeling import decisions
+    from modeling.evaluation import decisions
 
     names = run.class_names
     k = len(names)
@@ -428,7 +431,7 @@ def cost_block(run: Any, predictions: Any, decision: Any) -> None:
 # ---- the whole "what to do with it" part ---------------------------------------------------------------------------
 def decision_sections(run: Any, ev: dict, predictions: Any, decision: Any, noun: str) -> None:
     """How sure it is, answering only when sure, and money on the threshold (or a cost matrix)."""
-    from modeling.decisions import clear_decision, describe_rule
+    from modeling.evaluation.decisions import clear_decision, describe_rule
 
     st.subheader("How sure is it?")
     calibration_block(ev, noun)

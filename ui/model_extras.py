@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from modeling.config import TEMPLATES
-from modeling.progress import format_seconds
+from modeling.format import seconds as format_seconds
 from ui import state
 
 PRETRAINED = "minilm"
@@ -20,7 +20,7 @@ PRETRAINED = "minilm"
 @st.cache_data(ttl=300, show_spinner=False)
 def encoder_status() -> tuple[bool, str]:
     """(available, reason), re-checked every few minutes (installing the package makes it appear)."""
-    from modeling.tasks.pretrained import encoder_status as status
+    from modeling.templates.pretrained import encoder_status as status
 
     return status()
 
@@ -43,21 +43,21 @@ def unavailable_note(task: str) -> None:
 
 @st.cache_resource(show_spinner="Timing the pretrained encoder on this machine (a few seconds, once)…")
 def _throughput():
-    from modeling.tasks.pretrained import measure_throughput
+    from modeling.templates.pretrained import measure_throughput
 
     return measure_throughput()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _tokens_per_text(_ds: Any, ds_key: str, windows: int) -> float:
-    from modeling.tasks.pretrained import estimate_tokens
+    from modeling.templates.pretrained import estimate_tokens
 
     return estimate_tokens(list(_ds.texts[:300]), windows)
 
 
 def encoder_settings(ds: Any, current: dict[str, Any], fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The pretrained template's own choices (frozen or fine-tune), what it reads, and a time estimate."""
-    from modeling.tasks import pretrained
+    from modeling.templates import pretrained
 
     st.markdown("**Pretrained encoder**")
     mode = st.radio(
@@ -113,7 +113,7 @@ SEARCH_ID = "automl_search_id"
 
 def find_best_model_section(ds: Any) -> None:
     """Budget slider, background search with live progress, leaderboard, and "Use this model"."""
-    from modeling.automl import SEARCHES
+    from modeling.training.search import SEARCHES
 
     st.subheader("Find the best model")
     st.caption(
@@ -148,7 +148,7 @@ def find_best_model_section(ds: Any) -> None:
 
 @st.fragment(run_every=1.0)
 def _live_search(search_id: str) -> None:
-    from modeling.automl import SEARCHES
+    from modeling.training.search import SEARCHES
 
     search = SEARCHES.get(search_id)
     if search is None:
@@ -211,7 +211,7 @@ def _draw_search(search: Any) -> None:
         st.page_link("pages/evaluate.py", label="See how good it is →", icon=":material/fact_check:")
         return
     if st.button("Use this model", type="primary", key=f"automl_use_{search.search_id}"):
-        from modeling.automl import adopt
+        from modeling.training.search import adopt
 
         try:
             run_id = adopt(board, choice, state.run_store(), owner=state.session_owner())

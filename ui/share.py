@@ -65,19 +65,19 @@ def _key(kind: str, runs: Sequence[Any]) -> tuple:
 
 def run_report(run: Any) -> str:
     """The run's HTML report, cached per version of its files."""
-    from modeling.report import run_report_html
+    from modeling.reporting.run_report import run_report_html
 
     return str(_cached(_key("html", [run]), lambda: run_report_html(run)))
 
 
 def compare_report(runs: Sequence[Any]) -> str:
-    from modeling.report import compare_report_html
+    from modeling.reporting.compare_report import compare_report_html
 
     return str(_cached(_key("compare-html", runs), lambda: compare_report_html(runs)))
 
 
 def _pdf(kind: str, runs: Sequence[Any], html: Callable[[], str]) -> bytes | None:
-    from modeling.report import report_pdf
+    from modeling.reporting.pdf import html_to_pdf as report_pdf
 
     key = _key(f"{kind}-pdf", runs)
     with _LOCK:
@@ -110,7 +110,7 @@ def _download_html(label_key: str, make: Callable[[], str], file_stem: str) -> N
 
 
 def _pdf_block(label_key: str, kind: str, runs: Sequence[Any], make: Callable[[], str], file_stem: str) -> None:
-    from modeling.pdf import pdf_unavailable_reason
+    from modeling.reporting.pdf import pdf_unavailable_reason
 
     reason = pdf_unavailable_reason()
     if reason:

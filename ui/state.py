@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import secrets
 from typing import Any
 
 import streamlit as st
 
+from modeling import settings
 from modeling.config import ExperimentConfig
 from modeling.errors import ModelDeckError
-from modeling.store import RunStore, default_store
+from modeling.format import md_escape
+from modeling.runs.store import RunStore, default_store
 
 log = logging.getLogger("modeldeck.ui")
 
@@ -84,13 +85,8 @@ def require_router(page_path: str) -> None:
 
 
 def hosted_mode() -> bool:
-    """True unless the server was started with ``MODELDECK_MODE=local`` (as ``make run`` does).
-
-    Hosted is the default because forgetting a setting must not show one visitor another's data:
-    a public deployment (Streamlit Community Cloud, a team VM) is private per browser session
-    without any configuration, and only a deliberate ``local`` opens everything to everyone.
-    """
-    return os.environ.get("MODELDECK_MODE", "hosted").strip().lower() != "local"
+    """Private sessions unless the server runs with ``MODELDECK_MODE=local`` (see ``modeling.settings``)."""
+    return settings.hosted_mode()
 
 
 _WORKSPACE_KEY = "workspace_key"
@@ -188,14 +184,6 @@ def show_error(exc: BaseException, context: str = "") -> None:
         )
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
-
-
-def md_escape(text: object) -> str:
-    """Escape user text for st.markdown so a file name or review cannot inject links, images or HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
-
-
 def describe_dataset(ds: Any) -> str:
     if ds is None:
         return "none yet"
@@ -205,7 +193,7 @@ def describe_dataset(ds: Any) -> str:
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def _cached_predictor(run_path: str, stamp: float):
-    from modeling.predict import Predictor
+    from modeling.runs.predictor import Predictor
 
     return Predictor.from_run(run_store().load(run_path))
 

@@ -32,7 +32,7 @@ class Dataset:
     text_column: str | None = None
     label_column: str | None = None
     notes: list[str] = field(default_factory=list)
-    #: True once exact and near duplicate rows were removed (``modeling.duplicates.drop_duplicates``).
+    #: True once exact and near duplicate rows were removed (``modeling.data.duplicates.drop_duplicates``).
     deduplicated: bool = False
 
     def __post_init__(self) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from modeling import format as fmt
 from modeling.data.dataset import Dataset
 
 #: Fewer examples than this in a class earn a warning.
@@ -49,15 +50,6 @@ class DataProfile:
         }
 
 
-def _n(count: int | float) -> str:
-    return f"{count:,}"
-
-
-def _short(text: str, limit: int = 60) -> str:
-    one_line = " ".join(str(text).split())
-    return one_line if len(one_line) <= limit else one_line[: limit - 3].rstrip() + "..."
-
-
 def profile_dataset(ds: Dataset) -> DataProfile:
     """Counts, text-length or image statistics, and warnings about problems worth fixing before training."""
     counts = ds.class_counts()
@@ -68,7 +60,7 @@ def profile_dataset(ds: Dataset) -> DataProfile:
         return profile
     if len(ds) < SMALL_DATASET:
         profile.warnings.append(
-            f"There are only {_n(len(ds))} examples; the test set will be tiny and scores will jump around. "
+            f"There are only {fmt.count(len(ds))} examples; the test set will be tiny and scores will jump around. "
             "Add more data if you can (a few hundred at least)."
         )
     keys = _input_keys(ds)
@@ -86,17 +78,18 @@ def _class_warnings(counts: dict[str, int]) -> list[str]:
     tiny = [(name, c) for name, c in counts.items() if 0 < c < TINY_CLASS]
     if empty:
         shown = ", ".join(f"'{name}'" for name in empty[:5]) + (", ..." if len(empty) > 5 else "")
-        warnings.append(f"{_n(len(empty))} classes have no examples here ({shown}).")
+        warnings.append(f"{fmt.count(len(empty))} classes have no examples here ({shown}).")
     if len(tiny) > 3:
         shown = ", ".join(f"'{name}' ({c})" for name, c in tiny[:5]) + (", ..." if len(tiny) > 5 else "")
         warnings.append(
-            f"{_n(len(tiny))} classes have fewer than {TINY_CLASS} examples ({shown}); the model will hardly "
+            f"{fmt.count(len(tiny))} classes have fewer than {TINY_CLASS} examples ({shown}); the model will hardly "
             "learn them. Add more examples or merge them into bigger classes."
         )
     else:
         for name, c in tiny:
             warnings.append(
-                f"Class '{name}' has only {_n(c)} example{'s' if c != 1 else ''}; the model will hardly learn it. "
+                f"Class '{name}' has only {fmt.count(c)} example{'s' if c != 1 else ''}; the model will hardly learn "
+                "it. "
                 "Add more or merge it."
             )
     present = {name: c for name, c in counts.items() if c > 0}
@@ -106,8 +99,9 @@ def _class_warnings(counts: dict[str, int]) -> list[str]:
         ratio = present[largest] / present[smallest]
         if ratio > IMBALANCE_RATIO:
             warnings.append(
-                f"The classes are unbalanced: '{largest}' has {_n(present[largest])} examples but '{smallest}' only "
-                f"{_n(present[smallest])} ({ratio:,.0f} to 1). Accuracy can look good while the small class is "
+                f"The classes are unbalanced: '{largest}' has {fmt.count(present[largest])} examples but "
+                f"'{smallest}' only "
+                f"{fmt.count(present[smallest])} ({ratio:,.0f} to 1). Accuracy can look good while the small class is "
                 "missed; check the per-class scores and the confusion matrix, or collect more of the small class."
             )
     return warnings
@@ -134,7 +128,7 @@ def _duplicate_warnings(ds: Dataset, codes: np.ndarray, profile: DataProfile) ->
         return
     what = "texts" if ds.kind == "text" else "images"
     profile.warnings.append(
-        f"{_n(duplicates)} {what} are exact copies of another example. Copies can land in both the training "
+        f"{fmt.count(duplicates)} {what} are exact copies of another example. Copies can land in both the training "
         "and the test set and make the test score look better than it is; consider removing them."
     )
     # Inputs that appear with more than one label.
@@ -149,10 +143,10 @@ def _duplicate_warnings(ds: Dataset, codes: np.ndarray, profile: DataProfile) ->
     names = sorted({ds.class_names[i] for i in ds.labels[codes == conflicted[0]]})
     example = ""
     if ds.kind == "text":
-        example = f" (for example '{_short(ds.texts[first])}' is labelled {' and '.join(repr(x) for x in names)})"
+        example = f" (for example '{fmt.one_line(ds.texts[first])}' is labelled {' and '.join(repr(x) for x in names)})"
     noun = "input appears" if len(conflicted) == 1 else "inputs appear"
     profile.warnings.append(
-        f"{_n(len(conflicted))} {noun} more than once with different labels{example}. The model cannot get "
+        f"{fmt.count(len(conflicted))} {noun} more than once with different labels{example}. The model cannot get "
         "these right; check the labels."
     )
 
@@ -172,12 +166,13 @@ def _text_stats(ds: Dataset, profile: DataProfile) -> None:
     empty = int((words == 0).sum())
     if empty:
         profile.warnings.append(
-            f"{_n(empty)} text{'s are' if empty != 1 else ' is'} empty; they carry no information. Remove them."
+            f"{fmt.count(empty)} text{'s are' if empty != 1 else ' is'} empty; they carry no information. Remove them."
         )
     long = int((words > LONG_TEXT_WORDS).sum())
     if long:
         profile.warnings.append(
-            f"{_n(long)} text{'s are' if long != 1 else ' is'} longer than {_n(LONG_TEXT_WORDS)} words; sequence "
+            f"{fmt.count(long)} text{'s are' if long != 1 else ' is'} longer than {fmt.count(LONG_TEXT_WORDS)} "
+            "words; sequence "
             "models read only the first 200 words (the Sequence length setting)."
         )
 
@@ -198,5 +193,5 @@ def _image_stats(ds: Dataset, profile: DataProfile) -> None:
     blank = int((images.reshape(len(images), -1).max(axis=1) == images.reshape(len(images), -1).min(axis=1)).sum())
     if blank:
         profile.warnings.append(
-            f"{_n(blank)} image{'s are' if blank != 1 else ' is'} a single flat colour (blank); check them."
+            f"{fmt.count(blank)} image{'s are' if blank != 1 else ' is'} a single flat colour (blank); check them."
         )

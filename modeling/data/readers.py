@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import unicodedata
 import warnings
@@ -23,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from modeling import format as fmt
+from modeling import settings
 from modeling.data.dataset import Dataset, encode_labels
 from modeling.errors import DataError
 
@@ -78,48 +79,19 @@ class UploadLimits:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> UploadLimits:
         """Defaults, replaced by any positive integer found in ``MODELDECK_MAX_*`` variables."""
-        env = os.environ if environ is None else environ
-        values: dict[str, int] = {}
-        for f in fields(cls):
-            raw = env.get(f"MODELDECK_{f.name.upper()}")
-            if raw is None:
-                continue
-            try:
-                value = int(raw.replace("_", "").strip())
-            except ValueError:
-                continue
-            if value > 0:
-                values[f.name] = value
-        return cls(**values)
+        return cls(**settings.positive_overrides([f.name for f in fields(cls)], environ))
 
 
 LIMITS = UploadLimits.from_env()
 
 
 # ---- small helpers ------------------------------------------------------------------------------
-def _n(count: int) -> str:
-    """A count with thousands separators, as people read it."""
-    return f"{count:,}"
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{_n(count)} {word if count == 1 else (plural or word + 's')}"
-
-
-def _was_were(count: int) -> str:
-    return "was" if count == 1 else "were"
-
-
-def _is_are(count: int) -> str:
-    return "is" if count == 1 else "are"
-
-
 def _check_upload_size(data: bytes, filename: str) -> None:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise DataError(f"'{filename}' could not be read as a file.")
     if len(data) > LIMITS.max_upload_mb * MB:
         raise DataError(
-            f"'{filename}' is {len(data) / MB:,.0f} MB; the limit is {_n(LIMITS.max_upload_mb)} MB. "
+            f"'{filename}' is {len(data) / MB:,.0f} MB; the limit is {fmt.count(LIMITS.max_upload_mb)} MB. "
             "Upload a smaller sample of your data."
         )
     if len(data) == 0:
@@ -204,7 +176,7 @@ def _check_zip_members(zf: zipfile.ZipFile, filename: str, infos: list[zipfile.Z
     """Refuse archives that would unpack to more than the limits allow (checked on declared sizes)."""
     if len(infos) > LIMITS.max_zip_members:
         raise DataError(
-            f"'{filename}' holds {_n(len(infos))} files; the limit is {_n(LIMITS.max_zip_members)}. "
+            f"'{filename}' holds {fmt.count(len(infos))} files; the limit is {fmt.count(LIMITS.max_zip_members)}. "
             "Split it into smaller archives or use fewer images."
         )
     total = 0
@@ -214,7 +186,7 @@ def _check_zip_members(zf: zipfile.ZipFile, filename: str, infos: list[zipfile.Z
             _check_ratio(info, filename)
     if total > LIMITS.max_unzipped_mb * MB:
         raise DataError(
-            f"'{filename}' would unpack to {total / MB:,.0f} MB; the limit is {_n(LIMITS.max_unzipped_mb)} MB. "
+            f"'{filename}' would unpack to {total / MB:,.0f} MB; the limit is {fmt.count(LIMITS.max_unzipped_mb)} MB. "
             "Use fewer or smaller images."
         )
 
@@ -324,7 +296,7 @@ def _read_text_table(data: bytes, filename: str) -> pd.DataFrame:
     header = _header_fields(text, delimiter)
     if len(header) > LIMITS.max_columns:  # refuse before pandas allocates thousands of columns
         raise DataError(
-            f"'{filename}' has {_n(len(header))} columns; the limit is {_n(LIMITS.max_columns)}. "
+            f"'{filename}' has {fmt.count(len(header))} columns; the limit is {fmt.count(LIMITS.max_columns)}. "
             "Keep only the text and label columns."
         )
     options: dict[str, Any] = {"sep": delimiter, "nrows": LIMITS.max_rows + 1, "skipinitialspace": False}
@@ -339,7 +311,7 @@ def _read_text_table(data: bytes, filename: str) -> pd.DataFrame:
         notes.append(f"The columns are separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}.")
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     if repeated:
-        shown = ", ".join(f"'{_clip(name)}'" for name in repeated[:5])
+        shown = ", ".join(f"'{fmt.clip(name)}'" for name in repeated[:5])
         notes.append(
             f"Some column names appear more than once ({shown}); the copies were renamed with .1, .2, ... "
             "so that each column can be chosen."
@@ -350,7 +322,7 @@ def _read_text_table(data: bytes, filename: str) -> pd.DataFrame:
         raise DataError(f"'{filename}' has no rows or columns. Check that you picked the right file.") from None
     except pd.errors.ParserError as exc:
         df, skipped = _read_csv_skipping_bad_lines(text, options, filename, exc)
-        notes.append(f"{_plural(skipped, 'line')} with the wrong number of fields were skipped.")
+        notes.append(f"{fmt.plural(skipped, 'line')} with the wrong number of fields were skipped.")
     except (ValueError, UnicodeError, OverflowError, MemoryError, csv.Error) as exc:
         raise DataError(
             f"'{filename}' could not be read as a table ({_short(exc)}). Save it as CSV and try again."
@@ -367,10 +339,6 @@ def _header_fields(text: str, delimiter: str) -> list[str]:
         return [name.strip() for name in next(csv.reader([first.rstrip("\r")], delimiter=delimiter), [])]
     except csv.Error:
         return []
-
-
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _numbers_with_separators(df: pd.DataFrame, delimiter: str, notes: list[str]) -> pd.DataFrame:
@@ -398,7 +366,7 @@ def _numbers_with_separators(df: pd.DataFrame, delimiter: str, notes: list[str])
         df[column] = pd.to_numeric(cleaned.where(series.notna() & (cleaned != "")), errors="coerce")
         converted.append(str(column))
     if converted:
-        shown = ", ".join(f"'{_clip(c)}'" for c in converted[:5])
+        shown = ", ".join(f"'{fmt.clip(c)}'" for c in converted[:5])
         notes.append(f"Numbers written with thousands separators (like 1,234) in {shown} were read as numbers.")
     return df
 
@@ -422,7 +390,7 @@ def _read_csv_skipping_bad_lines(
         ) from None
     if len(bad) > max(10, len(df) // 10):
         raise DataError(
-            f"'{filename}' has {_n(len(bad))} malformed lines (a different number of fields than the header). "
+            f"'{filename}' has {fmt.count(len(bad))} malformed lines (a different number of fields than the header). "
             "Check that text containing the delimiter is wrapped in double quotes, or save it again as CSV."
         )
     return df, len(bad)
@@ -472,13 +440,13 @@ def _finish_table(df: pd.DataFrame, filename: str) -> pd.DataFrame:
         raise DataError(f"'{filename}' has no columns. Check that you picked the right file.")
     if df.shape[1] > LIMITS.max_columns:
         raise DataError(
-            f"'{filename}' has {_n(df.shape[1])} columns; the limit is {_n(LIMITS.max_columns)}. "
+            f"'{filename}' has {fmt.count(df.shape[1])} columns; the limit is {fmt.count(LIMITS.max_columns)}. "
             "Keep only the text and label columns."
         )
     if len(df) > LIMITS.max_rows:
         raise DataError(
-            f"'{filename}' has more than {_n(LIMITS.max_rows)} rows, the limit. Upload a sample of at most "
-            f"{_n(LIMITS.max_rows)} rows."
+            f"'{filename}' has more than {fmt.count(LIMITS.max_rows)} rows, the limit. Upload a sample of at most "
+            f"{fmt.count(LIMITS.max_rows)} rows."
         )
     if len(df) == 0:
         raise DataError(f"'{filename}' has a header but no rows of data. Check that you exported the whole table.")
@@ -585,24 +553,25 @@ def _check_classes(labels: np.ndarray, what: str, rows: int, advice: str = "Chec
     """
     uniques = np.unique(labels)
     if len(uniques) < 2:
-        only = _clip(str(uniques[0])) if len(uniques) else ""
+        only = fmt.clip(str(uniques[0])) if len(uniques) else ""
         raise DataError(
             f"{what} has only one label value ('{only}'); a classifier needs at least two kinds of labels. {advice}"
         )
     if len(uniques) == rows and rows >= MIN_ROWS:
         raise DataError(
-            f"{what} has a different value in every row ({_n(rows)} distinct values), so it looks like an ID, "
+            f"{what} has a different value in every row ({fmt.count(rows)} distinct values), so it looks like an ID, "
             "not a label. Choose the column that holds the categories."
         )
     if rows >= MIN_ROWS and len(uniques) > rows / 2 and len(uniques) > MAX_CLASSES // 10:
         raise DataError(
-            f"{what} has {_n(len(uniques))} different values for {_n(rows)} examples, so most appear only once: "
+            f"{what} has {fmt.count(len(uniques))} different values for {fmt.count(rows)} examples, so most appear "
+            "only once: "
             "it looks like an ID, a number or a free-text column, not a label. Choose the column that holds "
             "the categories (a few values, each repeated many times)."
         )
     if len(uniques) > MAX_CLASSES:
         raise DataError(
-            f"{what} has {_n(len(uniques))} different values; ModelDeck handles at most {MAX_CLASSES} classes. "
+            f"{what} has {fmt.count(len(uniques))} different values; ModelDeck handles at most {MAX_CLASSES} classes. "
             "Choose a column with fewer categories, or merge rare ones into 'other'."
         )
 
@@ -631,8 +600,8 @@ def dataset_from_table(df: pd.DataFrame, text_column: str, label_column: str, na
     if label_missing.any():
         count = int(label_missing.sum())
         notes.append(
-            f"{_plural(count, 'row')} without a label (empty, or a placeholder such as N/A or null) "
-            f"{_was_were(count)} dropped."
+            f"{fmt.plural(count, 'row')} without a label (empty, or a placeholder such as N/A or null) "
+            f"{fmt.was_were(count)} dropped."
         )
 
     text_values = texts.astype(str).str.strip()
@@ -640,7 +609,8 @@ def dataset_from_table(df: pd.DataFrame, text_column: str, label_column: str, na
     if empty_text.any():
         count = int(empty_text.sum())
         notes.append(
-            f"{_plural(count, 'row')} with an empty text (or a placeholder such as N/A) {_was_were(count)} dropped."
+            f"{fmt.plural(count, 'row')} with an empty text (or a placeholder such as N/A) {fmt.was_were(count)} "
+            "dropped."
         )
     keep &= ~empty_text
 
@@ -649,20 +619,21 @@ def dataset_from_table(df: pd.DataFrame, text_column: str, label_column: str, na
     if too_long.any():
         clean_texts = clean_texts.str.slice(0, LIMITS.max_text_chars)
         notes.append(
-            f"{_plural(int(too_long.sum()), 'text')} longer than {_n(LIMITS.max_text_chars)} characters "
-            f"{_was_were(int(too_long.sum()))} cut to that length."
+            f"{fmt.plural(int(too_long.sum()), 'text')} longer than {fmt.count(LIMITS.max_text_chars)} characters "
+            f"{fmt.was_were(int(too_long.sum()))} cut to that length."
         )
     label_strings = _label_strings(labels[keep])
     rows = len(label_strings)
     longest = max((len(v) for v in label_strings), default=0)
     if longest > MAX_LABEL_CHARS:
         raise DataError(
-            f"The label column '{_clip(str(label_column))}' holds values up to {_n(longest)} characters long; labels "
+            f"The label column '{fmt.clip(str(label_column))}' holds values up to {fmt.count(longest)} characters "
+            "long; labels "
             f"are short category names (at most {MAX_LABEL_CHARS} characters). Did you swap the text and label columns?"
         )
     if rows < MIN_ROWS:
         raise DataError(
-            f"Only {_plural(rows, 'usable row')} left after dropping rows without text or label; "
+            f"Only {fmt.plural(rows, 'usable row')} left after dropping rows without text or label; "
             f"at least {MIN_ROWS} are needed (and a few hundred for a useful model). Add more labelled rows."
         )
     _check_classes(label_strings, f"The label column '{label_column}'", rows)
@@ -715,7 +686,7 @@ def read_image_zip(data: bytes, filename: str, image_size: int = 28) -> Dataset:
         infos = zf.infolist()
         if len(infos) > LIMITS.max_zip_members:
             raise DataError(
-                f"'{filename}' holds {_n(len(infos))} files; the limit is {_n(LIMITS.max_zip_members)}. "
+                f"'{filename}' holds {fmt.count(len(infos))} files; the limit is {fmt.count(LIMITS.max_zip_members)}. "
                 "Split it into smaller archives or use fewer images."
             )
         images: list[tuple[tuple[str, ...], zipfile.ZipInfo]] = []
@@ -739,24 +710,26 @@ def read_image_zip(data: bytes, filename: str, image_size: int = 28) -> Dataset:
             )
         if len(images) > LIMITS.max_images:
             raise DataError(
-                f"'{filename}' holds {_n(len(images))} images; the limit is {_n(LIMITS.max_images)}. "
+                f"'{filename}' holds {fmt.count(len(images))} images; the limit is {fmt.count(LIMITS.max_images)}. "
                 "Upload a smaller sample."
             )
         classes, loose = _assign_classes([parts for parts, _ in images], filename)
         notes: list[str] = []
         if junk:
-            notes.append(f"{_plural(junk, 'file')} that {_is_are(junk)} not an image {_was_were(junk)} skipped.")
+            notes.append(
+                f"{fmt.plural(junk, 'file')} that {fmt.is_are(junk)} not an image {fmt.was_were(junk)} skipped."
+            )
         if loose:
-            notes.append(f"{_plural(loose, 'image')} outside any class folder {_was_were(loose)} skipped.")
+            notes.append(f"{fmt.plural(loose, 'image')} outside any class folder {fmt.was_were(loose)} skipped.")
         pixels, greys, label_values, unreadable = _decode_members(zf, images, classes, filename, image_size)
     if unreadable:
         notes.append(
-            f"{_plural(unreadable, 'image')} could not be read (damaged or truncated) and "
-            f"{_was_were(unreadable)} skipped."
+            f"{fmt.plural(unreadable, 'image')} could not be read (damaged or truncated) and "
+            f"{fmt.was_were(unreadable)} skipped."
         )
     if not pixels:
         raise DataError(
-            f"None of the {_n(len(images))} images in '{filename}' could be read; they may be damaged. "
+            f"None of the {fmt.count(len(images))} images in '{filename}' could be read; they may be damaged. "
             "Check that they open in an image viewer and create the ZIP again."
         )
     stacked = np.stack(pixels)
@@ -837,7 +810,7 @@ def _decode_members(
                 unpacked_total += len(raw)
                 if unpacked_total > LIMITS.max_unzipped_mb * MB:
                     raise DataError(
-                        f"'{filename}' unpacks to more than {_n(LIMITS.max_unzipped_mb)} MB, the limit. "
+                        f"'{filename}' unpacks to more than {fmt.count(LIMITS.max_unzipped_mb)} MB, the limit. "
                         "Use fewer or smaller images."
                     )
                 decoded = _decode_image(raw, "/".join(parts), filename, image_size)
@@ -868,7 +841,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, filenam
         return None
     if len(raw) > limit:
         raise DataError(
-            f"'{filename}' was refused: '{info.filename}' unpacks to more than {_n(LIMITS.max_upload_mb)} MB. "
+            f"'{filename}' was refused: '{info.filename}' unpacks to more than {fmt.count(LIMITS.max_upload_mb)} MB. "
             "Upload an archive of ordinary image files."
         )
     return raw
@@ -907,7 +880,7 @@ def _pixel_bomb(member: str, filename: str, size: tuple[int, int] | None) -> Dat
     shown = f" ({size[0]:,} x {size[1]:,} pixels)" if size else ""
     return DataError(
         f"'{filename}' was refused: the image '{member}' is far too large{shown}; the limit is "
-        f"{_n(LIMITS.max_image_pixels)} pixels per image. Shrink the images before zipping them."
+        f"{fmt.count(LIMITS.max_image_pixels)} pixels per image. Shrink the images before zipping them."
     )
 
 
@@ -997,7 +970,7 @@ def _check_npy_headers(zf: zipfile.ZipFile, filename: str) -> None:
         if declared > LIMITS.max_unzipped_mb * MB:
             raise DataError(
                 f"'{filename}' declares an array of {declared / MB:,.0f} MB; the limit is "
-                f"{_n(LIMITS.max_unzipped_mb)} MB. Save a smaller sample."
+                f"{fmt.count(LIMITS.max_unzipped_mb)} MB. Save a smaller sample."
             )
 
 
@@ -1020,8 +993,8 @@ def dataset_from_arrays(images: np.ndarray, labels: np.ndarray, name: str, sourc
         raise DataError("There are no images in the file.")
     if images.shape[1] * images.shape[2] > LIMITS.max_image_pixels:
         raise DataError(
-            f"Each image has {_n(images.shape[1] * images.shape[2])} pixels; the limit is "
-            f"{_n(LIMITS.max_image_pixels)}. Shrink the images first."
+            f"Each image has {fmt.count(images.shape[1] * images.shape[2])} pixels; the limit is "
+            f"{fmt.count(LIMITS.max_image_pixels)}. Shrink the images first."
         )
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
@@ -1029,7 +1002,8 @@ def dataset_from_arrays(images: np.ndarray, labels: np.ndarray, name: str, sourc
         raise DataError(f"The labels have shape {labels.shape}; expected one label per image (a 1-D array).")
     if len(labels) != len(images):
         raise DataError(
-            f"There are {_n(len(images))} images but {_n(len(labels))} labels; each image needs exactly one label."
+            f"There are {fmt.count(len(images))} images but {fmt.count(len(labels))} labels; each image needs "
+            "exactly one label."
         )
     if labels.dtype.kind not in "uifbUS":
         raise DataError(f"The labels must be numbers or text; they are of type {labels.dtype}.")
@@ -1118,7 +1092,7 @@ def load_source(source: str, text_column: str | None = None, label_column: str |
         size = path.stat().st_size
         if size > LIMITS.max_upload_mb * MB:
             raise DataError(
-                f"'{source}' is {size / MB:,.0f} MB; the limit is {_n(LIMITS.max_upload_mb)} MB. "
+                f"'{source}' is {size / MB:,.0f} MB; the limit is {fmt.count(LIMITS.max_upload_mb)} MB. "
                 "Use a smaller sample of your data."
             )
         data = path.read_bytes()

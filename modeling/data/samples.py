@@ -19,8 +19,8 @@ import numpy as np
 from modeling.data.dataset import Dataset
 from modeling.data.images import mnist_style
 from modeling.errors import DataError
+from modeling.settings import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 REVIEWS_PATH = REPO_ROOT / "sample_data" / "reviews.csv"
 REVIEWS_ZH_PATH = REPO_ROOT / "sample_data" / "reviews_zh.csv"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from modeling.decisions import Decision, load_decision, save_decision, value_at, value_curve
-from modeling.run_results import load_predictions
-from modeling.store import STARTERS_DIR, RunStore, write_json
+from modeling.evaluation.decisions import Decision, load_decision, save_decision, value_at, value_curve
+from modeling.runs.predictions import load_predictions
+from modeling.runs.store import STARTERS_DIR, RunStore, write_json
 from tests.app.test_pages import _app, _goto, _texts
 from tests.fake_runs import copy_starter, make_run
 

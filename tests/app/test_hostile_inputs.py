@@ -20,7 +20,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from modeling.data.readers import LIMITS
-from modeling.store import STARTERS_DIR, RunStore
+from modeling.runs.store import STARTERS_DIR, RunStore
 from tests.app.test_pages import APP, _app, _goto, _texts
 
 
@@ -287,8 +287,8 @@ def test_hostile_settings_files_are_refused_in_the_page(content, expected):
 
 # ---- a failing run is shown as failed with a hint; the app keeps serving ---------------------------------
 def test_a_run_that_runs_out_of_memory_is_shown_failed_with_a_hint(monkeypatch):
-    from modeling.jobs import JOBS
-    from modeling.training import _ProgressAndControl
+    from modeling.training.fit import _ProgressAndControl
+    from modeling.training.jobs import JOBS
 
     def out_of_memory(self, batch, logs=None):
         raise MemoryError
@@ -316,7 +316,7 @@ def test_a_run_that_runs_out_of_memory_is_shown_failed_with_a_hint(monkeypatch):
 # ---- the queue is visible ---------------------------------------------------------------------------------
 def test_a_second_training_waits_in_a_visible_queue(tmp_path):
     from modeling.config import TrainingSettings, default_config
-    from modeling.jobs import JOBS
+    from modeling.training.jobs import JOBS
     from tests.conftest import make_image_dataset
 
     cfg = default_config("image_classification", "test")

@@ -64,7 +64,7 @@ def test_mnist_choice_says_why_it_is_unavailable_offline():
 
 
 def _wait_for_training(at: AppTest, timeout: float = 240) -> None:
-    from modeling.jobs import JOBS
+    from modeling.training.jobs import JOBS
 
     job = JOBS.get(at.session_state["job_id"])
     deadline = time.time() + timeout

@@ -40,7 +40,7 @@ def test_compare_page_shows_two_runs_side_by_side(local_home):
 
 
 def test_evaluate_page_offers_the_report(local_home):
-    from modeling.pdf import pdf_unavailable_reason
+    from modeling.reporting.pdf import pdf_unavailable_reason
 
     at = _goto(_app(), "pages/evaluate.py")
     at.selectbox(key="run_picker").set_value("starter-reviews").run()

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.test_pages import _app, _goto, _texts, _walk
 
-pretrained = pytest.importorskip("modeling.tasks.pretrained")
+pretrained = pytest.importorskip("modeling.templates.pretrained")
 ENCODER_READY, ENCODER_REASON = pretrained.encoder_status()
 
 
@@ -55,7 +55,7 @@ def test_unavailable_encoder_is_greyed_out_with_the_reason(monkeypatch, tmp_path
 
 
 def test_find_the_best_model_ranks_templates_and_keeps_the_chosen_one():
-    from modeling.automl import SEARCHES
+    from modeling.training.search import SEARCHES
 
     at = _with_sample("reviews_zh")
     at.slider(key="automl_budget").set_value(60).run()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from modeling.store import RunStore
+from modeling.runs.store import RunStore
 
 pytestmark = pytest.mark.e2e
 

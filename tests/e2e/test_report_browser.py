@@ -45,10 +45,10 @@ def report_artifacts(artifacts_dir: Path) -> Path:
 @pytest.fixture(scope="module")
 def reviews_home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """A workspace with two fresh runs on the product reviews; the keyword one has a saved decision rule."""
-    from modeling import decisions
-    from modeling.experiment import run_experiment
-    from modeling.run_results import load_predictions
-    from modeling.store import RunStore
+    from modeling.evaluation import decisions
+    from modeling.runs.predictions import load_predictions
+    from modeling.runs.store import RunStore
+    from modeling.training.experiment import run_experiment
 
     home = tmp_path_factory.mktemp("report_home")
     store = RunStore(home)
@@ -115,7 +115,7 @@ def _check_charts(page: Page, at_least: int) -> None:
 
 
 def test_report_opens_offline_and_draws_every_chart(browser: Browser, reviews_home, report_artifacts: Path, tmp_path):
-    from modeling.report import run_report_html
+    from modeling.reporting.run_report import run_report_html
 
     store = reviews_home["store"]
     path = tmp_path / "report.html"
@@ -137,7 +137,8 @@ def test_report_opens_offline_and_draws_every_chart(browser: Browser, reviews_ho
 
 
 def test_report_prints_to_pdf(reviews_home, report_artifacts: Path, tmp_path: Path):
-    from modeling.report import report_pdf, run_report_html
+    from modeling.reporting.pdf import html_to_pdf as report_pdf
+    from modeling.reporting.run_report import run_report_html
 
     pdf = report_pdf(run_report_html(reviews_home["store"].load(reviews_home["keyword"])))
     assert pdf is not None and pdf.startswith(b"%PDF") and len(pdf) > 20_000
@@ -161,7 +162,7 @@ def test_report_prints_to_pdf(reviews_home, report_artifacts: Path, tmp_path: Pa
 
 
 def test_comparison_report_opens_offline(browser: Browser, reviews_home, report_artifacts: Path, tmp_path: Path):
-    from modeling.report import compare_report_html
+    from modeling.reporting.compare_report import compare_report_html
 
     store = reviews_home["store"]
     runs = [store.load(reviews_home["keyword"]), store.load(reviews_home["embedding"]), store.load("starter-reviews")]

@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pytest
 
-from modeling import automl
 from modeling.data.dataset import Dataset
-from modeling.store import RunStore
+from modeling.runs.store import RunStore
+from modeling.training import search as automl
 from tests.conftest import make_text_dataset
 
 
@@ -37,7 +37,7 @@ def test_a_tiny_budget_skips_everything_with_a_note(tmp_path):
 
 
 def test_search_ranks_templates_and_the_chosen_one_becomes_a_normal_run(tmp_path):
-    from modeling.predict import Predictor
+    from modeling.runs.predictor import Predictor
 
     store = RunStore(tmp_path, starters=None)
     ds = make_text_dataset(200, seed=4)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from modeling.calibration import (
+from modeling.evaluation.calibration import (
     apply_temperature,
     calibration_report,
     calibration_sentence,

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from modeling import charts
-from modeling.evaluation import compute_metrics, evaluate_predictions
+from modeling.evaluation.metrics import compute_metrics, evaluate_predictions
+from modeling.reporting import charts
 
 NAMES = ["negative", "positive"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from modeling.predict import Predictor
-from modeling.store import RunStore
+from modeling.runs.predictor import Predictor
+from modeling.runs.store import RunStore
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,8 +23,8 @@ SERVER = textwrap.dedent(
     """
     import sys, time
     from modeling.config import TrainingSettings, default_config
-    from modeling.jobs import JobManager
-    from modeling.store import RunStore
+    from modeling.training.jobs import JobManager
+    from modeling.runs.store import RunStore
     from tests.conftest import make_image_dataset
 
     def config(epochs):

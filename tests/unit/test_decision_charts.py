@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from modeling.calibration import calibration_report
-from modeling.charts import coverage_chart, probability_bars, reliability_chart, value_by_threshold_chart
-from modeling.decisions import OutcomeValues, best_threshold, coverage_curve, value_curve
+from modeling.evaluation.calibration import calibration_report
+from modeling.evaluation.decisions import OutcomeValues, best_threshold, coverage_curve, value_curve
+from modeling.reporting.charts import coverage_chart, probability_bars, reliability_chart, value_by_threshold_chart
 
 
 def _data(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

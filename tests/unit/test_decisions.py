@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from modeling.decisions import (
+from modeling.errors import ConfigError
+from modeling.evaluation.decisions import (
     Decision,
     OutcomeValues,
     best_threshold,
@@ -26,7 +27,6 @@ from modeling.decisions import (
     value_curve,
     value_sentence,
 )
-from modeling.errors import ConfigError
 
 # Ten cases, two classes: top probability and whether the answer is right.
 Y = np.array([1, 1, 1, 0, 0, 0, 1, 0, 1, 0])
@@ -162,7 +162,7 @@ def test_bad_values_are_refused_with_the_field_named(tmp_path) -> None:
 
 
 def test_starters_are_read_only() -> None:
-    from modeling.store import STARTERS_DIR
+    from modeling.runs.store import STARTERS_DIR
 
     with pytest.raises(ConfigError, match="read-only"):
         save_decision(STARTERS_DIR / "starter-reviews", Decision(), threshold=0.4)

@@ -18,8 +18,8 @@ import pytest
 
 from modeling.config import TrainingSettings
 from modeling.errors import InvalidPredictions, ModelDeckError
-from modeling.progress import Progress
-from modeling.store import RunStore
+from modeling.runs.store import RunStore
+from modeling.training.progress import Progress
 from tests.conftest import make_image_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ def _arrays(n: int = 48, n_features: int = 4, n_classes: int = 3, seed: int = 0)
 
 
 def test_nan_answers_with_a_finite_training_loss_stop_training_after_the_first_epoch():
-    from modeling.training import TrainingDiverged, fit_with_controls
+    from modeling.training.fit import TrainingDiverged, fit_with_controls
 
     x, y = _arrays()
     model = _nan_at_inference_model()
@@ -72,7 +72,7 @@ def test_nan_answers_with_a_finite_training_loss_stop_training_after_the_first_e
 
 
 def test_nan_validation_answers_are_caught_too():
-    from modeling.training import TrainingDiverged, fit_with_controls
+    from modeling.training.fit import TrainingDiverged, fit_with_controls
 
     x, y = _arrays()
     model = _nan_at_inference_model()
@@ -88,7 +88,7 @@ def test_nan_validation_answers_are_caught_too():
 def test_probe_inputs_come_from_validation_rows_or_else_training_rows():
     import tensorflow as tf
 
-    from modeling.training import probe_inputs
+    from modeling.training.fit import probe_inputs
 
     x, y = _arrays(n=100)
     assert probe_inputs({"x": x}, None, rows=7).shape == (7, 4)
@@ -101,9 +101,9 @@ def test_probe_inputs_come_from_validation_rows_or_else_training_rows():
 
 def test_a_run_whose_model_answers_nan_at_evaluation_fails_with_the_hint_and_saves_no_model(tmp_path, monkeypatch):
     """Even if the per-epoch check were fooled, NaN test probabilities never reach calibration or metrics."""
-    import modeling.training as training
+    import modeling.training.fit as training
     from modeling.config import default_config
-    from modeling.experiment import run_experiment
+    from modeling.training.experiment import run_experiment
 
     def nan_probabilities(model, data, batch_size=256, call=None):
         return np.full((len(data), 3), np.nan, dtype="float32")
@@ -128,7 +128,7 @@ def test_the_best_weights_kept_are_never_from_a_diverged_epoch():
     """Epoch 1 is fine, epoch 2 poisons a weight: training stops and the model does not get NaN weights back."""
     import keras
 
-    from modeling.training import TrainingDiverged, fit_with_controls, weights_are_finite
+    from modeling.training.fit import TrainingDiverged, fit_with_controls, weights_are_finite
 
     x, y = _arrays()
     inputs = keras.Input(shape=(4,))
@@ -163,7 +163,9 @@ def _bad_probs() -> np.ndarray:
 
 
 def _receivers():
-    from modeling import calibration, charts, decisions, evaluation, intervals
+    from modeling.evaluation import calibration, decisions, intervals
+    from modeling.evaluation import metrics as evaluation
+    from modeling.reporting import charts
 
     y = np.array([0, 1, 0, 1, 0, 1])
     rule = decisions.Decision(threshold=0.3, min_confidence=0.7)
@@ -202,14 +204,14 @@ def test_each_function_that_receives_probabilities_refuses_nan_with_a_sentence(n
 
 
 def test_the_message_counts_the_bad_examples():
-    from modeling.probabilities import probability_matrix
+    from modeling.evaluation.probabilities import probability_matrix
 
     with pytest.raises(InvalidPredictions, match="for 2 of 6 examples"):
         probability_matrix(_bad_probs())
 
 
 def test_the_summary_refuses_an_evaluation_whose_accuracy_is_not_a_number():
-    from modeling.summary import business_summary
+    from modeling.reporting.summary import business_summary
 
     evaluation = {"model": {"n": 10, "accuracy": float("nan")}, "baselines": {}}
     with pytest.raises(InvalidPredictions, match="not a number"):
@@ -217,7 +219,7 @@ def test_the_summary_refuses_an_evaluation_whose_accuracy_is_not_a_number():
 
 
 def test_a_saved_model_that_answers_nan_is_refused_by_the_predictor():
-    from modeling.predict import Predictor
+    from modeling.runs.predictor import Predictor
 
     model = _nan_at_inference_model(n_features=28 * 28, n_classes=2)
     import keras

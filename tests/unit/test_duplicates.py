@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from modeling.data.dataset import Dataset
-from modeling.duplicates import drop_duplicates, duplicate_rows, find_shared, normalise_text, score_without, thumbnails
+from modeling.data.duplicates import (
+    drop_duplicates,
+    duplicate_rows,
+    find_shared,
+    normalise_text,
+    score_without,
+    thumbnails,
+)
 from tests.conftest import make_image_dataset
 
 TRAIN_TEXTS = [
@@ -96,7 +103,7 @@ def test_dropping_duplicates_keeps_one_of_each_group() -> None:
 
 
 def test_large_inputs_stay_within_memory_blocks(monkeypatch) -> None:
-    import modeling.duplicates as dup
+    import modeling.data.duplicates as dup
 
     monkeypatch.setattr(dup, "BLOCK_CELLS", 50)  # force many small blocks
     train = _texts(TRAIN_TEXTS * 5, [0, 1, 0, 1, 0, 1] * 5)
@@ -105,7 +112,7 @@ def test_large_inputs_stay_within_memory_blocks(monkeypatch) -> None:
 
 
 def test_projected_search_finds_the_same_copies_as_the_direct_one(monkeypatch) -> None:
-    import modeling.duplicates as dup
+    import modeling.data.duplicates as dup
 
     rng = np.random.default_rng(3)
     words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo"]
@@ -124,8 +131,8 @@ def test_projected_search_finds_the_same_copies_as_the_direct_one(monkeypatch) -
 
 def test_the_setting_drops_copies_before_the_split_and_is_recorded(tmp_path) -> None:
     from modeling.config import ExperimentConfig, default_config
-    from modeling.experiment import run_experiment
-    from modeling.store import RunStore
+    from modeling.runs.store import RunStore
+    from modeling.training.experiment import run_experiment
     from tests.conftest import make_text_dataset
 
     store = RunStore(tmp_path, starters=None)

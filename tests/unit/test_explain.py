@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from modeling.data.dataset import Dataset
-from modeling.explain import explain_text, explained_pieces, keyword_baseline_top_words, split_words, top_words
+from modeling.evaluation.explain import (
+    explain_text,
+    explained_pieces,
+    keyword_baseline_top_words,
+    split_words,
+    top_words,
+)
 from tests.conftest import NEGATIVE, POSITIVE, make_text_dataset
 
 
@@ -60,9 +66,9 @@ def test_long_texts_are_explained_in_spans_that_cover_everything():
 
 def test_explains_a_real_trained_model():
     from modeling.config import default_config
-    from modeling.predict import Predictor
-    from modeling.tasks import build_model
-    from modeling.training import train_model
+    from modeling.runs.predictor import Predictor
+    from modeling.templates import build_model
+    from modeling.training.fit import train_model
 
     ds = make_text_dataset(160, seed=2)
     cfg = default_config("text_classification", source="test", template="ngram_bag")
@@ -97,8 +103,8 @@ def test_keyword_baseline_top_words_per_class():
 
 def test_runs_save_the_telling_words(tmp_path):
     from modeling.config import default_config
-    from modeling.experiment import run_experiment
-    from modeling.store import RunStore
+    from modeling.runs.store import RunStore
+    from modeling.training.experiment import run_experiment
 
     store = RunStore(tmp_path, starters=None)
     cfg = default_config("text_classification", source="test", template="ngram_bag")

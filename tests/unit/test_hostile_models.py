@@ -11,8 +11,8 @@ import pytest
 
 from modeling.config import default_config
 from modeling.errors import RunError
-from modeling.predict import Predictor, load_bundle_model
-from modeling.store import RunStore
+from modeling.runs.predictor import Predictor, load_bundle_model
+from modeling.runs.store import RunStore
 
 MARKER = Path("/tmp/modeldeck-model-code-ran")
 

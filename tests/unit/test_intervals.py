@@ -7,8 +7,8 @@ import pytest
 from scipy.stats import binomtest
 from sklearn.metrics import f1_score, roc_auc_score
 
-from modeling.evaluation import compute_metrics, evaluate_predictions
-from modeling.intervals import bootstrap, describe, headline_intervals, per_class_intervals, wilson
+from modeling.evaluation.intervals import bootstrap, describe, headline_intervals, per_class_intervals, wilson
+from modeling.evaluation.metrics import compute_metrics, evaluate_predictions
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_bootstrap_is_seeded_and_brackets_the_point_value() -> None:
 
 def test_bootstrap_macro_scores_match_sklearn_on_each_resample() -> None:
     """The vectorised confusion-matrix maths equals scikit-learn on a resample drawn by hand."""
-    from modeling.intervals import _macro_scores
+    from modeling.evaluation.intervals import _macro_scores
 
     y, p = _noisy(300, 4, seed=1)
     pred = p.argmax(axis=1)
@@ -69,7 +69,7 @@ def test_bootstrap_macro_scores_match_sklearn_on_each_resample() -> None:
 
 
 def test_bootstrap_auc_handles_ties_like_sklearn() -> None:
-    from modeling.intervals import _auc_from_weights
+    from modeling.evaluation.intervals import _auc_from_weights
 
     rng = np.random.default_rng(2)
     y = rng.integers(0, 2, 200)

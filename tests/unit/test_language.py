@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from modeling.data.language import cjk_share, reads_characters
 from modeling.data.samples import load_sample, sample_status
-from modeling.language import cjk_share, reads_characters
 
 
 def test_cjk_share_tells_scripts_apart():
@@ -33,7 +33,7 @@ def test_chinese_sample_is_shipped_balanced_and_varied():
 @pytest.mark.parametrize("template", ["ngram_bag", "embedding_bag", "conv1d"])
 def test_text_templates_read_chinese_character_by_character(template):
     from modeling.config import default_config
-    from modeling.tasks import build_model
+    from modeling.templates import build_model
 
     ds = load_sample("reviews_zh")
     cfg = default_config("text_classification", source="sample:reviews_zh", template=template)
@@ -57,9 +57,9 @@ def _english():
 @pytest.mark.parametrize("template", ["ngram_bag", "conv1d"])
 def test_chinese_reviews_train_save_and_predict(template):
     from modeling.config import default_config
-    from modeling.experiment import run_experiment
-    from modeling.predict import Predictor
-    from modeling.store import default_store
+    from modeling.runs.predictor import Predictor
+    from modeling.runs.store import default_store
+    from modeling.training.experiment import run_experiment
 
     ds = load_sample("reviews_zh")
     cfg = default_config("text_classification", source="sample:reviews_zh", template=template)
@@ -78,8 +78,8 @@ def test_words_with_odd_line_breaks_do_not_break_saving(template, tmp_path):
     """IMDB writes '…' as '\\x85', which Python splits lines on: the saved vocabulary must still load."""
     from modeling.config import default_config
     from modeling.data.dataset import Dataset
-    from modeling.predict import load_bundle_model
-    from modeling.tasks import build_model
+    from modeling.runs.predictor import load_bundle_model
+    from modeling.templates import build_model
 
     texts = [f"great film\x85really is{i % 3} good" if i % 2 else f"bad\u2028plot is{i % 3}\x1cdull" for i in range(40)]
     ds = Dataset(kind="text", name="odd", labels=np.arange(40) % 2, class_names=["neg", "pos"], texts=np.array(texts))

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from modeling.errors import DataError
-from modeling.predict import fit_to_model, open_picture, prepare_digit, to_safe_csv
+from modeling.runs.predictor import fit_to_model, open_picture, prepare_digit, to_safe_csv
 
 
 def _drawing(dark_on_light: bool = True, size=(280, 280), box=(100, 40, 140, 240)) -> Image.Image:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from modeling.errors import ModelDeckError
-from modeling.tasks import pretrained
+from modeling.templates import pretrained
 from tests.conftest import make_text_dataset
 
 AVAILABLE, REASON = pretrained.encoder_source(check_hub=False)[0] is not None, pretrained.encoder_status()[1]
@@ -60,7 +60,7 @@ def test_sentence_vectors_are_384_numbers_and_mean_something():
 def test_long_texts_are_read_in_windows_and_pooled_over_all_tokens():
     import tensorflow as tf
 
-    from modeling.tasks.layers import SentenceEncoder
+    from modeling.templates.layers import SentenceEncoder
 
     tokenizer, backbone = pretrained.load_parts()
     encoder = SentenceEncoder(tokenizer, backbone, window=16, max_windows=2, normalize=False)
@@ -88,8 +88,8 @@ def test_frozen_training_learns_and_the_saved_model_gives_identical_answers(tmp_
     import keras
 
     from modeling.config import default_config
-    from modeling.experiment import split
-    from modeling.predict import load_bundle_model
+    from modeling.runs.predictor import load_bundle_model
+    from modeling.training.experiment import split
 
     ds = make_text_dataset(240, seed=1)
     cfg = default_config("text_classification", source="test")
@@ -104,7 +104,7 @@ def test_frozen_training_learns_and_the_saved_model_gives_identical_answers(tmp_
     result.model.save(path)
     keras.saving.load_model(path, compile=False, safe_mode=True)  # plain Keras, safe mode
     loaded = load_bundle_model(path)
-    from modeling.training import predict_probabilities
+    from modeling.training.fit import predict_probabilities
 
     np.testing.assert_allclose(predict_probabilities(loaded, test), fast, atol=1e-5)
     np.testing.assert_allclose(predict_probabilities(result.model, test), fast, atol=1e-5)

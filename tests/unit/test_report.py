@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from modeling import compare as cmp
 from modeling.errors import ModelDeckError, RunError
-from modeling.limitations import describe_language, limitations
-from modeling.report import compare_report_html, run_report_html
-from modeling.report_html import PLOTLY_JS_MARK, markdown_block, markdown_inline, strip_plotly_js
-from modeling.store import RunStore
+from modeling.reporting import comparison as cmp
+from modeling.reporting.compare_report import compare_report_html
+from modeling.reporting.html import PLOTLY_JS_MARK, markdown_block, markdown_inline, strip_plotly_js
+from modeling.reporting.limitations import describe_language, limitations
+from modeling.reporting.run_report import run_report_html
+from modeling.runs.store import RunStore
 from tests.fake_runs import HOSTILE_CLASS, HOSTILE_DATA, HOSTILE_TEXT, make_run
 
 RUN_SECTIONS = [
@@ -183,7 +184,7 @@ def test_sections_without_data_say_so_instead_of_drawing_nothing(store):
 
 
 def test_saved_decision_rule_shows_its_money_and_escapes_the_currency(store):
-    from modeling.decisions import Decision, OutcomeNames, OutcomeValues, save_decision
+    from modeling.evaluation.decisions import Decision, OutcomeNames, OutcomeValues, save_decision
 
     path = make_run(store.root, "money", n=100, accuracy=0.85)
     save_decision(
@@ -315,7 +316,7 @@ def test_compare_report_has_its_sections_and_escapes(store):
 
 
 def test_pdf_is_refused_with_a_reason_where_chromium_is_missing(monkeypatch):
-    from modeling import pdf
+    from modeling.reporting import pdf
 
     monkeypatch.setenv("MODELDECK_CHROMIUM", "/nonexistent/chromium")
     monkeypatch.setattr(pdf, "CHROMIUM_PATHS", ())

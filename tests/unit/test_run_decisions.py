@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from modeling.config import TrainingSettings, default_config
-from modeling.decisions import Decision, load_decision, save_decision
-from modeling.predict import Predictor
-from modeling.run_results import PREDICTIONS_FILE, complete_evaluation, load_predictions
-from modeling.store import RunStore
+from modeling.evaluation.decisions import Decision, load_decision, save_decision
+from modeling.runs.predictions import PREDICTIONS_FILE, complete_evaluation, load_predictions
+from modeling.runs.predictor import Predictor
+from modeling.runs.store import RunStore
 from tests.conftest import make_text_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """One small text run, trained once for this module, with a planted copy across the whole data."""
-    from modeling.experiment import run_experiment
+    from modeling.training.experiment import run_experiment
 
     home = tmp_path_factory.mktemp("ws")
     store = RunStore(home, starters=None)

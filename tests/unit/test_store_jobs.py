@@ -8,8 +8,8 @@ import pytest
 
 from modeling.config import TrainingSettings, default_config
 from modeling.errors import RunError
-from modeling.jobs import JobManager
-from modeling.store import RunStore, atomic_write
+from modeling.runs.store import RunStore, atomic_write
+from modeling.training.jobs import JobManager
 from tests.conftest import make_image_dataset
 
 
@@ -178,7 +178,7 @@ def test_run_files_are_never_half_written(tmp_path, monkeypatch):
     ("value", "expected"), [(None, 1), ("", 1), ("3", 3), (" 2 ", 2), ("0", 1), ("-4", 1), ("two", 1)]
 )
 def test_max_trainings_setting_is_read_safely(value, expected):
-    from modeling.jobs import max_trainings_from_env
+    from modeling.settings import max_trainings as max_trainings_from_env
 
     env = {} if value is None else {"MODELDECK_MAX_TRAININGS": value}
     assert max_trainings_from_env(env) == expected

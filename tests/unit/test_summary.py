@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from modeling.data.dataset import Dataset
-from modeling.evaluation import baseline_metrics, evaluate_predictions
-from modeling.summary import _about, _pct, business_summary
+from modeling.evaluation.metrics import baseline_metrics, evaluate_predictions
+from modeling.format import share as _pct
+from modeling.reporting.summary import about_frequency as _about
+from modeling.reporting.summary import business_summary
 
 NAMES = ["negative", "positive"]
 

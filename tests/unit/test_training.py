@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from modeling.config import TEMPLATES, ExperimentConfig, TrainingSettings, default_config
-from modeling.predict import Predictor
-from modeling.progress import Progress
-from modeling.store import RunStore
+from modeling.runs.predictor import Predictor
+from modeling.runs.store import RunStore
+from modeling.training.progress import Progress
 from tests.conftest import make_image_dataset, make_text_dataset
 
 
@@ -20,8 +20,8 @@ def _config(task: str, template: str, **settings) -> ExperimentConfig:
 
 @pytest.mark.parametrize("template", list(TEMPLATES["image_classification"]))
 def test_image_templates_build_and_train_a_step(template, image_dataset):
-    from modeling.tasks import build_model, parameter_summary
-    from modeling.training import train_model
+    from modeling.templates import build_model, parameter_summary
+    from modeling.training.fit import train_model
 
     cfg = _config("image_classification", template, augment=True, epochs=1)
     model = build_model(cfg, image_dataset)
@@ -35,8 +35,8 @@ def test_image_templates_build_and_train_a_step(template, image_dataset):
 
 @pytest.mark.parametrize("template", list(TEMPLATES["text_classification"]))
 def test_text_templates_build_and_train_a_step(template, text_dataset):
-    from modeling.tasks import build_model
-    from modeling.training import predict_probabilities, train_model
+    from modeling.templates import build_model
+    from modeling.training.fit import predict_probabilities, train_model
 
     cfg = _config("text_classification", template, epochs=1, sequence_length=16)
     model = build_model(cfg, text_dataset)
@@ -48,8 +48,8 @@ def test_text_templates_build_and_train_a_step(template, text_dataset):
 
 
 def test_ngram_template_learns_the_synthetic_reviews(text_dataset):
-    from modeling.tasks import build_model
-    from modeling.training import predict_probabilities, train_model
+    from modeling.templates import build_model
+    from modeling.training.fit import predict_probabilities, train_model
 
     cfg = _config("text_classification", "ngram_bag", epochs=15, batch_size=16)
     model = build_model(cfg, text_dataset)
@@ -61,7 +61,7 @@ def test_ngram_template_learns_the_synthetic_reviews(text_dataset):
 @pytest.mark.parametrize("schedule", ["constant", "exponential", "cosine", "warmup_cosine"])
 @pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd", "rmsprop"])
 def test_every_optimizer_and_schedule_builds(optimizer, schedule):
-    from modeling.training import make_optimizer
+    from modeling.training.fit import make_optimizer
 
     opt = make_optimizer(TrainingSettings(optimizer=optimizer, schedule=schedule, epochs=3), steps_per_epoch=10)
     lr = opt.learning_rate
@@ -69,8 +69,8 @@ def test_every_optimizer_and_schedule_builds(optimizer, schedule):
 
 
 def test_cancel_stops_within_a_batch_and_keeps_weights(image_dataset):
-    from modeling.tasks import build_model
-    from modeling.training import train_model
+    from modeling.templates import build_model
+    from modeling.training.fit import train_model
 
     cfg = _config("image_classification", "dense", epochs=50, batch_size=8)
     model = build_model(cfg, image_dataset)
@@ -90,7 +90,7 @@ def test_cancel_stops_within_a_batch_and_keeps_weights(image_dataset):
 
 
 def test_run_experiment_saves_a_complete_run_that_reloads_identically(tmp_path):
-    from modeling.experiment import run_experiment
+    from modeling.training.experiment import run_experiment
 
     store = RunStore(tmp_path, starters=None)
     ds = make_text_dataset(160)
@@ -113,7 +113,7 @@ def test_run_experiment_saves_a_complete_run_that_reloads_identically(tmp_path):
 
 def test_diverging_training_is_marked_failed_with_a_hint(tmp_path):
     from modeling.errors import ModelDeckError
-    from modeling.experiment import run_experiment
+    from modeling.training.experiment import run_experiment
 
     store = RunStore(tmp_path, starters=None)
     ds = make_image_dataset(60)
@@ -175,7 +175,7 @@ def _tf_out_of_memory() -> BaseException:
 )
 def test_failure_inside_training_is_recorded_with_reason_and_hint(tmp_path, make_error, reason, hint):
     from modeling.errors import ModelDeckError
-    from modeling.experiment import run_experiment
+    from modeling.training.experiment import run_experiment
 
     store = RunStore(tmp_path, starters=None)
     progress = _FailingProgress(make_error())
@@ -194,8 +194,8 @@ def test_failure_inside_training_is_recorded_with_reason_and_hint(tmp_path, make
 
 def test_poisoned_weights_make_the_loss_nan_and_training_stops_at_once(image_dataset):
     """Pixels cannot carry NaN (datasets hold uint8), so poison a weight: fit must stop within the first epoch."""
-    from modeling.tasks import build_model
-    from modeling.training import TrainingDiverged, train_model
+    from modeling.templates import build_model
+    from modeling.training.fit import TrainingDiverged, train_model
 
     cfg = _config("image_classification", "dense", epochs=20, batch_size=8)
     model = build_model(cfg, image_dataset)
@@ -210,8 +210,8 @@ def test_poisoned_weights_make_the_loss_nan_and_training_stops_at_once(image_dat
 
 
 def test_job_manager_keeps_serving_after_a_failed_job(tmp_path, monkeypatch):
-    from modeling.jobs import JobManager
-    from modeling.training import _ProgressAndControl
+    from modeling.training.fit import _ProgressAndControl
+    from modeling.training.jobs import JobManager
 
     calls = {"n": 0}
     original = _ProgressAndControl.on_train_batch_end

@@ -1,0 +1,1 @@
+"""(labels, probabilities) -> numbers, no I/O: metrics, baselines, intervals, calibration, decisions."""

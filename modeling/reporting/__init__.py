@@ -1,0 +1,1 @@
+"""Numbers -> words, figures and documents: summary, limitations, comparison, charts, HTML and PDF reports."""

@@ -1,0 +1,310 @@
+"""Use a saved model: one text or drawing at a time, or a whole table.
+
+:class:`Predictor` loads a run's ``model.keras`` with ``safe_mode=True`` and
+answers with probabilities. It calls the model directly rather than
+``model.predict`` (which costs ~40 ms of set-up per call), so a single answer
+is quick enough to feel instant.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from modeling.errors import DataError, RunError
+from modeling.evaluation.probabilities import check_finite
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One answer: the label the run's decision rule gives, its probability and every class's probability.
+
+    ``needs_review`` is True when the model is less sure than the run's saved ``min_confidence``
+    ("not sure: send to a person"); ``reason`` says why in words. Probabilities are calibrated.
+    """
+
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+    needs_review: bool = False
+    reason: str = ""
+
+
+def load_bundle_model(path: Path):
+    """Load one of our own ``.keras`` bundles, refusing anything that would run code."""
+    import keras
+
+    import modeling.templates.layers  # noqa: F401  registers ModelDeck's own layers before loading
+
+    path = Path(path)
+    if path.suffix != ".keras" or path.is_symlink() or not path.is_file():
+        raise RunError("Only ModelDeck's own .keras model files can be loaded.")
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:
+        text = str(exc).strip()
+        first = text.splitlines()[0][:200] if text else type(exc).__name__
+        first = first.replace(str(path.parent), "…").replace(str(path.resolve().parent), "…")  # no server paths
+        if "Lambda" in text or "lambda" in text:
+            raise RunError(
+                "This model file contains a Lambda layer (Python code inside the model), so it was not loaded: "
+                "ModelDeck only loads models it built itself, which never contain code."
+            ) from None
+        unknown = re.search(r"Could not locate (?:class|function) '([^']{1,80})'", text)
+        if unknown:
+            raise RunError(
+                f"This model file was refused: it uses an object ModelDeck does not know ('{unknown.group(1)}'). "
+                "Only models trained in ModelDeck can be used."
+            ) from None
+        raise RunError(
+            f"This model file is damaged or is not a model ModelDeck can load safely ({first}). "
+            "Only models trained in ModelDeck can be used."
+        ) from None
+
+
+class Predictor:
+    """A loaded model plus its class names, task, calibration and decision rule; thread-safe.
+
+    ``temperature`` (from the run's calibration) softens or sharpens the model's probabilities without
+    changing the top class; ``decision`` (the run's saved ``decision.json``) turns them into answers:
+    a threshold for two classes or a cost matrix, and a confidence below which a person should look.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        class_names: Sequence[str],
+        task: str,
+        image_shape: tuple[int, ...] | None = None,
+        temperature: float = 1.0,
+        decision: Any = None,
+    ):
+        from modeling.evaluation.decisions import Decision
+
+        self.model = model
+        self.class_names = list(class_names)
+        self.task = task
+        self.image_shape = image_shape or (tuple(model.input_shape[1:]) if task == "image_classification" else None)
+        self.temperature = float(temperature)
+        self.decision = decision if decision is not None else Decision()
+        self._forward: Any = None  # compiled on first use
+
+    @classmethod
+    def from_run(cls, run: Any) -> Predictor:
+        """``run`` is a :class:`modeling.runs.store.Run`; its calibration and saved decision rule come along."""
+        from modeling.evaluation.decisions import load_decision
+
+        model = load_bundle_model(run.model_path)
+        calibration = (run.evaluation or {}).get("calibration") or {}
+        decision = load_decision(run.path)
+        decision.check_classes(run.class_names)
+        return cls(
+            model,
+            run.class_names,
+            run.task,
+            temperature=float(calibration.get("temperature") or 1.0),
+            decision=decision,
+        )
+
+    def using(self, decision: Any) -> Predictor:
+        """The same loaded model with another decision rule (cheap: the model is shared, not copied)."""
+        import copy
+
+        decision.check_classes(self.class_names)
+        other = copy.copy(self)
+        other.decision = decision
+        return other
+
+    # ---- many at once ---------------------------------------------------------------------
+    def predict(self, inputs: Sequence[str] | np.ndarray, batch_size: int = 256, calibrated: bool = True) -> np.ndarray:
+        """Probabilities, shape (N, classes); calibrated with the run's temperature unless ``calibrated=False``."""
+        probs = self._raw_predict(inputs, batch_size)
+        if calibrated and self.temperature != 1.0:
+            from modeling.evaluation.calibration import apply_temperature
+
+            probs = apply_temperature(probs, self.temperature).astype("float32")
+        return probs
+
+    def answers(self, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Under the decision rule: class index per row, whether a person should look, and why."""
+        from modeling.evaluation.decisions import decide, needs_review, review_reason
+
+        chosen = decide(probs, self.class_names, self.decision)
+        flagged = needs_review(probs, self.decision)
+        top = np.asarray(probs).max(axis=1) if len(probs) else np.zeros(0)
+        reasons = [review_reason(float(t), self.decision) if f else "" for t, f in zip(top, flagged, strict=True)]
+        return chosen, flagged, reasons
+
+    def _raw_predict(self, inputs: Sequence[str] | np.ndarray, batch_size: int = 256) -> np.ndarray:
+        from modeling.training.fit import predict_probabilities
+
+        if self.task == "text_classification":
+            arr = np.asarray([str(t) for t in inputs], dtype=str)
+        else:
+            arr = self._check_images(np.asarray(inputs))
+        if self._forward is None:
+            from modeling.training.fit import compiled_forward
+
+            self._forward = compiled_forward(self.model)
+        probs = predict_probabilities(self.model, arr, batch_size=batch_size, call=self._forward)
+        check_finite(probs, "This model")  # a diverged bundle must say so, not answer at random
+        return probs
+
+    def _check_images(self, images: np.ndarray) -> np.ndarray:
+        if images.ndim == 3:
+            images = images[..., None]
+        expected = tuple(self.image_shape or ())
+        if tuple(images.shape[1:]) != expected:
+            raise DataError(
+                f"The images are {images.shape[1]}x{images.shape[2]} with {images.shape[3]} channel(s), "
+                f"but the model expects {expected[0]}x{expected[1]} with {expected[2]}."
+            )
+        return images.astype("float32")
+
+    # ---- one at a time --------------------------------------------------------------------
+    def predict_one(self, item: str | np.ndarray) -> Prediction:
+        probs = self.predict([item] if isinstance(item, str) else np.asarray(item)[None, ...])
+        chosen, flagged, reasons = self.answers(probs)
+        top = int(chosen[0])
+        return Prediction(
+            label=self.class_names[top],
+            confidence=float(probs[0][top]),
+            probabilities={name: float(p) for name, p in zip(self.class_names, probs[0], strict=True)},
+            needs_review=bool(flagged[0]),
+            reason=reasons[0],
+        )
+
+    # ---- tables ---------------------------------------------------------------------------
+    def score_table(
+        self,
+        df: pd.DataFrame,
+        column: str,
+        on_progress: Callable[[float], None] | None = None,
+        batch_size: int = 512,
+    ) -> pd.DataFrame:
+        """Add 'predicted_label', 'confidence', 'needs_review', 'review_reason' and one probability column per class.
+
+        Labels follow the run's decision rule (threshold or cost matrix); ``needs_review`` is True for rows
+        the model is less sure of than the rule's ``min_confidence``, and ``review_reason`` says why.
+        """
+        if self.task != "text_classification":
+            raise DataError("Scoring a table needs a text model; this run classifies images.")
+        if column not in df.columns:
+            raise DataError(f"The table has no column '{column}'. Columns: {', '.join(map(str, df.columns))}.")
+        texts = df[column].fillna("").astype(str).to_numpy(str)
+        chunks = []
+        for start in range(0, len(texts), batch_size):
+            chunks.append(self.predict(texts[start : start + batch_size]))
+            if on_progress:
+                on_progress(min(1.0, (start + batch_size) / max(1, len(texts))))
+        probs = np.concatenate(chunks) if chunks else np.zeros((0, len(self.class_names)))
+        out = df.copy()
+        chosen, flagged, reasons = self.answers(probs)
+        out["predicted_label"] = [self.class_names[i] for i in chosen]
+        out["confidence"] = probs[np.arange(len(probs)), chosen].round(4) if len(probs) else []
+        out["needs_review"] = flagged.tolist()
+        out["review_reason"] = reasons
+        for k, name in enumerate(self.class_names):
+            out[f"probability_{name}"] = probs[:, k].round(4) if len(probs) else []
+        if on_progress:
+            on_progress(1.0)
+        return out
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_safe_csv(df: pd.DataFrame) -> bytes:
+    """CSV bytes safe to open in Excel or Google Sheets (no formula injection)."""
+    safe = df.copy()
+    safe.columns = [neutralise_cell(str(c)) for c in safe.columns]
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(neutralise_cell)
+    return safe.to_csv(index=False).encode("utf-8")
+
+
+def open_picture(data: bytes, filename: str = "picture"):
+    """Decode an uploaded photo safely: size and pixel count checked before decoding."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    from modeling.data.readers import LIMITS
+
+    if len(data) > LIMITS.max_upload_mb * 1024 * 1024:
+        raise DataError(f"The picture is larger than {LIMITS.max_upload_mb} MB.")
+    try:
+        img = Image.open(io.BytesIO(data))
+        if img.width * img.height > LIMITS.max_image_pixels:
+            raise DataError(
+                f"'{filename}' is {img.width}x{img.height} pixels, more than this app accepts. Use a smaller picture."
+            )
+        img.load()
+    except DataError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise DataError(f"'{filename}' is not a readable PNG or JPEG picture.") from None
+    return img
+
+
+def fit_to_model(picture, shape: tuple[int, ...]) -> np.ndarray:
+    """Resize any picture to a (non-digit) image model's input: H x W x C uint8."""
+    from PIL import Image
+
+    img = picture if isinstance(picture, Image.Image) else Image.fromarray(np.asarray(picture).squeeze())
+    img = img.convert("L" if shape[-1] == 1 else "RGB").resize((shape[1], shape[0]), Image.Resampling.LANCZOS)
+    arr = np.asarray(img, dtype="uint8")
+    return arr[..., None] if arr.ndim == 2 else arr
+
+
+def prepare_digit(image: Any) -> np.ndarray:
+    """MNIST-style preparation of a drawing or photo: 28x28 uint8, white digit on black.
+
+    Grey; invert when the picture is dark ink on a light background; crop to the
+    ink; fit into a 20x20 box keeping the aspect ratio; centre by mass in 28x28.
+    That is how MNIST itself was made, so a model trained on it sees familiar input.
+    """
+    from PIL import Image
+
+    from modeling.data.images import mnist_style
+
+    if isinstance(image, Image.Image):
+        img = image
+    else:
+        arr = np.asarray(image)
+        if arr.ndim == 3 and arr.shape[-1] == 4:
+            # Canvas drawings are RGBA with a transparent background: paint them on white.
+            rgb = arr[..., :3].astype("float32")
+            alpha = arr[..., 3:4].astype("float32") / 255.0
+            arr = (rgb * alpha + 255.0 * (1 - alpha)).astype("uint8")
+        img = Image.fromarray(arr.squeeze().astype("uint8"))
+    if img.mode in ("RGBA", "LA", "P"):
+        img = img.convert("RGBA")
+        img = Image.alpha_composite(Image.new("RGBA", img.size, (255, 255, 255, 255)), img)
+    grey = np.asarray(img.convert("L"), dtype="float32")
+    if grey.size == 0:
+        raise DataError("The picture is empty.")
+    # The border tells the background: a light border means dark ink on paper, so invert.
+    background = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+    if background > 127:
+        grey, background = 255.0 - grey, 255.0 - background
+    ink = np.clip(grey - background, 0, None)
+    if ink.max() < 30:
+        raise DataError("No digit found: the picture looks blank. Draw or upload a clearer digit.")
+    ink = ink / ink.max() * 255.0
+    ink[ink < 0.15 * 255] = 0  # paper texture and JPEG noise are not ink
+    return mnist_style(ink.astype("uint8"))

@@ -1,0 +1,151 @@
+"""ModelDeck's own Keras layers, registered so saved models load with ``safe_mode=True``.
+
+A ``.keras`` file names each layer class; Keras can only rebuild a custom class that is
+registered when the file is loaded. :func:`modeling.runs.predictor.load_bundle_model` imports this
+module first, so every model ModelDeck saves loads in the app, the command line and a notebook
+(``import modeling.templates.layers`` before ``keras.saving.load_model``). Nothing here runs
+arbitrary code on load: each layer is rebuilt from plain config values.
+
+This module imports Keras (never Keras Hub or TensorFlow at import time): import it lazily.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+PACKAGE = "modeldeck"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SentenceEncoder(keras.layers.Layer):
+    """Raw strings in, one sentence vector per string out: tokenizer, BERT backbone, mean pooling.
+
+    Each text is cut into word pieces; the first ``max_windows * (window - 2)`` pieces are split into
+    consecutive windows of at most ``window`` tokens (``[CLS] piece ... piece [SEP]``), every window
+    goes through the backbone, and the text's vector is the mean of all its token vectors over all
+    its windows, padding excluded (sentence-transformers' mean pooling, extended to several windows).
+    Vectors are L2-normalised when ``normalize`` is true, as all-MiniLM-L6-v2 does.
+    ``special_ids`` are the [CLS], [SEP] and [PAD] token ids (read from the tokenizer when omitted).
+
+    ``<br />`` tags (common in scraped reviews) are replaced by spaces first. The layer needs the
+    TensorFlow backend (Keras Hub's tokenizers run on TensorFlow Text).
+    """
+
+    def __init__(
+        self,
+        tokenizer: Any,
+        backbone: Any,
+        window: int = 128,
+        max_windows: int = 2,
+        normalize: bool = True,
+        special_ids: tuple[int, int, int] | list[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if window < 8 or window > 512:
+            raise ValueError(f"window must be between 8 and 512 tokens, got {window}")
+        if max_windows < 1:
+            raise ValueError(f"max_windows must be at least 1, got {max_windows}")
+        self.tokenizer = tokenizer
+        self.backbone = backbone
+        self.window = int(window)
+        self.max_windows = int(max_windows)
+        self.normalize = bool(normalize)
+        self.hidden_dim = int(backbone.hidden_dim)
+        # The tokenizer's vocabulary (and so its special ids) arrives only after loading, from the
+        # file's assets; the ids are kept in the config so the layer can be rebuilt before that.
+        if special_ids is None:
+            special_ids = (tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id)
+        self.cls_id, self.sep_id, self.pad_id = (int(i) for i in special_ids)
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces read per text (special tokens excluded)."""
+        return (self.window - 2) * self.max_windows
+
+    def build(self, input_shape: Any = None) -> None:
+        self.built = True
+
+    def compute_output_spec(self, inputs: Any, training: Any = None) -> keras.KerasTensor:
+        return keras.KerasTensor((inputs.shape[0], self.hidden_dim), dtype=self.compute_dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[Any, int]:
+        return (input_shape[0], self.hidden_dim)
+
+    def call(self, inputs: Any, training: Any = None) -> Any:
+        import tensorflow as tf
+
+        texts = tf.reshape(tf.convert_to_tensor(inputs, dtype=tf.string), [-1])
+        texts = tf.strings.regex_replace(texts, r"<br\s*/?>", " ")
+        batch = tf.shape(texts, out_type=tf.int64)[0]
+        pieces = word_pieces(self.tokenizer, texts)
+        pieces = tf.cast(pieces[:, : self.max_tokens], tf.int32)
+        body = self.window - 2
+        lengths = pieces.row_lengths()
+        windows_per_text = tf.maximum(tf.cast(1, tf.int64), (lengths + body - 1) // body)
+        text_of_window = tf.repeat(tf.range(batch), windows_per_text)
+        starts = tf.ragged.range(windows_per_text).flat_values * body
+        window_lengths = tf.clip_by_value(tf.gather(lengths, text_of_window) - starts, 0, body)
+        windows = tf.RaggedTensor.from_row_lengths(pieces.flat_values, window_lengths)
+        n_windows = tf.shape(window_lengths)[0]
+        cls = tf.RaggedTensor.from_tensor(tf.fill([n_windows, 1], tf.constant(self.cls_id, tf.int32)))
+        sep = tf.RaggedTensor.from_tensor(tf.fill([n_windows, 1], tf.constant(self.sep_id, tf.int32)))
+        token_ids = tf.concat([cls, windows, sep], axis=1).to_tensor(default_value=self.pad_id)
+        counts = window_lengths + 2
+        mask = tf.sequence_mask(counts, maxlen=tf.shape(token_ids, out_type=tf.int64)[1])
+        outputs = self.backbone(
+            {"token_ids": token_ids, "segment_ids": tf.zeros_like(token_ids), "padding_mask": mask},
+            training=training,
+        )
+        tokens = outputs["sequence_output"]
+        weights = tf.cast(mask, tokens.dtype)[..., None]
+        window_sums = tf.reduce_sum(tokens * weights, axis=1)
+        text_sums = tf.math.unsorted_segment_sum(window_sums, text_of_window, batch)
+        text_counts = tf.math.unsorted_segment_sum(tf.cast(counts, tokens.dtype), text_of_window, batch)
+        vectors = text_sums / tf.maximum(text_counts, 1.0)[:, None]
+        if self.normalize:
+            vectors = tf.math.l2_normalize(vectors, axis=-1)
+        return vectors
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            tokenizer=keras.saving.serialize_keras_object(self.tokenizer),
+            backbone=keras.saving.serialize_keras_object(self.backbone),
+            window=self.window,
+            max_windows=self.max_windows,
+            normalize=self.normalize,
+            special_ids=[self.cls_id, self.sep_id, self.pad_id],
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> SentenceEncoder:
+        config = dict(config)
+        config["tokenizer"] = keras.saving.deserialize_keras_object(config["tokenizer"])
+        config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
+        return cls(**config)
+
+
+def word_pieces(tokenizer: Any, texts: Any) -> Any:
+    """Token ids as a ``tf.RaggedTensor``, also in eager mode.
+
+    Keras Hub converts a tokenizer's ragged output into Python lists when it runs eagerly; inside its
+    ``no_convert_scope`` the TensorFlow tensor is kept, which is what the windowing needs.
+    """
+    import tensorflow as tf
+
+    try:
+        from keras_hub.src.utils.tensor_utils import no_convert_scope
+    except ImportError:  # a future Keras Hub: convert whatever comes back
+        pieces = tokenizer(texts)
+    else:
+        with no_convert_scope():
+            pieces = tokenizer(texts)
+    if isinstance(pieces, tf.RaggedTensor):
+        return pieces
+    if isinstance(pieces, tf.Tensor):
+        return tf.RaggedTensor.from_tensor(pieces)
+    return tf.ragged.constant(pieces, dtype=tf.int32, ragged_rank=1)

@@ -1,0 +1,1 @@
+"""Config + Dataset -> a finished run folder: fit, progress, experiment, background jobs, model search."""

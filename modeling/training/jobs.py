@@ -1,0 +1,148 @@
+"""Background training jobs that outlive a Streamlit rerun, a page switch or a browser refresh.
+
+One :class:`JobManager` lives per server process (``JOBS``). Each job trains in
+its own thread and talks to pages only through its :class:`Progress`; a
+semaphore caps how many train at once, and the rest wait in a visible queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from modeling import settings
+from modeling.config import ExperimentConfig
+from modeling.data.dataset import Dataset
+from modeling.errors import ModelDeckError
+from modeling.runs.store import RunStore
+from modeling.training.progress import Progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    """A training run in the background. ``stop()`` asks it to finish after the current batch."""
+
+    job_id: str
+    config: ExperimentConfig
+    dataset_name: str
+    owner: str | None
+    progress: Progress
+    cancel: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+    run_dir: Path | None = None
+    submitted_at: float = field(default_factory=time.time)
+
+    def stop(self) -> None:
+        self.cancel.set()
+        if self.progress.state == "queued":
+            self.progress.update(phase="Stopped before it started")
+
+    def snapshot(self) -> dict[str, Any]:
+        snap = self.progress.snapshot()
+        snap.update(job_id=self.job_id, template=self.config.template, task=self.config.task, dataset=self.dataset_name)
+        return snap
+
+    @property
+    def done(self) -> bool:
+        return self.progress.state in ("finished", "stopped", "failed")
+
+
+class JobManager:
+    """Starts, lists and stops training jobs; safe to share between all browser sessions."""
+
+    def __init__(self, max_concurrent: int | None = None) -> None:
+        self.max_concurrent = max(1, max_concurrent or settings.max_trainings())
+        self._slots = threading.Semaphore(self.max_concurrent)
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def start(
+        self, config: ExperimentConfig, dataset: Dataset | None, store: RunStore, owner: str | None = None
+    ) -> Job:
+        job = Job(
+            job_id=secrets.token_hex(6),
+            config=config,
+            dataset_name=dataset.name if dataset is not None else config.data.source,
+            owner=owner,
+            progress=Progress(config.settings.epochs),
+        )
+        job.thread = threading.Thread(
+            target=self._work, args=(job, dataset, store), name=f"train-{job.job_id}", daemon=True
+        )
+        with self._lock:
+            self._jobs[job.job_id] = job
+        job.thread.start()
+        return job
+
+    def _work(self, job: Job, dataset: Dataset | None, store: RunStore) -> None:
+        from modeling.training.experiment import run_experiment
+
+        with self._slots:
+            if job.cancel.is_set():
+                job.progress.finish("stopped", "Stopped before training started.")
+                return
+            job.progress.update(state="running", phase="Preparing the data")  # out of the queue from here
+            try:
+                job.run_dir = run_experiment(
+                    job.config, dataset, store=store, progress=job.progress, cancel=job.cancel, owner=job.owner
+                )
+            except ModelDeckError as exc:
+                if job.progress.state != "failed":
+                    job.progress.finish("failed", str(exc))
+            except BaseException as exc:  # the worker thread must end with a state the page can show
+                log.exception("Job %s crashed", job.job_id)
+                if job.progress.state != "failed":
+                    job.progress.finish("failed", f"Training stopped with an unexpected error: {exc}")
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one training slot, for work that trains outside a Job (the automatic model choice)."""
+        with self._slots:
+            yield
+
+    def get(self, job_id: str | None, owner: str | None = None) -> Job | None:
+        """The job ``job_id``; with an owner, only if it is theirs (someone else's reads as missing)."""
+        if not job_id:
+            return None
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is not None and owner is not None and job.owner != owner:
+            return None
+        return job
+
+    def jobs(self, owner: str | None = None) -> list[Job]:
+        """All jobs, newest first; only ``owner``'s when an owner is given."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        if owner is not None:
+            jobs = [j for j in jobs if j.owner == owner]
+        return sorted(jobs, key=lambda j: j.submitted_at, reverse=True)
+
+    def active(self, owner: str | None = None) -> list[Job]:
+        return [j for j in self.jobs(owner) if not j.done]
+
+    def waiting(self) -> int:
+        """How many jobs (anyone's) wait for a slot; the Train page shows it without saying whose."""
+        return sum(1 for j in self.jobs() if j.progress.state == "queued" and not j.cancel.is_set())
+
+    def queue_position(self, job: Job) -> int:
+        """1 for the next job to start; 0 when the job is not waiting."""
+        if job.progress.state != "queued":
+            return 0
+        waiting = sorted(
+            (j for j in self.jobs() if j.progress.state == "queued" and (j is job or not j.cancel.is_set())),
+            key=lambda j: j.submitted_at,
+        )
+        return next((i + 1 for i, j in enumerate(waiting) if j is job), 0)
+
+
+JOBS = JobManager()

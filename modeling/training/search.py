@@ -1,0 +1,515 @@
+"""Automatic model choice: train the text templates that suit the data within a time budget, rank them.
+
+Every candidate is an ordinary :func:`~modeling.training.experiment.run_experiment` with the template's default
+settings and the same seed, test share and validation share, so all of them train and test on exactly
+the same split, and each produces a complete run folder (model, curves, evaluation, test split). The
+folders go to a scratch store under ``$MODELDECK_HOME/automl/<search id>/``; :func:`adopt` moves the
+chosen one into the user's runs, where it is a normal run like any other.
+
+Before training, each template's cost is estimated from the data's size (constants measured on a
+2-core CPU, scaled by the encoder's measured speed for the pretrained template); templates run cheapest
+first, and a template whose estimate no longer fits the remaining budget is skipped with a note. A
+running candidate that overshoots the budget is stopped after the current batch (its best weights are
+kept, as with the Stop button).
+
+The leaderboard reports accuracy and macro F1 on the test split, the run's time, the prediction time
+per 1,000 texts (measured on up to 64 test texts with the saved model, scaled), the size (parameters and
+the ``.keras`` file's megabytes) and the lift over the keyword baseline (TF-IDF + logistic regression,
+:func:`modeling.evaluation.metrics.baseline_metrics`), in accuracy points.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from modeling.config import DataConfig, ExperimentConfig, default_config
+from modeling.data.dataset import Dataset
+from modeling.errors import ConfigError, DataError, ModelDeckError, RunError
+from modeling.runs.store import RunStore, default_store
+from modeling.training.progress import Progress
+
+log = logging.getLogger(__name__)
+
+TEXT_CANDIDATES = ("ngram_bag", "minilm", "embedding_bag", "conv1d")
+#: conv1d learns phrase detectors from scratch: below this many training texts it rarely beats the others.
+CONV1D_MIN_TEXTS = 1000
+PREDICT_SAMPLE = 64
+AUTOML_DIR = "automl"
+KEEP_SEARCHES = 3
+#: Search folders touched more recently than this are kept even beyond KEEP_SEARCHES (other visitors' searches).
+SEARCH_GRACE_S = 6 * 3600
+
+#: Seconds per million words read per epoch, measured on a 2-core CPU (IMDB 2,000 reviews and the
+#: 500 short product reviews), plus a fixed cost for building, adapting, testing and saving. Sequence
+#: templates pad every text to ``sequence_length`` words, so they pay for that length, not the text's.
+_SECONDS_PER_MILLION_WORD_EPOCHS = {"ngram_bag": 1.3, "embedding_bag": 1.3, "conv1d": 6.5}
+_FIXED_SECONDS = {"ngram_bag": 4.0, "embedding_bag": 3.0, "conv1d": 4.0, "minilm": 8.0}
+_EXPECTED_EPOCH_SHARE = 0.6  # early stopping usually ends text training at about this share of the epochs
+
+
+@dataclass
+class LeaderboardRow:
+    """One template's result (or why it did not run)."""
+
+    template: str
+    status: str  # trained | stopped | skipped | failed
+    note: str = ""
+    estimate_s: float | None = None
+    accuracy: float | None = None
+    f1_macro: float | None = None
+    train_seconds: float | None = None
+    predict_seconds_per_1000: float | None = None
+    parameters: int | None = None
+    megabytes: float | None = None
+    lift_points: float | None = None
+    run_path: Path | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.status in ("trained", "stopped") and self.run_path is not None and self.run_path.is_dir()
+
+
+@dataclass
+class Leaderboard:
+    """Candidates ranked by test accuracy (then F1, then speed), with the keyword baseline for reference."""
+
+    rows: list[LeaderboardRow]
+    baseline_accuracy: float | None
+    baseline_title: str
+    split: dict[str, int]
+    budget_s: float
+    elapsed_s: float
+    search_dir: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ranked(self) -> list[LeaderboardRow]:
+        done = [r for r in self.rows if r.usable]
+        done.sort(key=lambda r: (-(r.accuracy or 0.0), -(r.f1_macro or 0.0), r.train_seconds or math.inf))
+        return done + [r for r in self.rows if not r.usable]
+
+    @property
+    def best(self) -> LeaderboardRow | None:
+        ranked = self.ranked
+        return ranked[0] if ranked and ranked[0].usable else None
+
+    def row(self, template: str) -> LeaderboardRow:
+        for r in self.rows:
+            if r.template == template:
+                return r
+        raise KeyError(template)
+
+    def table(self) -> list[dict[str, Any]]:
+        """Plain rows for a data frame or JSON, best first."""
+        return [
+            {
+                "template": r.template,
+                "status": r.status,
+                "accuracy": r.accuracy,
+                "F1 (macro)": r.f1_macro,
+                "training time (s)": None if r.train_seconds is None else round(r.train_seconds, 1),
+                "prediction time per 1,000 texts (s)": (
+                    None if r.predict_seconds_per_1000 is None else round(r.predict_seconds_per_1000, 2)
+                ),
+                "parameters": r.parameters,
+                "size (MB)": None if r.megabytes is None else round(r.megabytes, 2),
+                "lift over keywords (points)": None if r.lift_points is None else round(r.lift_points, 1),
+                "note": r.note,
+            }
+            for r in self.ranked
+        ]
+
+
+ProgressCallback = Callable[[dict[str, Any]], None]
+
+
+def candidate_templates(dataset: Dataset) -> tuple[list[str], dict[str, str]]:
+    """(templates to try, {template: why it is left out}) for this data's size and language."""
+    from modeling.data.language import reads_characters
+
+    chosen, left_out = [], {}
+    n = len(dataset)
+    for template in TEXT_CANDIDATES:
+        if template == "conv1d" and n < CONV1D_MIN_TEXTS:
+            left_out[template] = f"needs about {CONV1D_MIN_TEXTS:,} texts or more to learn phrases; this data has {n:,}"
+            continue
+        if template == "minilm":
+            from modeling.templates.pretrained import encoder_status
+
+            ok, reason = encoder_status()
+            if not ok:
+                left_out[template] = reason
+                continue
+            if reads_characters(dataset.texts[:2000]):  # type: ignore[index]
+                left_out[template] = "the pretrained encoder reads English; these texts are mostly CJK characters"
+                continue
+        chosen.append(template)
+    return chosen, left_out
+
+
+def candidate_config(dataset: Dataset, template: str, seed: int, test_share: float, validation_share: float):
+    """The template's recommended settings on this data, with the shared seed and split shares."""
+    base = default_config("text_classification", source=dataset.source or f"session:{dataset.name}", template=template)
+    settings = base.settings.model_copy(update={"seed": seed, "validation_share": validation_share})
+    data = DataConfig(
+        source=base.data.source,
+        text_column=dataset.text_column,
+        label_column=dataset.label_column,
+        test_share=test_share,
+    )
+    return ExperimentConfig(data=data, task="text_classification", template=template, settings=settings)
+
+
+def estimate_cost(template: str, dataset: Dataset, config: ExperimentConfig) -> float:
+    """Seconds a template should take on this data here (rough: within a factor of two)."""
+    texts = dataset.texts if dataset.texts is not None else np.array([], dtype=str)
+    sample = texts[:500]
+    words = float(np.mean([len(str(t).split()) or len(str(t)) / 2 for t in sample])) if len(sample) else 0.0
+    if template == "minilm":
+        from modeling.templates import pretrained
+        from modeling.training.experiment import split
+
+        windows = pretrained.windows_for(config.settings)
+        train, validation, test = split(dataset, config)
+        uncached = 0
+        for part in (train, validation, test):
+            key = pretrained.cache_key([str(t) for t in part.texts], windows)  # type: ignore[union-attr]
+            if pretrained._cache_get(key, len(part)) is None:
+                uncached += len(part)
+        speed = pretrained.measure_throughput()
+        tokens = min(words * 1.35 + 2, windows * pretrained.WINDOW)  # word pieces per English word ~1.35
+        return _FIXED_SECONDS[template] + uncached * tokens / speed.read_tokens_per_s
+    read = words if template == "ngram_bag" else config.settings.sequence_length
+    epochs = max(1.0, config.settings.epochs * _EXPECTED_EPOCH_SHARE)
+    work = len(texts) * read * epochs / 1e6
+    return _FIXED_SECONDS[template] + _SECONDS_PER_MILLION_WORD_EPOCHS[template] * work
+
+
+def find_best_text_model(
+    dataset: Dataset,
+    budget_s: float = 120.0,
+    seed: int = 42,
+    progress_cb: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    *,
+    store: RunStore | None = None,
+    test_share: float = 0.2,
+    validation_share: float = 0.15,
+    templates: list[str] | None = None,
+) -> Leaderboard:
+    """Train the text templates that fit ``dataset`` on one split within ``budget_s`` seconds; rank them.
+
+    ``progress_cb`` receives dicts (phase, template, index, total, elapsed_s, budget_s, fraction, rows)
+    from this thread; ``cancel`` stops the search (the running candidate stops after its current batch).
+    """
+    if dataset.kind != "text":
+        raise DataError("Automatic model choice works on text data; this data holds images.")
+    cancel = cancel or threading.Event()
+    store = store or default_store()
+    started = time.monotonic()
+    deadline = started + budget_s
+    chosen, left_out = candidate_templates(dataset)
+    if templates is not None:
+        chosen = [t for t in templates if t in chosen]
+    rows: list[LeaderboardRow] = [LeaderboardRow(t, "skipped", note=why) for t, why in left_out.items()]
+    search_dir = _new_search_dir(store)
+    scratch = RunStore(search_dir, starters=None)
+
+    def report(phase: str, template: str | None = None, index: int = 0) -> None:
+        if progress_cb is None:
+            return
+        elapsed = time.monotonic() - started
+        try:
+            progress_cb(
+                {
+                    "phase": phase,
+                    "template": template,
+                    "index": index,
+                    "total": len(chosen),
+                    "elapsed_s": elapsed,
+                    "budget_s": budget_s,
+                    "fraction": min(1.0, elapsed / budget_s) if budget_s else 1.0,
+                    "rows": [r.template for r in rows],
+                }
+            )
+        except Exception:  # a drawing problem must not stop the search
+            log.exception("progress callback failed")
+
+    report("Estimating the cost of each template")
+    configs = {t: candidate_config(dataset, t, seed, test_share, validation_share) for t in chosen}
+    estimates: dict[str, float] = {}
+    for template in chosen:
+        try:
+            estimates[template] = estimate_cost(template, dataset, configs[template])
+        except ModelDeckError as exc:
+            rows.append(LeaderboardRow(template, "skipped", note=str(exc)))
+    order = sorted(estimates, key=lambda t: (estimates[t], TEXT_CANDIDATES.index(t)))
+
+    from modeling.training.experiment import split
+
+    first = configs[order[0]] if order else candidate_config(dataset, "ngram_bag", seed, test_share, validation_share)
+    train, validation, test = split(dataset, first)
+    split_sizes = {"train": len(train), "validation": len(validation), "test": len(test)}
+    baseline_accuracy, baseline_title = None, "keyword baseline (TF-IDF + logistic regression)"
+
+    for index, template in enumerate(order, start=1):
+        estimate = estimates[template]
+        remaining = deadline - time.monotonic()
+        if cancel.is_set():
+            rows.append(LeaderboardRow(template, "skipped", note="the search was stopped", estimate_s=estimate))
+            continue
+        if estimate > remaining:
+            note = f"skipped: needs about {estimate:.0f} s, {max(0.0, remaining):.0f} s of the budget left"
+            rows.append(LeaderboardRow(template, "skipped", note=note, estimate_s=estimate))
+            continue
+        report(f"Training {template} ({index} of {len(order)})", template, index)
+        row = _run_candidate(template, configs[template], dataset, scratch, deadline, cancel, estimate)
+        rows.append(row)
+        if row.run_path is not None and baseline_accuracy is None:
+            baseline_accuracy, baseline_title = _baseline(row.run_path)
+    elapsed = time.monotonic() - started
+    board = Leaderboard(rows, baseline_accuracy, baseline_title, split_sizes, budget_s, elapsed, search_dir)
+    if not any(r.usable for r in rows):
+        board.notes.append("No template finished within the budget. Give it more time.")
+    report("Done", None, len(order))
+    return board
+
+
+def _run_candidate(
+    template: str,
+    config: ExperimentConfig,
+    dataset: Dataset,
+    scratch: RunStore,
+    deadline: float,
+    cancel: threading.Event,
+    estimate: float,
+) -> LeaderboardRow:
+    from modeling.training.experiment import run_experiment
+
+    own_cancel = threading.Event()
+    timed_out = threading.Event()
+
+    def watch() -> None:  # stop the candidate at the deadline or when the whole search is stopped
+        while not own_cancel.is_set():
+            if cancel.is_set() or time.monotonic() > deadline:
+                timed_out.set()
+                own_cancel.set()
+                return
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch, name=f"automl-watch-{template}", daemon=True)
+    watcher.start()
+    began = time.monotonic()
+    row = LeaderboardRow(template, "failed", estimate_s=estimate)
+    try:
+        run_dir = run_experiment(
+            config, dataset, store=scratch, progress=Progress(config.settings.epochs), cancel=own_cancel
+        )
+    except (ModelDeckError, ConfigError) as exc:
+        row.note = "ran out of time before any training" if timed_out.is_set() else str(exc)
+        return row
+    finally:
+        finished = timed_out.is_set()
+        own_cancel.set()
+        watcher.join(timeout=1)
+    took = time.monotonic() - began
+    try:
+        run = scratch.load(run_dir.name)
+    except RunError as exc:
+        row.note = str(exc)
+        return row
+    evaluation = run.evaluation or {}
+    model_metrics = evaluation.get("model", {})
+    row.run_path = run_dir
+    row.status = "stopped" if run.info.status == "stopped" else "trained"
+    if row.status == "stopped":
+        row.note = "stopped at the time limit; best weights so far" if finished else "stopped"
+    row.accuracy = model_metrics.get("accuracy")
+    row.f1_macro = model_metrics.get("f1_macro")
+    row.lift_points = evaluation.get("lift", {}).get("logistic")
+    row.train_seconds = float(run.meta.get("duration_s") or took)
+    model_file = run_dir / "model.keras"
+    row.megabytes = model_file.stat().st_size / 1e6 if model_file.exists() else None
+    if time.monotonic() < deadline:
+        try:
+            row.parameters, row.predict_seconds_per_1000 = _measure_prediction(run)
+        except Exception as exc:  # measuring must never lose a trained model
+            log.warning("Could not time predictions of %s: %s", template, exc)
+    return row
+
+
+def _measure_prediction(run: Any) -> tuple[int, float]:
+    """(parameters, seconds per 1,000 texts) with the saved model, loaded as the app loads it."""
+    from modeling.runs.predictor import Predictor
+
+    predictor = Predictor.from_run(run)
+    test = run.load_test()
+    texts = [str(t) for t in test.texts[:PREDICT_SAMPLE]]
+    if not texts:
+        return int(predictor.model.count_params()), float("nan")
+    predictor.predict(texts[:2])  # the first call traces; people pay it once per model load
+    began = time.perf_counter()
+    predictor.predict(texts)
+    seconds = time.perf_counter() - began
+    return int(predictor.model.count_params()), seconds * 1000 / len(texts)
+
+
+def _baseline(run_path: Path) -> tuple[float | None, str]:
+    import json
+
+    try:
+        evaluation = json.loads((run_path / "evaluation.json").read_text(encoding="utf-8"))
+        logistic = evaluation["baselines"]["logistic"]
+        return float(logistic["accuracy"]), str(logistic.get("title") or "keyword baseline")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, "keyword baseline (TF-IDF + logistic regression)"
+
+
+def _last_touched(path: Path) -> float:
+    """Newest modification time of a search folder and the run folders in it."""
+    try:
+        times = [path.stat().st_mtime] + [p.stat().st_mtime for p in (path / "runs").glob("*")]
+    except OSError:
+        return 0.0
+    return max(times)
+
+
+def _new_search_dir(store: RunStore) -> Path:
+    base = store.root / AUTOML_DIR
+    base.mkdir(parents=True, exist_ok=True)
+    old = sorted((p for p in base.iterdir() if p.is_dir()), key=_last_touched)
+    for stale in old[: max(0, len(old) - (KEEP_SEARCHES - 1))]:
+        # Another visitor's search may still be running or waiting to be adopted: only old ones go.
+        if time.time() - _last_touched(stale) > SEARCH_GRACE_S:
+            shutil.rmtree(stale, ignore_errors=True)
+    path = base / f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+    path.mkdir()
+    return path
+
+
+def adopt(board: Leaderboard, template: str, store: RunStore | None = None, owner: str | None = None) -> str:
+    """Move the chosen candidate's run into ``store`` (a normal run of ``owner`` from now on); return its run id."""
+    store = store or default_store()
+    row = board.row(template)
+    if not row.usable or row.run_path is None:
+        raise RunError(f"'{template}' has no trained model in this search ({row.note or row.status}).")
+    ranked = [r.template for r in board.ranked if r.usable]
+    facts = {"chosen_from": ranked, "rank": ranked.index(template) + 1, "budget_s": board.budget_s}
+    target = store.runs_dir / row.run_path.name
+    store.runs_dir.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        shutil.move(str(row.run_path), str(target))
+    store.update_meta(target, automl=facts, owner=owner)
+    row.run_path = target
+    return target.name
+
+
+# ---- in the background ---------------------------------------------------------------------------
+@dataclass
+class Search:
+    """A model search running in its own thread; pages poll :meth:`snapshot` and may :meth:`stop` it."""
+
+    search_id: str
+    dataset_name: str
+    budget_s: float
+    owner: str | None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    state: str = "queued"  # queued | running | finished | stopped | failed
+    info: dict[str, Any] = field(default_factory=dict)
+    board: Leaderboard | None = None
+    error: str | None = None
+    adopted: dict[str, str] = field(default_factory=dict)  # template -> run id once saved as a run
+    thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stop(self) -> None:
+        self.cancel.set()
+
+    @property
+    def done(self) -> bool:
+        return self.state in ("finished", "stopped", "failed")
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {"state": self.state, "error": self.error, **self.info}
+
+    def _update(self, **fields: Any) -> None:
+        with self._lock:
+            for key, value in fields.items():
+                setattr(self, key, value)
+
+
+class SearchManager:
+    """Starts searches in the background; each waits for a free training slot (``MODELDECK_MAX_TRAININGS``)."""
+
+    def __init__(self) -> None:
+        self._searches: dict[str, Search] = {}
+        self._lock = threading.Lock()
+
+    def start(
+        self,
+        dataset: Dataset,
+        budget_s: float,
+        seed: int = 42,
+        store: RunStore | None = None,
+        owner: str | None = None,
+        **options: Any,
+    ) -> Search:
+        search = Search(secrets.token_hex(6), dataset.name, budget_s, owner)
+        search.info = {"phase": "Waiting for a free training slot", "fraction": 0.0, "elapsed_s": 0.0}
+        search.thread = threading.Thread(
+            target=self._work,
+            args=(search, dataset, seed, store, options),
+            name=f"automl-{search.search_id}",
+            daemon=True,
+        )
+        with self._lock:
+            self._searches[search.search_id] = search
+        search.thread.start()
+        return search
+
+    def _work(self, search: Search, dataset: Dataset, seed: int, store: RunStore | None, options: dict) -> None:
+        from modeling.training.jobs import JOBS
+
+        with JOBS.slot():
+            if search.cancel.is_set():
+                search._update(state="stopped", error="Stopped before it started.")
+                return
+            search._update(state="running")
+
+            def on_progress(info: dict[str, Any]) -> None:
+                with search._lock:
+                    search.info = dict(info)
+
+            try:
+                board = find_best_text_model(
+                    dataset, search.budget_s, seed, on_progress, search.cancel, store=store, **options
+                )
+            except ModelDeckError as exc:
+                search._update(state="failed", error=str(exc))
+                return
+            except Exception as exc:
+                log.exception("Model search %s crashed", search.search_id)
+                search._update(state="failed", error=f"The search stopped with an unexpected error: {exc}")
+                return
+            search._update(board=board, state="stopped" if search.cancel.is_set() else "finished")
+
+    def get(self, search_id: str | None) -> Search | None:
+        if not search_id:
+            return None
+        with self._lock:
+            return self._searches.get(search_id)
+
+
+SEARCHES = SearchManager()
