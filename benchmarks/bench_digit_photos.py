@@ -246,7 +246,7 @@ def _prepare_all(items: list[Any], prepare: Callable[[Any], np.ndarray]) -> tupl
 
 
 def _accuracy(model, images: np.ndarray, failed: np.ndarray, labels: np.ndarray) -> float:
-    from modeling.training.fit import predict_probabilities
+    from modeling.templates.inference import predict_probabilities
 
     probs = predict_probabilities(model, images[..., None].astype("float32"))
     right = (probs.argmax(axis=1) == labels) & ~failed

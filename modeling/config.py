@@ -16,33 +16,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from modeling.errors import ConfigError
+from modeling.templates import registry
 
 Task = Literal["image_classification", "text_classification"]
 
-#: Templates per task, with the one-line description shown to users. The first is the default.
+#: Templates per task, with the one-line description shown to users; the first is the default. Derived
+#: from the registry (:mod:`modeling.templates.registry`), the one place a template's facts are written.
 TEMPLATES: dict[str, dict[str, str]] = {
-    "image_classification": {
-        "small_cnn": "Small convolutional network: two conv + pool blocks. Best default for digits and small pictures.",
-        "dense": "Dense network (the classic MLP): looks at every pixel at once. Fast, a little less accurate.",
-    },
-    "text_classification": {
-        "ngram_bag": (
-            "Keyword n-grams: which words and word pairs occur, weighed by one linear layer with dropout. "
-            "Strongest and fastest on a few hundred to a few thousand texts."
-        ),
-        "embedding_bag": "Word embeddings, averaged: learns what each word means for the label. Small and quick.",
-        "conv1d": "1-D convolution over word embeddings: notices short phrases like 'not good'. Needs more data.",
-        "minilm": (
-            "Pretrained encoder (all-MiniLM-L6-v2): already knows English from millions of sentences. "
-            "Best on short texts and small datasets; English only; slower (22M parameters)."
-        ),
-    },
+    task: {item.name: item.description for item in registry.for_task(task)} for task in registry.TASK_LABELS
 }
-
-TASK_LABELS: dict[str, str] = {
-    "image_classification": "Image classification",
-    "text_classification": "Text classification (e.g. sentiment)",
-}
+TASK_LABELS = registry.TASK_LABELS
 
 
 def default_template(task: str) -> str:
@@ -258,24 +241,11 @@ def describe_fields() -> dict[str, dict[str, Any]]:
     return out
 
 
-#: Settings each template needs to work well untuned; applied when the template is chosen.
-TEMPLATE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "small_cnn": {"epochs": 15, "batch_size": 64, "dropout": 0.5, "hidden_units": 128, "learning_rate": 1e-3},
-    "dense": {"epochs": 15, "batch_size": 64, "dropout": 0.4, "hidden_units": 256, "learning_rate": 1e-3},
-    # A linear model on unit-length n-gram vectors learns best with a larger step.
-    "ngram_bag": {"epochs": 40, "batch_size": 32, "dropout": 0.5, "learning_rate": 0.03},
-    "embedding_bag": {"epochs": 30, "batch_size": 32, "dropout": 0.3, "hidden_units": 64, "learning_rate": 1e-3},
-    "conv1d": {"epochs": 20, "batch_size": 32, "dropout": 0.5, "hidden_units": 64, "learning_rate": 1e-3},
-    # Frozen encoder: only a dropout + dense head trains, on cached sentence vectors, so epochs are cheap
-    # (measured on IMDB 2k and the product reviews: dropout 0.3 and step 3e-3 were best; stops near epoch 15).
-    "minilm": {"epochs": 40, "batch_size": 32, "dropout": 0.3, "learning_rate": 3e-3, "patience": 5},
-}
-
-
 def template_settings(template: str, base: TrainingSettings | None = None) -> TrainingSettings:
     """``base`` (or the global defaults) with the template's own recommended values applied."""
     values = (base or TrainingSettings()).model_dump()
-    values.update(TEMPLATE_DEFAULTS.get(template, {}))
+    if template in registry.REGISTRY:
+        values.update(registry.spec(template).defaults)
     return TrainingSettings(**values)
 
 

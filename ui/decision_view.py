@@ -59,7 +59,8 @@ def results(run: Any):
 
 def load_rule(run: Any):
     """The run's saved decision rule (defaults when none); a damaged file shows a message and the defaults."""
-    from modeling.evaluation.decisions import Decision, load_decision
+    from modeling.evaluation.decisions import Decision
+    from modeling.runs.decision_rules import load_decision
 
     try:
         return load_decision(run.path)
@@ -69,7 +70,7 @@ def load_rule(run: Any):
 
 
 def _save(run: Any, decision: Any, section: str, message: str, **changes: Any) -> None:
-    from modeling.evaluation.decisions import save_decision
+    from modeling.runs.decision_rules import save_decision
 
     try:
         save_decision(run.path, decision, **changes)
@@ -431,7 +432,8 @@ def cost_block(run: Any, predictions: Any, decision: Any) -> None:
 # ---- the whole "what to do with it" part ---------------------------------------------------------------------------
 def decision_sections(run: Any, ev: dict, predictions: Any, decision: Any, noun: str) -> None:
     """How sure it is, answering only when sure, and money on the threshold (or a cost matrix)."""
-    from modeling.evaluation.decisions import clear_decision, describe_rule
+    from modeling.evaluation.decisions import describe_rule
+    from modeling.runs.decision_rules import clear_decision
 
     st.subheader("How sure is it?")
     calibration_block(ev, noun)

@@ -10,54 +10,58 @@ from typing import Any
 
 import streamlit as st
 
-from modeling.config import TEMPLATES
 from modeling.format import seconds as format_seconds
+from modeling.templates import registry
 from ui import state
 
+#: The template whose own settings block (encoder mode, length read, time estimate) this module draws.
 PRETRAINED = "minilm"
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def encoder_status() -> tuple[bool, str]:
-    """(available, reason), re-checked every few minutes (installing the package makes it appear)."""
-    from modeling.templates.pretrained import encoder_status as status
+def template_status(template: str) -> tuple[bool, str]:
+    """(available, reason) from the template's spec, re-checked every few minutes (installing makes it appear)."""
+    return registry.spec(template).availability()
 
-    return status()
+
+def encoder_status() -> tuple[bool, str]:
+    """The pretrained encoder's (available, reason)."""
+    return template_status(PRETRAINED)
+
+
+encoder_status.clear = template_status.clear  # type: ignore[attr-defined]  # tests reset the cached check
 
 
 def available_templates(task: str) -> dict[str, str]:
-    """The task's templates that can train here; the pretrained one only when its encoder can be loaded."""
-    templates = dict(TEMPLATES[task])
-    if PRETRAINED in templates and not encoder_status()[0]:
-        templates.pop(PRETRAINED)
-    return templates
+    """The task's templates that can train here, with their descriptions (the first is the default)."""
+    return {item.name: item.description for item in registry.for_task(task) if template_status(item.name)[0]}
 
 
 def unavailable_note(task: str) -> None:
-    """The greyed-out line for a template that cannot be used here, with the reason."""
-    if PRETRAINED in TEMPLATES[task] and not encoder_status()[0]:
-        st.caption(
-            f":grey[~~{PRETRAINED}~~ — pretrained encoder, unavailable here: {state.md_escape(encoder_status()[1])}]"
-        )
+    """A greyed-out line for each template that cannot be used here, with the reason."""
+    for item in registry.for_task(task):
+        ok, reason = template_status(item.name)
+        if not ok:
+            st.caption(f":grey[~~{item.name}~~ — unavailable here: {state.md_escape(reason)}]")
 
 
 @st.cache_resource(show_spinner="Timing the pretrained encoder on this machine (a few seconds, once)…")
 def _throughput():
-    from modeling.templates.pretrained import measure_throughput
+    from modeling.templates.minilm import measure_throughput
 
     return measure_throughput()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _tokens_per_text(_ds: Any, ds_key: str, windows: int) -> float:
-    from modeling.templates.pretrained import estimate_tokens
+    from modeling.templates.minilm import estimate_tokens
 
     return estimate_tokens(list(_ds.texts[:300]), windows)
 
 
 def encoder_settings(ds: Any, current: dict[str, Any], fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The pretrained template's own choices (frozen or fine-tune), what it reads, and a time estimate."""
-    from modeling.templates import pretrained
+    from modeling.templates import minilm
 
     st.markdown("**Pretrained encoder**")
     mode = st.radio(
@@ -71,7 +75,7 @@ def encoder_settings(ds: Any, current: dict[str, Any], fields: dict[str, dict[st
         help=fields["encoder_mode"]["help"],
         key="setting_encoder_mode",
     )
-    note = pretrained.language_note(ds.texts[:2000])
+    note = minilm.language_note(ds.texts[:2000])
     if note:
         st.warning(note)
 
@@ -81,18 +85,18 @@ def encoder_settings(ds: Any, current: dict[str, Any], fields: dict[str, dict[st
         epochs=int(st.session_state.get("setting_epochs", current["epochs"])),
         validation_share=float(st.session_state.get("setting_validation_share", current["validation_share"])),
     )
-    windows = pretrained.windows_for(chosen)
-    pieces = windows * pretrained.PIECES_PER_WINDOW
+    windows = minilm.windows_for(chosen)
+    pieces = windows * minilm.PIECES_PER_WINDOW
     st.caption(
         f"Reads the first {pieces} word pieces of each text (about {int(pieces * 0.75)} English words), in "
-        f"{windows} window(s) of {pretrained.WINDOW} tokens, and averages them; the rest of a longer text is "
+        f"{windows} window(s) of {minilm.WINDOW} tokens, and averages them; the rest of a longer text is "
         "ignored. Change it with *Words read per text*."
     )
     try:
         speed = _throughput()
         tokens = _tokens_per_text(ds, ds.fingerprint(), windows)
         test_share = float(st.session_state.get("setting_test_share", 0.2))
-        seconds = pretrained.estimate_seconds(len(ds), tokens, chosen, speed, test_share)
+        seconds = minilm.estimate_seconds(len(ds), tokens, chosen, speed, test_share)
         what = f"{chosen.epochs} epoch(s) of fine-tuning" if mode == "fine_tune" else "reading every text once"
         line = (
             f"Estimated time on {speed.device}: **about {format_seconds(seconds)}** for {what} "

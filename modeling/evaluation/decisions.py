@@ -28,27 +28,23 @@ command line, the report and the compare view)::
                                           # at min_confidence, on the test split (from coverage_at)
      "saved": str | null}                 # ISO time of saving; null = nothing saved (defaults)
 
-:func:`load_decision` never fails on a missing file (it returns the defaults: plain most-probable-class
-answers, nobody flagged), so runs made before this existed keep working.
+Reading and writing ``decision.json`` lives in :mod:`modeling.runs.decision_rules`; this module is maths only.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from modeling import format as fmt
 from modeling.errors import ConfigError
 from modeling.evaluation.probabilities import probability_matrix
 from modeling.format import money
 
-DECISION_FILE = "decision.json"
 #: Thresholds tried on the value chart: 0.00, 0.01, ..., 1.00.
 THRESHOLDS = np.round(np.linspace(0.0, 1.0, 101), 2)
 #: Confidence levels on the coverage chart (in 0..1).
@@ -128,57 +124,6 @@ class Decision(BaseModel):
                 f"The cost matrix is {len(self.cost_matrix)}x{len(self.cost_matrix)} but the model has "
                 f"{len(class_names)} classes."
             )
-
-
-# ---- storage ----------------------------------------------------------------------------------------------------
-def load_decision(run_path: str | Path) -> Decision:
-    """The run's saved rule, or the defaults when none was saved; a damaged file is a ConfigError."""
-    import json
-
-    path = Path(run_path) / DECISION_FILE
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Decision()
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"The saved decision rule ({path.name}) is damaged: {exc}.") from None
-    try:
-        return Decision.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "decision"
-        raise ConfigError(f"The saved decision rule is invalid: {field} {first['msg']}.") from None
-
-
-def save_decision(run_path: str | Path, decision: Decision, **changes: Any) -> Decision:
-    """Write ``decision`` (with ``changes`` applied and the time stamped) atomically; return what was saved.
-
-    Starter runs ship with the code and are read-only: saving to one is a ConfigError.
-    """
-    from modeling.runs.store import STARTERS_DIR, write_json
-
-    path = Path(run_path)
-    if path.resolve().is_relative_to(STARTERS_DIR.resolve()):
-        raise ConfigError("Starter models are read-only: train your own run to save a decision rule with it.")
-    data = {**decision.model_dump(), **changes, "saved": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    try:
-        updated = Decision.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{field} = {first.get('input')!r} is not allowed: {first['msg']}.") from None
-    write_json(path / DECISION_FILE, updated.model_dump())
-    return updated
-
-
-def clear_decision(run_path: str | Path) -> None:
-    """Forget the run's saved rule (back to most-probable-class answers, nobody flagged)."""
-    from modeling.runs.store import STARTERS_DIR
-
-    path = Path(run_path)
-    if path.resolve().is_relative_to(STARTERS_DIR.resolve()):
-        raise ConfigError("Starter models are read-only.")
-    (path / DECISION_FILE).unlink(missing_ok=True)
 
 
 # ---- applying a rule --------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ probabilities. Texts longer than ``max_words`` are explained in spans of consecu
 text is still covered. Chinese and Japanese, written without spaces, are explained character by character.
 
 :func:`keyword_baseline_top_words` fits the keyword baseline (TF-IDF words and word pairs + logistic
-regression, as in :func:`modeling.evaluation.metrics.baseline_metrics`) and returns, per class, the terms whose
+regression, as in :func:`modeling.evaluation.baselines.baseline_metrics`) and returns, per class, the terms whose
 weights push most towards it: a plain, global view of what separates the classes in the training data.
 """
 

@@ -1,4 +1,4 @@
-"""How good is a trained model, and is it better than something simple?
+"""How good is a trained model: accuracy, per-class scores, curves, mistakes, and the lift over baselines.
 
 Every number here ends up in a run's saved JSON and on the Results page, so each
 function returns plain Python values (``float``, ``int``, ``list``, ``None``): no
@@ -7,38 +7,22 @@ scikit-learn so they match what a data scientist would get by hand; sklearn is
 imported inside functions because importing this module must stay cheap (pages
 import it on every rerun).
 
-Two baselines give the model's accuracy a meaning: "always answer the most
-common label" (the floor any model must beat) and a linear model on keywords or
-pixels (what you get in seconds without deep learning). A model that cannot beat
-the second one is not worth its training time, and the summary says so.
+The baselines it is compared with are computed in :mod:`modeling.evaluation.baselines`.
 """
 
 from __future__ import annotations
 
 import math
-import time
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from modeling.data.dataset import Dataset
 from modeling.errors import DataError
 from modeling.evaluation.probabilities import check_finite
 
 #: Most points kept for a saved ROC or precision-recall curve; plenty for a smooth line, small in JSON.
 MAX_CURVE_POINTS = 200
-#: Above this many training images the pixel baseline trains on a seeded random subset, to stay fast.
-MAX_BASELINE_IMAGES = 20_000
-#: Pixel features above this (e.g. 32 x 32 x 3) are block-averaged down, so the baseline stays small.
-MAX_PIXEL_FEATURES = 3_072
-#: Below this many training texts a word must appear once (not twice) to enter the keyword vocabulary.
-SMALL_TEXT_SET = 50
-
-MAJORITY_TITLE = "Always the majority class"
-TEXT_LOGISTIC_TITLE = "Keyword model (logistic regression)"
-IMAGE_LOGISTIC_TITLE = "Pixel model (logistic regression)"
 
 
 # ---- metrics -------------------------------------------------------------------------------------------------
@@ -174,123 +158,6 @@ def _thin(a: np.ndarray, b: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> t
 def _clean_float(value: Any) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None
-
-
-# ---- baselines -----------------------------------------------------------------------------------------------
-def baseline_metrics(train: Dataset, test: Dataset, seed: int = 0) -> dict[str, dict[str, Any]]:
-    """Score two simple models on the test set, so the trained model's accuracy has something to beat.
-
-    ``majority`` always answers the most frequent training class (with probability 1). ``logistic`` is a
-    logistic regression on TF-IDF word and word-pair features (text) or on raw pixels scaled to 0..1
-    (images; at most 20,000 training images, seeded, and block-averaged when large, so it takes seconds).
-    Each entry is ``compute_metrics`` on the test set plus ``title`` (a short name for charts),
-    ``description`` (one sentence for people) and ``train_seconds``; ``majority`` also names the class it
-    always answers in ``always_answers``.
-    """
-    if list(train.class_names) != list(test.class_names):
-        raise DataError("The training and test sets use different class lists; split them from one dataset.")
-    if train.kind != test.kind:
-        raise DataError("The training and test sets hold different kinds of data (text vs images).")
-    if len(train) == 0:
-        raise DataError("The training set is empty, so no baseline can be trained; use a smaller test share.")
-    class_names = list(test.class_names)
-    k = len(class_names)
-
-    start = time.perf_counter()
-    counts = np.bincount(train.labels, minlength=k)
-    top = int(counts.argmax())
-    majority_probs = np.zeros((len(test), k))
-    majority_probs[:, top] = 1.0
-    majority_seconds = time.perf_counter() - start
-    majority = compute_metrics(test.labels, majority_probs, class_names)
-    majority.update(
-        title=MAJORITY_TITLE,
-        description=f"Always answers '{class_names[top]}', the most common label",
-        always_answers=class_names[top],
-        train_seconds=round(majority_seconds, 4),
-    )
-
-    start = time.perf_counter()
-    probs, title, description = _logistic_probs(train, test, k, seed)
-    logistic_seconds = time.perf_counter() - start
-    logistic = compute_metrics(test.labels, majority_probs if probs is None else probs, class_names)
-    logistic.update(title=title, description=description, train_seconds=round(logistic_seconds, 4))
-    return {"majority": majority, "logistic": logistic}
-
-
-def _logistic_probs(train: Dataset, test: Dataset, k: int, seed: int) -> tuple[np.ndarray | None, str, str]:
-    """Fit the linear baseline; ``None`` probabilities mean it could not be fitted and the majority stands in."""
-    from sklearn.linear_model import LogisticRegression
-
-    title = TEXT_LOGISTIC_TITLE if train.kind == "text" else IMAGE_LOGISTIC_TITLE
-    if len(np.unique(train.labels)) < 2:
-        return None, title, "Could not be trained: the training data holds a single class, so it equals the majority"
-
-    if train.kind == "text":
-        x_train, x_test, vocab = _tfidf(train.texts, test.texts)  # type: ignore[arg-type]
-        if x_train is None:
-            return None, title, "Could not be trained: the texts contain no usable words, so it equals the majority"
-        y_train = train.labels
-        clf = LogisticRegression(C=4.0, max_iter=1000)
-        from modeling.data.language import reads_characters
-
-        units = "character and character-pair" if reads_characters(train.texts[:2000]) else "word and word-pair"
-        description = (
-            f"Logistic regression on {units} frequencies (TF-IDF, {vocab:,} features): a strong, fast keyword model"
-        )
-    else:
-        rows = np.arange(len(train))
-        if len(rows) > MAX_BASELINE_IMAGES:
-            rows = np.sort(np.random.default_rng(seed).choice(rows, MAX_BASELINE_IMAGES, replace=False))
-        x_train = _pixels(train.images[rows])  # type: ignore[index]
-        x_test = _pixels(test.images)  # type: ignore[arg-type]
-        y_train = train.labels[rows]
-        if len(np.unique(y_train)) < 2:  # pragma: no cover - a 20,000-image subset always keeps 2 classes
-            return None, title, "Could not be trained on a single class, so it equals the majority"
-        clf = LogisticRegression(max_iter=200)
-        subset = f" (trained on {len(rows):,} of {len(train):,} images)" if len(rows) < len(train) else ""
-        description = f"Logistic regression on raw pixel brightness: a simple pixel model{subset}"
-
-    with warnings.catch_warnings():
-        # Not converging fully within max_iter is fine for a baseline; the warning would only alarm users.
-        warnings.simplefilter("ignore")
-        clf.fit(x_train, y_train)
-        fitted = clf.predict_proba(x_test)
-    probs = np.zeros((len(test), k))
-    probs[:, clf.classes_.astype(int)] = fitted  # classes missing from training keep probability 0
-    return probs, title, description
-
-
-def _tfidf(train_texts: np.ndarray, test_texts: np.ndarray) -> tuple[Any, Any, int]:
-    """TF-IDF on 1-2 grams; a word must appear twice unless the set is tiny, where that would leave nothing."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from modeling.data.language import reads_characters
-
-    # Chinese and Japanese have no spaces between words: characters and character pairs stand in for words.
-    analyzer = "char" if reads_characters(train_texts[:2000]) else "word"
-    min_dfs = [1] if len(train_texts) < SMALL_TEXT_SET else [2, 1]
-    for min_df in min_dfs:
-        vectorizer = TfidfVectorizer(
-            analyzer=analyzer, ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=50_000
-        )
-        try:
-            x_train = vectorizer.fit_transform(list(train_texts))
-        except ValueError:  # "empty vocabulary": every word was too rare (or there were no words at all)
-            continue
-        return x_train, vectorizer.transform(list(test_texts)), len(vectorizer.vocabulary_)
-    return None, None, 0
-
-
-def _pixels(images: np.ndarray) -> np.ndarray:
-    """Flatten to 0..1 floats, block-averaging large images first so the baseline's memory stays bounded."""
-    n, h, w, c = images.shape
-    factor = math.ceil(math.sqrt(h * w * c / MAX_PIXEL_FEATURES))
-    x = images.astype(np.float32) / 255.0
-    if factor > 1:
-        h2, w2 = h // factor, w // factor
-        x = x[:, : h2 * factor, : w2 * factor].reshape(n, h2, factor, w2, factor, c).mean(axis=(2, 4))
-    return x.reshape(n, -1)
 
 
 # ---- putting it together ---------------------------------------------------------------------------------------

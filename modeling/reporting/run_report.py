@@ -78,7 +78,7 @@ def gather(run: Any) -> ReportFacts:
     except Exception as exc:
         log.info("No test probabilities for the report of %s: %s", run.info.run_id, exc)
     try:
-        from modeling.evaluation.decisions import load_decision
+        from modeling.runs.decision_rules import load_decision
 
         decision = load_decision(run.path)
         facts.decision = decision if decision.saved else None
@@ -185,7 +185,7 @@ def _summary_section(run: Any, facts: ReportFacts) -> str:
 
 
 def _money(value: Any, currency: str = "") -> str:
-    from modeling.evaluation.decisions import money
+    from modeling.format import money
 
     return money(float(value), currency or "")
 

@@ -98,7 +98,7 @@ class Predictor:
     @classmethod
     def from_run(cls, run: Any) -> Predictor:
         """``run`` is a :class:`modeling.runs.store.Run`; its calibration and saved decision rule come along."""
-        from modeling.evaluation.decisions import load_decision
+        from modeling.runs.decision_rules import load_decision
 
         model = load_bundle_model(run.model_path)
         calibration = (run.evaluation or {}).get("calibration") or {}
@@ -142,14 +142,14 @@ class Predictor:
         return chosen, flagged, reasons
 
     def _raw_predict(self, inputs: Sequence[str] | np.ndarray, batch_size: int = 256) -> np.ndarray:
-        from modeling.training.fit import predict_probabilities
+        from modeling.templates.inference import predict_probabilities
 
         if self.task == "text_classification":
             arr = np.asarray([str(t) for t in inputs], dtype=str)
         else:
             arr = self._check_images(np.asarray(inputs))
         if self._forward is None:
-            from modeling.training.fit import compiled_forward
+            from modeling.templates.inference import compiled_forward
 
             self._forward = compiled_forward(self.model)
         probs = predict_probabilities(self.model, arr, batch_size=batch_size, call=self._forward)

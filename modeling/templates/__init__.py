@@ -1,14 +1,16 @@
-"""Model templates, one module per task family.
+"""Templates: settings -> an untrained model. One spec per template in :mod:`modeling.templates.registry`.
 
-Each template is a short function from settings to a ``keras.Model`` whose
-input is the raw example (a string, or uint8 pixels) and whose output is class
-probabilities. Preprocessing lives inside the model, so a saved ``.keras`` file
-is the whole model. This package imports Keras at import time: import it lazily.
+Each template is a short function from settings and the training data to a ``keras.Model`` whose input is
+the raw example (a string, or uint8 pixels) and whose output is class probabilities. Preprocessing lives
+inside the model, so a saved ``.keras`` file is the whole model. The builders import Keras: this package's
+``__init__`` does not, so ``modeling.config`` can read the registry cheaply.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from modeling.templates.registry import spec
 
 if TYPE_CHECKING:
     import keras
@@ -19,20 +21,10 @@ if TYPE_CHECKING:
 
 def build_model(config: ExperimentConfig, train: Dataset) -> keras.Model:
     """Build (and, for text, adapt the vocabulary of) the template named in ``config``."""
-    if config.task == "image_classification":
-        from modeling.templates import image
-
-        return image.build(config.template, config.settings, train.image_shape, len(train.class_names))
-    if config.template == "minilm":
-        from modeling.templates import pretrained
-
-        return pretrained.build(config.settings, len(train.class_names))
-    from modeling.templates import text
-
-    return text.build(config.template, config.settings, train.texts, len(train.class_names))
+    return spec(config.template).build(config.settings, train)
 
 
-def custom_fit(config: ExperimentConfig):
+def custom_fit(config: ExperimentConfig) -> Any:
     """The template's own training function, for templates that do not train through ``train_model``.
 
     The pretrained encoder reads each text once and trains only a small head on the cached vectors
@@ -40,11 +32,7 @@ def custom_fit(config: ExperimentConfig):
     ``FitResult`` (model, outcome, fast test predictions) with the same progress and Stop behaviour.
     ``None`` means: build with :func:`build_model` and train with ``modeling.training.fit.train_model``.
     """
-    if config.task == "text_classification" and config.template == "minilm":
-        from modeling.templates import pretrained
-
-        return pretrained.fit
-    return None
+    return spec(config.template).custom_fit()
 
 
 def parameter_summary(model: keras.Model) -> dict[str, object]:

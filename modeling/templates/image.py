@@ -10,6 +10,7 @@ import keras
 from keras import layers
 
 from modeling.config import TrainingSettings
+from modeling.data.dataset import Dataset
 
 
 def _preprocess(inputs: keras.KerasTensor, settings: TrainingSettings) -> keras.KerasTensor:
@@ -31,15 +32,23 @@ def _head(x: keras.KerasTensor, settings: TrainingSettings, num_classes: int) ->
     return layers.Dense(num_classes, activation="softmax", dtype="float32", name="probabilities")(x)
 
 
-def dense(settings: TrainingSettings, shape: tuple[int, int, int], num_classes: int) -> keras.Model:
+def _shape_and_classes(train: Dataset) -> tuple[tuple[int, int, int], int]:
+    if train.image_shape is None:
+        raise ValueError("Image templates need the image shape of the training data.")
+    return tuple(train.image_shape), len(train.class_names)  # type: ignore[return-value]
+
+
+def dense(settings: TrainingSettings, train: Dataset) -> keras.Model:
     """The classic MLP: flatten the pixels, one or more dense layers with dropout."""
+    shape, num_classes = _shape_and_classes(train)
     inputs = keras.Input(shape=shape, name="pixels")
     x = layers.Flatten(name="flatten")(_preprocess(inputs, settings))
     return keras.Model(inputs, _head(x, settings, num_classes), name="dense_network")
 
 
-def small_cnn(settings: TrainingSettings, shape: tuple[int, int, int], num_classes: int) -> keras.Model:
+def small_cnn(settings: TrainingSettings, train: Dataset) -> keras.Model:
     """Two conv + pool blocks, then the dense head: the standard small-image recipe."""
+    shape, num_classes = _shape_and_classes(train)
     inputs = keras.Input(shape=shape, name="pixels")
     x = _preprocess(inputs, settings)
     x = layers.Conv2D(32, 3, activation="relu", padding="same", name="conv_1")(x)
@@ -54,12 +63,3 @@ def small_cnn(settings: TrainingSettings, shape: tuple[int, int, int], num_class
     if settings.dropout > 0:
         x = layers.Dropout(min(settings.dropout, 0.5), seed=settings.seed, name="dropout_features")(x)
     return keras.Model(inputs, _head(x, settings, num_classes), name="small_cnn")
-
-
-TEMPLATES = {"dense": dense, "small_cnn": small_cnn}
-
-
-def build(template: str, settings: TrainingSettings, shape: tuple[int, int, int] | None, num_classes: int):
-    if shape is None:
-        raise ValueError("Image templates need the image shape of the training data.")
-    return TEMPLATES[template](settings, tuple(shape), num_classes)

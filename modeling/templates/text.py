@@ -13,6 +13,13 @@ import numpy as np
 from keras import layers
 
 from modeling.config import TrainingSettings
+from modeling.data.dataset import Dataset
+
+
+def _texts_and_classes(train: Dataset) -> tuple[np.ndarray, int]:
+    if train.texts is None or len(train.texts) == 0:
+        raise ValueError("Text templates need training texts to learn a vocabulary.")
+    return train.texts, len(train.class_names)
 
 
 def _string_input() -> keras.KerasTensor:
@@ -70,7 +77,7 @@ def _text_vectorization(texts: np.ndarray, **options) -> layers.TextVectorizatio
     return layers.TextVectorization(**options)
 
 
-def ngram_bag(settings: TrainingSettings, texts: np.ndarray, num_classes: int) -> keras.Model:
+def ngram_bag(settings: TrainingSettings, train: Dataset) -> keras.Model:
     """Which words and word pairs occur, length-normalised, then one linear layer with dropout.
 
     This is logistic regression on n-grams written as a Keras model: on a few hundred to a
@@ -78,8 +85,9 @@ def ngram_bag(settings: TrainingSettings, texts: np.ndarray, num_classes: int) -
     TF-IDF + scikit-learn's logistic regression on the same split; a hidden layer scored 84.8%).
     Presence (multi-hot) rather than counts and unit length keep long and short texts on one
     scale. Unit-length inputs are small per feature, so this template's default learning rate
-    is 0.03 (see ``TEMPLATE_DEFAULTS``). ``hidden_units`` and ``hidden_layers`` do not apply.
+    is 0.03 (see its spec in ``modeling.templates.registry``). ``hidden_units`` and ``hidden_layers`` do not apply.
     """
+    texts, num_classes = _texts_and_classes(train)
     vectorizer = _adapted(
         _text_vectorization(texts, max_tokens=settings.max_tokens, output_mode="multi_hot", ngrams=2, name="ngrams"),
         texts,
@@ -102,8 +110,9 @@ def _sequence_vectorizer(settings: TrainingSettings, texts: np.ndarray) -> layer
     )
 
 
-def embedding_bag(settings: TrainingSettings, texts: np.ndarray, num_classes: int) -> keras.Model:
+def embedding_bag(settings: TrainingSettings, train: Dataset) -> keras.Model:
     """Learn a vector per word and average them over the text (fastText-style)."""
+    texts, num_classes = _texts_and_classes(train)
     vectorizer = _sequence_vectorizer(settings, texts)
     inputs = _string_input()
     x = vectorizer(inputs)
@@ -112,8 +121,9 @@ def embedding_bag(settings: TrainingSettings, texts: np.ndarray, num_classes: in
     return keras.Model(inputs, _head(x, settings, num_classes), name="embedding_bag")
 
 
-def conv1d(settings: TrainingSettings, texts: np.ndarray, num_classes: int) -> keras.Model:
+def conv1d(settings: TrainingSettings, train: Dataset) -> keras.Model:
     """Convolutions over word vectors detect short phrases ('not good', 'highly recommend')."""
+    texts, num_classes = _texts_and_classes(train)
     vectorizer = _sequence_vectorizer(settings, texts)
     inputs = _string_input()
     x = vectorizer(inputs)
@@ -123,12 +133,3 @@ def conv1d(settings: TrainingSettings, texts: np.ndarray, num_classes: int) -> k
     x = layers.Conv1D(128, 5, activation="relu", padding="same", name="phrases")(x)
     x = layers.GlobalMaxPooling1D(name="strongest_phrase")(x)
     return keras.Model(inputs, _head(x, settings, num_classes), name="conv1d")
-
-
-TEMPLATES = {"ngram_bag": ngram_bag, "embedding_bag": embedding_bag, "conv1d": conv1d}
-
-
-def build(template: str, settings: TrainingSettings, texts: np.ndarray | None, num_classes: int) -> keras.Model:
-    if texts is None or len(texts) == 0:
-        raise ValueError("Text templates need training texts to learn a vocabulary.")
-    return TEMPLATES[template](settings, texts, num_classes)

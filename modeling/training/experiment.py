@@ -16,6 +16,7 @@ import numpy as np
 
 from modeling.config import ExperimentConfig
 from modeling.data.dataset import Dataset
+from modeling.device import detect_device
 from modeling.errors import ConfigError, InvalidPredictions, ModelDeckError
 from modeling.evaluation.probabilities import DIVERGED_HINT, all_finite
 from modeling.runs.store import RunStore, write_json
@@ -79,16 +80,12 @@ def run_experiment(
 
     from modeling.data.duplicates import score_without
     from modeling.evaluation import metrics as evaluation
+    from modeling.evaluation.baselines import baseline_metrics
     from modeling.evaluation.calibration import apply_temperature, calibration_report
     from modeling.runs.predictions import save_predictions
     from modeling.templates import build_model, custom_fit
-    from modeling.training.fit import (
-        DIVERGED_MESSAGE,
-        TrainingDiverged,
-        detect_device,
-        predict_probabilities,
-        train_model,
-    )
+    from modeling.templates.inference import predict_probabilities
+    from modeling.training.fit import DIVERGED_MESSAGE, TrainingDiverged, train_model
 
     progress = progress or Progress(config.settings.epochs)
     cancel = cancel or threading.Event()
@@ -148,7 +145,7 @@ def run_experiment(
         # Calibrated on the validation split only; the temperature never changes which class wins.
         calibration = calibration_report(test.labels, raw_test, validation.labels, raw_val)
         probs = apply_temperature(raw_test, calibration["temperature"])
-        baselines = evaluation.baseline_metrics(train, test, seed=config.settings.seed)
+        baselines = baseline_metrics(train, test, seed=config.settings.seed)
         report = evaluation.evaluate_predictions(test.labels, probs, test.class_names, baselines)
         report["calibration"] = calibration
         report["duplicates"] = score_without(shared, test.labels, probs.argmax(axis=1))

@@ -3,7 +3,7 @@
 Callbacks report progress into a thread-safe :class:`~modeling.training.progress.Progress`,
 check a cancel event after every batch (so Stop takes effect within one batch),
 keep the best weights seen on the validation split, and stop early when the
-validation loss stops improving. The device is detected here too.
+validation loss stops improving. The device is detected in :mod:`modeling.device`.
 """
 
 from __future__ import annotations
@@ -18,50 +18,8 @@ import numpy as np
 
 from modeling.config import TrainingSettings
 from modeling.data.dataset import Dataset
+from modeling.templates.inference import as_inputs
 from modeling.training.progress import Progress
-
-
-@dataclass(frozen=True)
-class DeviceInfo:
-    """Where training runs: 'GPU' with its name, or 'CPU'."""
-
-    kind: str
-    name: str
-    backend: str
-
-    @property
-    def label(self) -> str:
-        return f"GPU: {self.name}" if self.kind == "GPU" else f"CPU ({self.name})"
-
-
-def detect_device() -> DeviceInfo:
-    """Ask the active Keras backend for a GPU; fall back to the CPU."""
-    backend = keras.backend.backend()
-    try:
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            gpus = tf.config.list_physical_devices("GPU")
-            if gpus:
-                details = tf.config.experimental.get_device_details(gpus[0])
-                return DeviceInfo("GPU", str(details.get("device_name", gpus[0].name)), backend)
-        elif backend == "jax":
-            import jax
-
-            gpus = [d for d in jax.devices() if d.platform == "gpu"]
-            if gpus:
-                return DeviceInfo("GPU", str(getattr(gpus[0], "device_kind", "GPU")), backend)
-        elif backend == "torch":
-            import torch
-
-            if torch.cuda.is_available():
-                return DeviceInfo("GPU", torch.cuda.get_device_name(0), backend)
-    except Exception:
-        pass
-    import os
-    import platform
-
-    return DeviceInfo("CPU", f"{platform.machine() or 'cpu'}, {os.cpu_count() or 1} cores", backend)
 
 
 def make_optimizer(settings: TrainingSettings, steps_per_epoch: int) -> keras.optimizers.Optimizer:
@@ -206,17 +164,11 @@ class TrainingOutcome:
     epochs_run: int
 
 
-def _as_inputs(data: Dataset) -> np.ndarray:
-    if data.kind == "image":
-        return data.images.astype("float32")  # type: ignore[union-attr]
-    return np.asarray(data.texts, dtype=str)
-
-
 def make_tf_dataset(data: Dataset, batch_size: int, shuffle: bool, seed: int):
     """Text goes through tf.data (Keras 3 ``fit`` refuses NumPy arrays of strings)."""
     import tensorflow as tf
 
-    ds = tf.data.Dataset.from_tensor_slices((_as_inputs(data), data.labels))
+    ds = tf.data.Dataset.from_tensor_slices((as_inputs(data), data.labels))
     if shuffle:
         ds = ds.shuffle(min(len(data), 10_000), seed=seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
@@ -242,8 +194,8 @@ def train_model(
             fit_data: dict[str, Any] = {"x": make_tf_dataset(train, batch_size, True, settings.seed), "shuffle": False}
             val_data = make_tf_dataset(validation, batch_size, False, settings.seed) if has_val else None
         else:
-            fit_data = {"x": _as_inputs(train), "y": train.labels, "batch_size": batch_size, "shuffle": True}
-            val_data = (_as_inputs(validation), validation.labels) if has_val else None  # type: ignore[union-attr]
+            fit_data = {"x": as_inputs(train), "y": train.labels, "batch_size": batch_size, "shuffle": True}
+            val_data = (as_inputs(validation), validation.labels) if has_val else None  # type: ignore[union-attr]
         return fit_data, val_data
 
     return fit_with_controls(model, len(train), has_val, data, settings, progress, cancel, extra_callbacks)
@@ -291,43 +243,3 @@ def fit_with_controls(
         best_epoch=control.best_epoch + 1,
         epochs_run=progress.epoch,
     )
-
-
-def predict_probabilities(
-    model: keras.Model, data: Dataset | np.ndarray, batch_size: int = 256, call: Any = None
-) -> np.ndarray:
-    """Class probabilities for many examples, batch by batch, without ``model.predict``'s set-up cost.
-
-    ``call`` is an optional compiled forward pass (see :func:`compiled_forward`).
-    """
-    inputs = _as_inputs(data) if isinstance(data, Dataset) else data
-    if len(inputs) == 0:
-        return np.zeros((0, model.output_shape[-1]), dtype="float32")
-    forward = call or (lambda x: model(x, training=False))
-    outs = []
-    for start in range(0, len(inputs), batch_size):
-        chunk = inputs[start : start + batch_size]
-        outs.append(keras.ops.convert_to_numpy(forward(_to_tensor(chunk))))
-    return np.concatenate(outs).astype("float32")
-
-
-def compiled_forward(model: keras.Model):
-    """The model's inference pass as one traced graph (TensorFlow backend), any batch size.
-
-    Calling a Keras model eagerly walks its layers in Python on every call; for one review
-    or one digit that costs more than the arithmetic. Other backends get the plain call.
-    """
-    if keras.backend.backend() != "tensorflow":
-        return lambda x: model(x, training=False)
-    import tensorflow as tf
-
-    spec = tf.TensorSpec([None, *model.input_shape[1:]], model.inputs[0].dtype)
-    return tf.function(lambda x: model(x, training=False), input_signature=[spec], reduce_retracing=True)
-
-
-def _to_tensor(chunk: np.ndarray):
-    if chunk.dtype.kind in "US":
-        import tensorflow as tf
-
-        return tf.constant(chunk.astype(str))
-    return chunk.astype("float32")

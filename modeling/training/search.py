@@ -15,7 +15,7 @@ kept, as with the Stop button).
 The leaderboard reports accuracy and macro F1 on the test split, the run's time, the prediction time
 per 1,000 texts (measured on up to 64 test texts with the saved model, scaled), the size (parameters and
 the ``.keras`` file's megabytes) and the lift over the keyword baseline (TF-IDF + logistic regression,
-:func:`modeling.evaluation.metrics.baseline_metrics`), in accuracy points.
+:func:`modeling.evaluation.baselines.baseline_metrics`), in accuracy points.
 """
 
 from __future__ import annotations
@@ -35,26 +35,20 @@ import numpy as np
 
 from modeling.config import DataConfig, ExperimentConfig, default_config
 from modeling.data.dataset import Dataset
+from modeling.data.language import reads_characters
 from modeling.errors import ConfigError, DataError, ModelDeckError, RunError
 from modeling.runs.store import RunStore, default_store
+from modeling.templates import registry
 from modeling.training.progress import Progress
 
 log = logging.getLogger(__name__)
 
-TEXT_CANDIDATES = ("ngram_bag", "minilm", "embedding_bag", "conv1d")
-#: conv1d learns phrase detectors from scratch: below this many training texts it rarely beats the others.
-CONV1D_MIN_TEXTS = 1000
 PREDICT_SAMPLE = 64
 AUTOML_DIR = "automl"
 KEEP_SEARCHES = 3
 #: Search folders touched more recently than this are kept even beyond KEEP_SEARCHES (other visitors' searches).
 SEARCH_GRACE_S = 6 * 3600
 
-#: Seconds per million words read per epoch, measured on a 2-core CPU (IMDB 2,000 reviews and the
-#: 500 short product reviews), plus a fixed cost for building, adapting, testing and saving. Sequence
-#: templates pad every text to ``sequence_length`` words, so they pay for that length, not the text's.
-_SECONDS_PER_MILLION_WORD_EPOCHS = {"ngram_bag": 1.3, "embedding_bag": 1.3, "conv1d": 6.5}
-_FIXED_SECONDS = {"ngram_bag": 4.0, "embedding_bag": 3.0, "conv1d": 4.0, "minilm": 8.0}
 _EXPECTED_EPOCH_SHARE = 0.6  # early stopping usually ends text training at about this share of the epochs
 
 
@@ -136,25 +130,22 @@ ProgressCallback = Callable[[dict[str, Any]], None]
 
 def candidate_templates(dataset: Dataset) -> tuple[list[str], dict[str, str]]:
     """(templates to try, {template: why it is left out}) for this data's size and language."""
-    from modeling.data.language import reads_characters
-
     chosen, left_out = [], {}
     n = len(dataset)
-    for template in TEXT_CANDIDATES:
-        if template == "conv1d" and n < CONV1D_MIN_TEXTS:
-            left_out[template] = f"needs about {CONV1D_MIN_TEXTS:,} texts or more to learn phrases; this data has {n:,}"
+    for item in registry.for_task("text_classification"):
+        if not item.searchable:
             continue
-        if template == "minilm":
-            from modeling.templates.pretrained import encoder_status
-
-            ok, reason = encoder_status()
-            if not ok:
-                left_out[template] = reason
-                continue
-            if reads_characters(dataset.texts[:2000]):  # type: ignore[index]
-                left_out[template] = "the pretrained encoder reads English; these texts are mostly CJK characters"
-                continue
-        chosen.append(template)
+        if n < item.min_rows:
+            left_out[item.name] = f"needs about {item.min_rows:,} texts or more to learn well; this data has {n:,}"
+            continue
+        ok, reason = item.availability()
+        if not ok:
+            left_out[item.name] = reason
+            continue
+        if item.name == "minilm" and reads_characters(dataset.texts[:2000]):  # type: ignore[index]
+            left_out[item.name] = "the pretrained encoder reads English; these texts are mostly CJK characters"
+            continue
+        chosen.append(item.name)
     return chosen, left_out
 
 
@@ -172,28 +163,22 @@ def candidate_config(dataset: Dataset, template: str, seed: int, test_share: flo
 
 
 def estimate_cost(template: str, dataset: Dataset, config: ExperimentConfig) -> float:
-    """Seconds a template should take on this data here (rough: within a factor of two)."""
+    """Seconds a template should take on this data here (rough: within a factor of two).
+
+    From the template's :class:`~modeling.templates.registry.CostModel`: a fixed cost plus seconds per
+    million words read per epoch (measured on a 2-core CPU). Sequence templates pad every text to
+    ``sequence_length`` words, so they pay for that length, not the text's.
+    """
+    cost = registry.spec(template).cost or registry.CostModel()
+    if cost.estimator:
+        return float(registry.resolve(cost.estimator)(dataset, config))
     texts = dataset.texts if dataset.texts is not None else np.array([], dtype=str)
     sample = texts[:500]
     words = float(np.mean([len(str(t).split()) or len(str(t)) / 2 for t in sample])) if len(sample) else 0.0
-    if template == "minilm":
-        from modeling.templates import pretrained
-        from modeling.training.experiment import split
-
-        windows = pretrained.windows_for(config.settings)
-        train, validation, test = split(dataset, config)
-        uncached = 0
-        for part in (train, validation, test):
-            key = pretrained.cache_key([str(t) for t in part.texts], windows)  # type: ignore[union-attr]
-            if pretrained._cache_get(key, len(part)) is None:
-                uncached += len(part)
-        speed = pretrained.measure_throughput()
-        tokens = min(words * 1.35 + 2, windows * pretrained.WINDOW)  # word pieces per English word ~1.35
-        return _FIXED_SECONDS[template] + uncached * tokens / speed.read_tokens_per_s
-    read = words if template == "ngram_bag" else config.settings.sequence_length
+    read = words if cost.reads == "words" else config.settings.sequence_length
     epochs = max(1.0, config.settings.epochs * _EXPECTED_EPOCH_SHARE)
     work = len(texts) * read * epochs / 1e6
-    return _FIXED_SECONDS[template] + _SECONDS_PER_MILLION_WORD_EPOCHS[template] * work
+    return cost.fixed_s + cost.per_million * work
 
 
 def find_best_text_model(
@@ -254,7 +239,8 @@ def find_best_text_model(
             estimates[template] = estimate_cost(template, dataset, configs[template])
         except ModelDeckError as exc:
             rows.append(LeaderboardRow(template, "skipped", note=str(exc)))
-    order = sorted(estimates, key=lambda t: (estimates[t], TEXT_CANDIDATES.index(t)))
+    names = list(registry.REGISTRY)
+    order = sorted(estimates, key=lambda t: (estimates[t], names.index(t)))
 
     from modeling.training.experiment import split
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from modeling.evaluation.decisions import Decision, load_decision, save_decision, value_at, value_curve
+from modeling.evaluation.decisions import Decision, value_at, value_curve
+from modeling.runs.decision_rules import load_decision, save_decision
 from modeling.runs.predictions import load_predictions
 from modeling.runs.store import STARTERS_DIR, RunStore, write_json
 from tests.app.test_pages import _app, _goto, _texts

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.test_pages import _app, _goto, _texts, _walk
 
-pretrained = pytest.importorskip("modeling.templates.pretrained")
-ENCODER_READY, ENCODER_REASON = pretrained.encoder_status()
+minilm = pytest.importorskip("modeling.templates.minilm")
+ENCODER_READY, ENCODER_REASON = minilm.encoder_status()
 
 
 def _with_sample(sample: str) -> AppTest:
@@ -41,8 +41,8 @@ def test_pretrained_template_is_offered_with_its_mode_length_and_time_estimate()
 
 def test_unavailable_encoder_is_greyed_out_with_the_reason(monkeypatch, tmp_path):
     """Without the package (a folder lacking the weights) the template disappears and the reason is shown."""
-    monkeypatch.setattr(pretrained, "local_model_dir", lambda: tmp_path)
-    monkeypatch.setattr(pretrained, "_hub_reachable", lambda: False)
+    monkeypatch.setattr(minilm.encoder, "local_model_dir", lambda: tmp_path)
+    monkeypatch.setattr(minilm.encoder, "_hub_reachable", lambda: False)
     from ui import model_extras
 
     model_extras.encoder_status.clear()

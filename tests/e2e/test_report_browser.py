@@ -46,6 +46,7 @@ def report_artifacts(artifacts_dir: Path) -> Path:
 def reviews_home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """A workspace with two fresh runs on the product reviews; the keyword one has a saved decision rule."""
     from modeling.evaluation import decisions
+    from modeling.runs import decision_rules
     from modeling.runs.predictions import load_predictions
     from modeling.runs.store import RunStore
     from modeling.training.experiment import run_experiment
@@ -69,7 +70,7 @@ def reviews_home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     curve = decisions.value_curve(predictions.test_labels, predictions.test_probs, values, 0)
     best, _ = decisions.best_threshold(curve)
     coverage = decisions.coverage_at(predictions.test_labels, predictions.test_probs, 0.8)
-    decisions.save_decision(
+    decision_rules.save_decision(
         keyword,
         decisions.Decision(),
         threshold=best,

@@ -18,15 +18,14 @@ from modeling.evaluation.decisions import (
     coverage_sentence,
     decide,
     describe_rule,
-    load_decision,
     min_cost_decisions,
     money,
     needs_review,
-    save_decision,
     value_at,
     value_curve,
     value_sentence,
 )
+from modeling.runs.decision_rules import load_decision, save_decision
 
 # Ten cases, two classes: top probability and whether the answer is right.
 Y = np.array([1, 1, 1, 0, 0, 0, 1, 0, 1, 0])

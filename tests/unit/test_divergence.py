@@ -101,14 +101,14 @@ def test_probe_inputs_come_from_validation_rows_or_else_training_rows():
 
 def test_a_run_whose_model_answers_nan_at_evaluation_fails_with_the_hint_and_saves_no_model(tmp_path, monkeypatch):
     """Even if the per-epoch check were fooled, NaN test probabilities never reach calibration or metrics."""
-    import modeling.training.fit as training
+    import modeling.templates.inference as inference
     from modeling.config import default_config
     from modeling.training.experiment import run_experiment
 
     def nan_probabilities(model, data, batch_size=256, call=None):
         return np.full((len(data), 3), np.nan, dtype="float32")
 
-    monkeypatch.setattr(training, "predict_probabilities", nan_probabilities)
+    monkeypatch.setattr(inference, "predict_probabilities", nan_probabilities)
     base = default_config("image_classification", source="test")
     settings = TrainingSettings(**{**base.settings.model_dump(), "epochs": 1, "batch_size": 16})
     cfg = base.model_copy(update={"template": "dense", "settings": settings})

@@ -15,6 +15,7 @@ from sklearn import metrics as skm
 
 from modeling.data.dataset import Dataset
 from modeling.errors import DataError, InvalidPredictions
+from modeling.evaluation import baselines as bl
 from modeling.evaluation import metrics as ev
 
 
@@ -229,7 +230,7 @@ def _image_dataset(n: int, seed: int) -> Dataset:
 
 def test_majority_baseline_scores_the_share_of_the_training_majority_class() -> None:
     train, test = _text_dataset(200, seed=1, positive_share=0.7), _text_dataset(90, seed=2, positive_share=0.4)
-    base = ev.baseline_metrics(train, test)
+    base = bl.baseline_metrics(train, test)
     majority = base["majority"]
     assert majority["always_answers"] == "positive"
     assert majority["accuracy"] == pytest.approx(np.mean(test.labels == 1))
@@ -239,10 +240,10 @@ def test_majority_baseline_scores_the_share_of_the_training_majority_class() -> 
 
 
 def test_keyword_baseline_beats_majority_on_easy_text() -> None:
-    base = ev.baseline_metrics(_text_dataset(300, seed=3), _text_dataset(100, seed=4))
+    base = bl.baseline_metrics(_text_dataset(300, seed=3), _text_dataset(100, seed=4))
     logistic = base["logistic"]
     assert logistic["accuracy"] >= 0.95 > base["majority"]["accuracy"]
-    assert logistic["title"] == ev.TEXT_LOGISTIC_TITLE
+    assert logistic["title"] == bl.TEXT_LOGISTIC_TITLE
     assert "TF-IDF" in logistic["description"]
     assert logistic["train_seconds"] >= 0.0
     assert _only_plain_types(base)
@@ -254,7 +255,7 @@ def test_keyword_baseline_works_on_a_tiny_text_set() -> None:
     texts = [f"{w} item{i}" for i, w in enumerate(["good", "bad"] * 10)]
     train = Dataset(kind="text", name="t", labels=[0, 1] * 10, class_names=["pos", "neg"], texts=texts)
     test = Dataset(kind="text", name="t", labels=[0, 1, 0, 1], class_names=["pos", "neg"], texts=["good", "bad"] * 2)
-    assert ev.baseline_metrics(train, test)["logistic"]["accuracy"] == 1.0
+    assert bl.baseline_metrics(train, test)["logistic"]["accuracy"] == 1.0
 
 
 def test_keyword_baseline_reads_chinese_by_characters_and_says_so() -> None:
@@ -264,43 +265,43 @@ def test_keyword_baseline_reads_chinese_by_characters_and_says_so() -> None:
     train = Dataset(kind="text", name="zh", labels=labels, class_names=["pos", "neg"], texts=texts)
     unseen = ["质量不错很满意", "太差了"]
     test = Dataset(kind="text", name="zh", labels=[0, 1], class_names=["pos", "neg"], texts=unseen)
-    logistic = ev.baseline_metrics(train, test)["logistic"]
+    logistic = bl.baseline_metrics(train, test)["logistic"]
     assert "character and character-pair" in logistic["description"]
     assert logistic["accuracy"] == 1.0
-    english = ev.baseline_metrics(_text_dataset(60, seed=3), _text_dataset(20, seed=4))["logistic"]
+    english = bl.baseline_metrics(_text_dataset(60, seed=3), _text_dataset(20, seed=4))["logistic"]
     assert "word and word-pair" in english["description"]
 
 
 def test_keyword_baseline_without_any_words_falls_back_to_majority() -> None:
     train = Dataset(kind="text", name="t", labels=[0, 1, 1], class_names=["a", "b"], texts=["!", "?", "."])
     test = Dataset(kind="text", name="t", labels=[0, 1], class_names=["a", "b"], texts=["!", "?"])
-    base = ev.baseline_metrics(train, test)
+    base = bl.baseline_metrics(train, test)
     assert "no usable words" in base["logistic"]["description"]
     assert base["logistic"]["accuracy"] == base["majority"]["accuracy"] == 0.5
 
 
 def test_pixel_baseline_beats_majority_on_easy_images() -> None:
-    base = ev.baseline_metrics(_image_dataset(200, seed=5), _image_dataset(80, seed=6))
+    base = bl.baseline_metrics(_image_dataset(200, seed=5), _image_dataset(80, seed=6))
     assert base["logistic"]["accuracy"] >= 0.95
     assert base["logistic"]["accuracy"] > base["majority"]["accuracy"]
-    assert base["logistic"]["title"] == ev.IMAGE_LOGISTIC_TITLE
+    assert base["logistic"]["title"] == bl.IMAGE_LOGISTIC_TITLE
     assert "roc" in base["logistic"]
 
 
 def test_pixel_baseline_subsamples_large_training_sets_reproducibly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ev, "MAX_BASELINE_IMAGES", 60)
+    monkeypatch.setattr(bl, "MAX_BASELINE_IMAGES", 60)
     train, test = _image_dataset(150, seed=7), _image_dataset(40, seed=8)
-    first, second = ev.baseline_metrics(train, test, seed=1), ev.baseline_metrics(train, test, seed=1)
+    first, second = bl.baseline_metrics(train, test, seed=1), bl.baseline_metrics(train, test, seed=1)
     assert "60 of 150 images" in first["logistic"]["description"]
     assert first["logistic"]["confusion"] == second["logistic"]["confusion"]
 
 
 def test_large_images_are_block_averaged_for_the_pixel_baseline() -> None:
     images = np.full((2, 96, 96, 3), 255, dtype=np.uint8)
-    x = ev._pixels(images)
+    x = bl.pixel_features(images)
     assert x.shape == (2, 32 * 32 * 3)
     assert np.allclose(x, 1.0)
-    assert ev._pixels(np.zeros((3, 28, 28, 1), dtype=np.uint8)).shape == (3, 784)
+    assert bl.pixel_features(np.zeros((3, 28, 28, 1), dtype=np.uint8)).shape == (3, 784)
 
 
 def test_logistic_baseline_covers_a_class_missing_from_training() -> None:
@@ -317,7 +318,7 @@ def test_logistic_baseline_covers_a_class_missing_from_training() -> None:
         class_names=names,
         texts=[f"it was {words[int(v)]}" for v in test_labels],
     )
-    logistic = ev.baseline_metrics(train, test)["logistic"]
+    logistic = bl.baseline_metrics(train, test)["logistic"]
     assert len(logistic["confusion"]) == 3
     assert [row[2] for row in logistic["confusion"]] == [0, 0, 0]  # never predicts the class it never saw
     assert logistic["per_class"]["neutral"]["support"] == int(np.sum(test_labels == 2))
@@ -326,7 +327,7 @@ def test_logistic_baseline_covers_a_class_missing_from_training() -> None:
 def test_logistic_baseline_with_one_training_class_equals_majority() -> None:
     train = Dataset(kind="text", name="t", labels=[1] * 5, class_names=["a", "b"], texts=["x y"] * 5)
     test = Dataset(kind="text", name="t", labels=[0, 1], class_names=["a", "b"], texts=["x", "y"])
-    base = ev.baseline_metrics(train, test)
+    base = bl.baseline_metrics(train, test)
     assert base["logistic"]["confusion"] == base["majority"]["confusion"]
     assert "single class" in base["logistic"]["description"]
 
@@ -335,7 +336,7 @@ def test_baselines_refuse_mismatched_class_lists() -> None:
     train = _text_dataset(30, seed=1)
     test = Dataset(kind="text", name="t", labels=[0, 1], class_names=["no", "yes"], texts=["a", "b"])
     with pytest.raises(DataError, match="different class lists"):
-        ev.baseline_metrics(train, test)
+        bl.baseline_metrics(train, test)
 
 
 # ---- evaluate_predictions and misclassified ------------------------------------------------------------------
@@ -354,7 +355,7 @@ def test_evaluate_predictions_reports_lift_in_points() -> None:
 def test_evaluate_predictions_with_real_baselines_is_json_ready() -> None:
     train, test = _text_dataset(120, seed=11), _text_dataset(40, seed=12)
     y, probs = test.labels, np.eye(2)[test.labels] * 0.8 + 0.1
-    result = ev.evaluate_predictions(y, probs, test.class_names, ev.baseline_metrics(train, test))
+    result = ev.evaluate_predictions(y, probs, test.class_names, bl.baseline_metrics(train, test))
     majority_acc = result["baselines"]["majority"]["accuracy"]
     assert result["lift"]["majority"] == round(100 * (1.0 - majority_acc), 1)
     assert json.loads(json.dumps(result)) == result

@@ -8,45 +8,46 @@ import numpy as np
 import pytest
 
 from modeling.errors import ModelDeckError
-from modeling.templates import pretrained
+from modeling.templates import minilm
+from modeling.training import encoder_fit
 from tests.conftest import make_text_dataset
 
-AVAILABLE, REASON = pretrained.encoder_source(check_hub=False)[0] is not None, pretrained.encoder_status()[1]
+AVAILABLE, REASON = minilm.encoder_source(check_hub=False)[0] is not None, minilm.encoder_status()[1]
 needs_encoder = pytest.mark.skipif(not AVAILABLE, reason=f"pretrained encoder not installed: {REASON}")
 
 
 def test_status_says_why_when_the_model_folder_is_missing(tmp_path, monkeypatch):
-    monkeypatch.setattr(pretrained, "_hub_reachable", lambda *a, **k: False)
-    ok, reason = pretrained.encoder_status(model_dir=tmp_path / "no-such-folder")
+    monkeypatch.setattr(minilm.encoder, "_hub_reachable", lambda *a, **k: False)
+    ok, reason = minilm.encoder_status(model_dir=tmp_path / "no-such-folder")
     assert not ok
     assert "not available" in reason and "requirements-encoder.txt" in reason
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "config.json").write_text("{}")
-    ok, reason = pretrained.encoder_status(model_dir=tmp_path / "model")
+    ok, reason = minilm.encoder_status(model_dir=tmp_path / "model")
     assert not ok and "model.safetensors" in reason
 
 
 def test_windows_follow_the_sequence_length():
     from modeling.config import TrainingSettings
 
-    assert pretrained.windows_for(TrainingSettings()) == pretrained.DEFAULT_WINDOWS == 2
-    assert pretrained.windows_for(TrainingSettings(sequence_length=16)) == 1
-    assert pretrained.windows_for(TrainingSettings(sequence_length=2048)) == pretrained.MAX_WINDOWS
+    assert minilm.windows_for(TrainingSettings()) == minilm.DEFAULT_WINDOWS == 2
+    assert minilm.windows_for(TrainingSettings(sequence_length=16)) == 1
+    assert minilm.windows_for(TrainingSettings(sequence_length=2048)) == minilm.MAX_WINDOWS
 
 
 @needs_encoder
 def test_loads_offline_from_the_installed_package():
-    preset, reason = pretrained.encoder_source(check_hub=False)
-    assert preset == str(pretrained.local_model_dir())
+    preset, reason = minilm.encoder_source(check_hub=False)
+    assert preset == str(minilm.local_model_dir())
     assert "offline" in reason
-    tokenizer, backbone = pretrained.load_parts()
-    assert backbone.hidden_dim == pretrained.EMBED_DIM
+    tokenizer, backbone = minilm.load_parts()
+    assert backbone.hidden_dim == minilm.EMBED_DIM
     assert tokenizer.vocabulary_size() == 30522
 
 
 @needs_encoder
 def test_sentence_vectors_are_384_numbers_and_mean_something():
-    vectors = pretrained.embed(
+    vectors = minilm.embed(
         ["The film was wonderful.", "I really loved this movie!", "Please find the invoice attached."],
         use_cache=False,
     )
@@ -62,7 +63,7 @@ def test_long_texts_are_read_in_windows_and_pooled_over_all_tokens():
 
     from modeling.templates.layers import SentenceEncoder
 
-    tokenizer, backbone = pretrained.load_parts()
+    tokenizer, backbone = minilm.load_parts()
     encoder = SentenceEncoder(tokenizer, backbone, window=16, max_windows=2, normalize=False)
     first, second = " ".join(["good"] * 14), "bad movie"  # 14 pieces fill one 16-token window exactly
     a, b, both = (encoder(tf.constant([t])).numpy()[0] for t in (first, second, f"{first} {second}"))
@@ -76,11 +77,11 @@ def test_long_texts_are_read_in_windows_and_pooled_over_all_tokens():
 def test_embeddings_are_cached_in_memory_and_on_disk(tmp_path, monkeypatch):
     monkeypatch.setenv("MODELDECK_HOME", str(tmp_path))
     texts = ["cached once", "then reused"]
-    first = pretrained.embed(texts)
+    first = minilm.embed(texts)
     assert len(list((tmp_path / "cache").glob("minilm-*.npy"))) == 1
-    pretrained.clear_memory_cache()
-    monkeypatch.setattr(pretrained, "_compiled_encoder", lambda *_: pytest.fail("should come from the disk cache"))
-    np.testing.assert_array_equal(pretrained.embed(texts), first)
+    minilm.clear_memory_cache()
+    monkeypatch.setattr(minilm.embeddings, "compiled_encoder", lambda *_: pytest.fail("should come from the disk cache"))
+    np.testing.assert_array_equal(minilm.embed(texts), first)
 
 
 @needs_encoder
@@ -95,7 +96,7 @@ def test_frozen_training_learns_and_the_saved_model_gives_identical_answers(tmp_
     cfg = default_config("text_classification", source="test")
     cfg.template = "minilm"
     train, validation, test = split(ds, cfg)
-    result = pretrained.fit(cfg, train, validation)
+    result = encoder_fit.fit(cfg, train, validation)
     fast = result.predict(test)
     assert (fast.argmax(1) == test.labels).mean() > 0.9
     assert result.outcome.epochs_run >= 1 and "val_accuracy" in result.outcome.history
@@ -104,7 +105,7 @@ def test_frozen_training_learns_and_the_saved_model_gives_identical_answers(tmp_
     result.model.save(path)
     keras.saving.load_model(path, compile=False, safe_mode=True)  # plain Keras, safe mode
     loaded = load_bundle_model(path)
-    from modeling.training.fit import predict_probabilities
+    from modeling.templates.inference import predict_probabilities
 
     np.testing.assert_allclose(predict_probabilities(loaded, test), fast, atol=1e-5)
     np.testing.assert_allclose(predict_probabilities(result.model, test), fast, atol=1e-5)
@@ -120,4 +121,4 @@ def test_stop_while_reading_texts_ends_with_a_plain_message():
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(ModelDeckError, match="no model to keep"):
-        pretrained.fit(cfg, ds, None, cancel=cancel)
+        encoder_fit.fit(cfg, ds, None, cancel=cancel)

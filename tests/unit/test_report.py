@@ -184,7 +184,8 @@ def test_sections_without_data_say_so_instead_of_drawing_nothing(store):
 
 
 def test_saved_decision_rule_shows_its_money_and_escapes_the_currency(store):
-    from modeling.evaluation.decisions import Decision, OutcomeNames, OutcomeValues, save_decision
+    from modeling.evaluation.decisions import Decision, OutcomeNames, OutcomeValues
+    from modeling.runs.decision_rules import save_decision
 
     path = make_run(store.root, "money", n=100, accuracy=0.85)
     save_decision(

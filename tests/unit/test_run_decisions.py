@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from modeling.config import TrainingSettings, default_config
-from modeling.evaluation.decisions import Decision, load_decision, save_decision
+from modeling.evaluation.decisions import Decision
+from modeling.runs.decision_rules import load_decision, save_decision
 from modeling.runs.predictions import PREDICTIONS_FILE, complete_evaluation, load_predictions
 from modeling.runs.predictor import Predictor
 from modeling.runs.store import RunStore

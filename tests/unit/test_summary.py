@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from modeling.data.dataset import Dataset
-from modeling.evaluation.metrics import baseline_metrics, evaluate_predictions
+from modeling.evaluation.baselines import baseline_metrics
+from modeling.evaluation.metrics import evaluate_predictions
 from modeling.format import share as _pct
 from modeling.reporting.summary import about_frequency as _about
 from modeling.reporting.summary import business_summary

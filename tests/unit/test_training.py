@@ -36,7 +36,8 @@ def test_image_templates_build_and_train_a_step(template, image_dataset):
 @pytest.mark.parametrize("template", list(TEMPLATES["text_classification"]))
 def test_text_templates_build_and_train_a_step(template, text_dataset):
     from modeling.templates import build_model
-    from modeling.training.fit import predict_probabilities, train_model
+    from modeling.templates.inference import predict_probabilities
+    from modeling.training.fit import train_model
 
     cfg = _config("text_classification", template, epochs=1, sequence_length=16)
     model = build_model(cfg, text_dataset)
@@ -49,7 +50,8 @@ def test_text_templates_build_and_train_a_step(template, text_dataset):
 
 def test_ngram_template_learns_the_synthetic_reviews(text_dataset):
     from modeling.templates import build_model
-    from modeling.training.fit import predict_probabilities, train_model
+    from modeling.templates.inference import predict_probabilities
+    from modeling.training.fit import train_model
 
     cfg = _config("text_classification", "ngram_bag", epochs=15, batch_size=16)
     model = build_model(cfg, text_dataset)
