@@ -194,7 +194,7 @@ def render_photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, tu
 def _train(epochs: int | None):
     """The default digit model (small_cnn, default settings) trained on the first 6,000 clean digits."""
     from modeling.config import default_config
-    from modeling.data.readers import load_source
+    from modeling.data.sources import load_source
     from modeling.data.split import train_validation_split
     from modeling.templates import build_model
     from modeling.training.fit import train_model

@@ -22,7 +22,7 @@ os.environ["MODELDECK_HOME"] = tempfile.mkdtemp(prefix="modeldeck-leaderboard-")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from modeling.data.readers import load_source  # noqa: E402
+from modeling.data.sources import load_source  # noqa: E402
 from modeling.runs.store import default_store  # noqa: E402
 from modeling.training.search import find_best_text_model  # noqa: E402
 

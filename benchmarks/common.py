@@ -27,13 +27,13 @@ def require_shared_data() -> None:
 
 
 def load_mnist_8k():
-    from modeling.data.readers import load_source
+    from modeling.data.sources import load_source
 
     return load_source(str(MNIST_8K))
 
 
 def load_imdb_2k():
-    from modeling.data.readers import load_source
+    from modeling.data.sources import load_source
 
     return load_source(str(IMDB_2K), "review", "sentiment")
 

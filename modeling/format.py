@@ -139,3 +139,9 @@ def md_name(text: object, limit: int = 60) -> str:
     if len(clean) > limit:
         clean = clean[: limit - 1].rstrip() + "…"
     return _MARKDOWN_SPECIAL.sub(r"\\\1", clean)
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an error's message (or its type's name), for "could not be read (...)" sentences."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return message[:limit]

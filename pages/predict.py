@@ -161,7 +161,7 @@ else:
     with photo_tab:
         photo = st.file_uploader("Photo of a digit (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="digit_photo")
         if photo is not None:
-            from modeling.runs.predictor import open_picture
+            from modeling.data.readers.picture import open_picture
 
             try:
                 picture = open_picture(photo.getvalue(), photo.name)
@@ -172,7 +172,7 @@ else:
             if is_digit_model:
                 seen = prepare_digit(picture)[..., None]
             else:
-                from modeling.runs.predictor import fit_to_model
+                from modeling.data.images import fit_to_model
 
                 seen = fit_to_model(picture, shape)
             left, right = st.columns([1, 2])

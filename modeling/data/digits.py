@@ -47,8 +47,12 @@ WORK_SIDE = 400
 
 #: MNIST strokes are about a tenth of the digit's longer side thick (median 0.10, 5th percentile
 #: 0.07, measured on mnist_8k as 2 x area / perimeter). Thinner strokes are thickened to this.
-MNIST_STROKE = 0.10
-THIN_STROKE = 0.065
+MNIST_STROKE = 0.11
+THIN_STROKE = 0.085
+RIM_LOW = 0.5
+RIM_MARGIN = 0.0
+HIGH = 0.8
+HYSTERESIS = False
 
 BLANK_MESSAGE = "No digit found: the picture looks blank. Draw or upload a clearer digit."
 NOTHING_MESSAGE = (
@@ -109,14 +113,22 @@ def locate_digit(picture: Any) -> DigitCrop:
         raise DataError(NOTHING_MESSAGE)
     digit, (top, bottom, left, right) = found
 
-    # One pixel of margin so the anti-aliased rim of the strokes (below the threshold) comes along.
-    t0, b0 = max(0, top - 1), min(y.shape[0], bottom + 1)
-    l0, r0 = max(0, left - 1), min(y.shape[1], right + 1)
+    # The strokes' anti-aliased rim is below the threshold: grow the digit into fainter pixels
+    # connected to it (hysteresis), within a small margin, never into a ruled line.
+    low = max(floor, RIM_LOW * threshold)
+    margin = max(1, round(RIM_MARGIN * max(bottom - top, right - left)))
+    t0, b0 = max(0, top - margin), min(y.shape[0], bottom + margin)
+    l0, r0 = max(0, left - margin), min(y.shape[1], right + margin)
     kept_crop = np.zeros((b0 - t0, r0 - l0), dtype=bool)
     kept_crop[top - t0 : bottom - t0, left - l0 : right - l0] = digit
-    rim = ndimage.binary_dilation(kept_crop, structure=_EIGHT) & ~(lines[t0:b0, l0:r0] & ~kept_crop)
-    low, high = 0.5 * threshold, max(0.8 * core, threshold + 1e-3)
-    ink = np.clip((y[t0:b0, l0:r0] - low) / (high - low), 0.0, 1.0) * rim
+    y_crop = y[t0:b0, l0:r0]
+    if HYSTERESIS:
+        rim = ndimage.binary_propagation(kept_crop, structure=_EIGHT, mask=(y_crop > low) & ~lines[t0:b0, l0:r0])
+        rim |= kept_crop
+    else:
+        rim = ndimage.binary_dilation(kept_crop, structure=_EIGHT) & ~(lines[t0:b0, l0:r0] & ~kept_crop)
+    high = max(HIGH * core, threshold + 1e-3)
+    ink = np.clip((y_crop - low) / (high - low), 0.0, 1.0) * rim
 
     stroke = _stroke_width(digit) / max(bottom - top, right - left)
     if stroke < THIN_STROKE:
@@ -270,9 +282,7 @@ def _median(values: np.ndarray) -> float:
     return float(np.partition(values, middle)[middle])
 
 
-def _threshold(
-    y: np.ndarray, candidates: np.ndarray, level: float, spread: float, floor: float
-) -> tuple[float, float]:
+def _threshold(y: np.ndarray, candidates: np.ndarray, level: float, spread: float, floor: float) -> tuple[float, float]:
     """(threshold, typical ink contrast) for the contrast image; raises when nothing stands out.
 
     ``candidates`` are the pixels above the paper's floor, ruled lines already taken out (lines

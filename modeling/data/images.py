@@ -97,3 +97,11 @@ def mnist_style(img: np.ndarray, box: int = 20, size: int = 28, threshold: int =
     offset = (size - box) // 2
     field[offset : offset + box, offset : offset + box] = boxed
     return center_by_mass(field)
+
+
+def fit_to_model(picture, shape: tuple[int, ...]) -> np.ndarray:
+    """Resize any picture to a (non-digit) image model's input: H x W x C uint8."""
+    img = picture if isinstance(picture, Image.Image) else Image.fromarray(np.asarray(picture).squeeze())
+    img = img.convert("L" if shape[-1] == 1 else "RGB").resize((shape[1], shape[0]), Image.Resampling.LANCZOS)
+    arr = np.asarray(img, dtype="uint8")
+    return arr[..., None] if arr.ndim == 2 else arr

@@ -237,40 +237,6 @@ def to_safe_csv(df: pd.DataFrame) -> bytes:
     return safe.to_csv(index=False).encode("utf-8")
 
 
-def open_picture(data: bytes, filename: str = "picture"):
-    """Decode an uploaded photo safely: size and pixel count checked before decoding."""
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
-    from modeling.data.readers import LIMITS
-
-    if len(data) > LIMITS.max_upload_mb * 1024 * 1024:
-        raise DataError(f"The picture is larger than {LIMITS.max_upload_mb} MB.")
-    try:
-        img = Image.open(io.BytesIO(data))
-        if img.width * img.height > LIMITS.max_image_pixels:
-            raise DataError(
-                f"'{filename}' is {img.width}x{img.height} pixels, more than this app accepts. Use a smaller picture."
-            )
-        img.load()
-    except DataError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise DataError(f"'{filename}' is not a readable PNG or JPEG picture.") from None
-    return img
-
-
-def fit_to_model(picture, shape: tuple[int, ...]) -> np.ndarray:
-    """Resize any picture to a (non-digit) image model's input: H x W x C uint8."""
-    from PIL import Image
-
-    img = picture if isinstance(picture, Image.Image) else Image.fromarray(np.asarray(picture).squeeze())
-    img = img.convert("L" if shape[-1] == 1 else "RGB").resize((shape[1], shape[0]), Image.Resampling.LANCZOS)
-    arr = np.asarray(img, dtype="uint8")
-    return arr[..., None] if arr.ndim == 2 else arr
-
-
 def prepare_digit(image: Any) -> np.ndarray:
     """MNIST-style preparation of a drawing or photo: 28x28 uint8, white digit on black.
 

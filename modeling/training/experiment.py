@@ -90,7 +90,7 @@ def run_experiment(
     progress = progress or Progress(config.settings.epochs)
     cancel = cancel or threading.Event()
     if dataset is None:
-        from modeling.data.readers import load_source
+        from modeling.data.sources import load_source
 
         progress.update(phase="Loading data")
         dataset = load_source(config.data.source, config.data.text_column, config.data.label_column)

@@ -7,14 +7,10 @@ import time
 import numpy as np
 import pytest
 
-from modeling.data import (
-    DataError,
-    DataProfile,
-    Dataset,
-    profile_dataset,
-    split_indices,
-    train_validation_split,
-)
+from modeling.data.dataset import Dataset
+from modeling.data.profile import DataProfile, profile_dataset
+from modeling.data.split import split_indices, train_validation_split
+from modeling.errors import DataError
 
 
 def text_dataset(texts: list[str], labels: list[int], class_names: list[str] | None = None) -> Dataset:

@@ -15,19 +15,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from modeling.data import (
+from modeling.data.dataset import Dataset
+from modeling.data.readers import (
     LIMITS,
-    DataError,
-    Dataset,
     UploadLimits,
     dataset_from_table,
     guess_columns,
-    load_source,
     read_image_zip,
     read_npz,
     read_table,
     read_upload,
 )
+from modeling.data.sources import load_source
+from modeling.errors import DataError
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 IMDB = SHARED / "imdb_reviews_2000.csv"

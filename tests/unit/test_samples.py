@@ -10,20 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from modeling.data import (
-    SAMPLES,
-    DataError,
-    SampleInfo,
-    center_by_mass,
-    crop_to_ink,
-    dataset_from_mnist_arrays,
-    fit_into_box,
-    load_sample,
-    load_source,
-    mnist_style,
-    sample_status,
-)
 from modeling.data import samples as samples_module
+from modeling.data.images import center_by_mass, crop_to_ink, fit_into_box, mnist_style
+from modeling.data.samples import SAMPLES, SampleInfo, dataset_from_mnist_arrays, load_sample, sample_status
+from modeling.data.sources import load_source
+from modeling.errors import DataError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
