@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from modeling.runs.store import Run
 from ui import state
 
 FLASH = "decision_flash"
@@ -47,7 +48,7 @@ def _results(run_path: str, stamp: tuple, _run: Any):
     return predictions, complete_evaluation(_run.evaluation, predictions, _run.class_names)
 
 
-def results(run: Any):
+def results(run: Run):
     """The run's test probabilities and full evaluation, or ``(None, saved evaluation)`` with a warning."""
     try:
         return _results(str(run.path), _stamp(run.path), run)
@@ -57,7 +58,7 @@ def results(run: Any):
         return None, run.evaluation
 
 
-def load_rule(run: Any):
+def load_rule(run: Run):
     """The run's saved decision rule (defaults when none); a damaged file shows a message and the defaults."""
     from modeling.evaluation.decisions import Decision
     from modeling.runs.decision_rules import load_decision
@@ -69,7 +70,7 @@ def load_rule(run: Any):
         return Decision()
 
 
-def _save(run: Any, decision: Any, section: str, message: str, **changes: Any) -> None:
+def _save(run: Run, decision: Any, section: str, message: str, **changes: Any) -> None:
     from modeling.runs.decision_rules import save_decision
 
     try:
@@ -89,7 +90,7 @@ def _flash(section: str) -> None:
         st.success(entry[1])
 
 
-def _read_only(run: Any) -> bool:
+def _read_only(run: Run) -> bool:
     if run.info.starter:
         st.caption("Starter models are read-only: try values here, and train your own run to save a rule with it.")
         return True
@@ -114,7 +115,7 @@ def band(entry: dict | None, digits: int = 1) -> str:
 
 
 # ---- copies shared by the splits ----------------------------------------------------------------------------------
-def duplicates_block(run: Any, ev: dict, noun: str) -> None:
+def duplicates_block(run: Run, ev: dict, noun: str) -> None:
     """Warn about test rows with a copy in training, with the score without them and a way to drop them."""
     dup = ev.get("duplicates")
     if not dup:
@@ -169,7 +170,7 @@ def duplicates_block(run: Any, ev: dict, noun: str) -> None:
         drop_and_resplit(run)
 
 
-def drop_and_resplit(run: Any) -> None:
+def drop_and_resplit(run: Run) -> None:
     """Remove duplicate rows from the run's data in this session, so the next training splits it afresh."""
     from modeling.data.duplicates import drop_duplicates
 
@@ -234,7 +235,7 @@ def calibration_block(ev: dict, noun: str) -> None:
         )
 
 
-def coverage_block(run: Any, predictions: Any, decision: Any) -> None:
+def coverage_block(run: Run, predictions: Any, decision: Any) -> None:
     """Slider for the confidence level, the issue's sentence, the chart, and saving the level with the run."""
     from modeling.evaluation import decisions
     from modeling.reporting import charts
@@ -273,7 +274,7 @@ def coverage_block(run: Any, predictions: Any, decision: Any) -> None:
 
 
 # ---- money on the threshold (two classes) ---------------------------------------------------------------------------
-def money_block(run: Any, predictions: Any, decision: Any) -> None:
+def money_block(run: Run, predictions: Any, decision: Any) -> None:
     from modeling.evaluation import decisions
     from modeling.reporting import charts
 
@@ -386,7 +387,7 @@ def _follow_best(slider_key: str, auto_key: str, best_pct: int) -> None:
 
 
 # ---- cost matrix (three or more classes) ----------------------------------------------------------------------------
-def cost_block(run: Any, predictions: Any, decision: Any) -> None:
+def cost_block(run: Run, predictions: Any, decision: Any) -> None:
     from modeling.evaluation import decisions
 
     names = run.class_names
@@ -430,7 +431,7 @@ def cost_block(run: Any, predictions: Any, decision: Any) -> None:
 
 
 # ---- the whole "what to do with it" part ---------------------------------------------------------------------------
-def decision_sections(run: Any, ev: dict, predictions: Any, decision: Any, noun: str) -> None:
+def decision_sections(run: Run, ev: dict, predictions: Any, decision: Any, noun: str) -> None:
     """How sure it is, answering only when sure, and money on the threshold (or a cost matrix)."""
     from modeling.evaluation.decisions import describe_rule
     from modeling.runs.decision_rules import clear_decision

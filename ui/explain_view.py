@@ -10,6 +10,8 @@ from typing import Any
 
 import streamlit as st
 
+from modeling.evaluation.schema import Evaluation
+from modeling.runs.store import Run
 from ui import state
 
 #: Words whose removal moves the probability by less than this are left plain (noise, not evidence).
@@ -73,7 +75,7 @@ def explain_prediction(predictor: Any, text: str, label: str, max_words: int = 6
         st.dataframe(table, hide_index=True)
 
 
-def telling_words(evaluation: dict[str, Any], class_names: list[str]) -> None:
+def telling_words(evaluation: Evaluation, class_names: list[str]) -> None:
     """Per class, the keyword baseline's words that point to it most strongly (saved with the run)."""
     import pandas as pd
 
@@ -99,7 +101,7 @@ def telling_words(evaluation: dict[str, Any], class_names: list[str]) -> None:
             )
 
 
-def explain_mistake(run: Any, test: Any, wrong: list[dict[str, Any]]) -> None:
+def explain_mistake(run: Run, test: Any, wrong: list[dict[str, Any]]) -> None:
     """Pick one misclassified test text and see which words pushed the model to its wrong answer."""
 
     def describe(i: int) -> str:

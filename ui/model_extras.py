@@ -117,7 +117,7 @@ SEARCH_ID = "automl_search_id"
 
 def find_best_model_section(ds: Any) -> None:
     """Budget slider, background search with live progress, leaderboard, and "Use this model"."""
-    from modeling.training.search import SEARCHES
+    from modeling.training.jobs import JOBS
 
     st.subheader("Find the best model")
     st.caption(
@@ -125,7 +125,7 @@ def find_best_model_section(ds: Any) -> None:
         "within the time you allow; then ranks them on the held-out test texts next to the keyword baseline "
         "(TF-IDF + logistic regression). Templates that would not fit in the time left are skipped."
     )
-    search = SEARCHES.get(st.session_state.get(SEARCH_ID))
+    search = JOBS.get_search(st.session_state.get(SEARCH_ID), state.session_owner())
     running = search is not None and not search.done
     left, right = st.columns([3, 1])
     budget = left.slider(
@@ -139,7 +139,7 @@ def find_best_model_section(ds: Any) -> None:
         disabled=running,
     )
     if right.button("Find the best model", type="primary", key="automl_start", disabled=running):
-        search = SEARCHES.start(ds, float(budget), owner=state.session_owner())
+        search = JOBS.start_search(ds, float(budget), owner=state.session_owner())
         st.session_state[SEARCH_ID] = search.search_id
         running = True
     if search is None:
@@ -152,9 +152,9 @@ def find_best_model_section(ds: Any) -> None:
 
 @st.fragment(run_every=1.0)
 def _live_search(search_id: str) -> None:
-    from modeling.training.search import SEARCHES
+    from modeling.training.jobs import JOBS
 
-    search = SEARCHES.get(search_id)
+    search = JOBS.get_search(search_id, state.session_owner())
     if search is None:
         return
     if search.done:

@@ -15,11 +15,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
 from modeling.errors import ModelDeckError
+from modeling.runs.store import Run
 
 log = logging.getLogger("modeldeck.ui")
 
@@ -59,24 +59,24 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:80] or "report"
 
 
-def _key(kind: str, runs: Sequence[Any]) -> tuple:
+def _key(kind: str, runs: Sequence[Run]) -> tuple:
     return (kind, *[(str(run.path), _stamp(run.path)) for run in runs])
 
 
-def run_report(run: Any) -> str:
+def run_report(run: Run) -> str:
     """The run's HTML report, cached per version of its files."""
     from modeling.reporting.run_report import run_report_html
 
     return str(_cached(_key("html", [run]), lambda: run_report_html(run)))
 
 
-def compare_report(runs: Sequence[Any]) -> str:
+def compare_report(runs: Sequence[Run]) -> str:
     from modeling.reporting.compare_report import compare_report_html
 
     return str(_cached(_key("compare-html", runs), lambda: compare_report_html(runs)))
 
 
-def _pdf(kind: str, runs: Sequence[Any], html: Callable[[], str]) -> bytes | None:
+def _pdf(kind: str, runs: Sequence[Run], html: Callable[[], str]) -> bytes | None:
     from modeling.reporting.pdf import html_to_pdf as report_pdf
 
     key = _key(f"{kind}-pdf", runs)
@@ -109,7 +109,7 @@ def _download_html(label_key: str, make: Callable[[], str], file_stem: str) -> N
     )
 
 
-def _pdf_block(label_key: str, kind: str, runs: Sequence[Any], make: Callable[[], str], file_stem: str) -> None:
+def _pdf_block(label_key: str, kind: str, runs: Sequence[Run], make: Callable[[], str], file_stem: str) -> None:
     from modeling.reporting.pdf import pdf_unavailable_reason
 
     reason = pdf_unavailable_reason()
@@ -155,7 +155,7 @@ def _pdf_block(label_key: str, kind: str, runs: Sequence[Any], make: Callable[[]
     )
 
 
-def share_run(run: Any) -> None:
+def share_run(run: Run) -> None:
     """The Evaluate page's Share block for one run."""
     st.markdown("#### Share")
     st.caption(
@@ -170,7 +170,7 @@ def share_run(run: Any) -> None:
         _pdf_block("share_run", "html", [run], lambda: run_report(run), stem)
 
 
-def share_comparison(runs: Sequence[Any]) -> None:
+def share_comparison(runs: Sequence[Run]) -> None:
     """The Compare runs page's export block."""
     st.markdown("#### Share this comparison")
     stem = _safe_name("compare-" + "-".join(run.info.run_id[-6:] for run in runs))

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from modeling.reporting.html import esc, figure
+from modeling.runs.store import Run
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def chart(fig: Any, height: int | None = None) -> str:
         return paragraph("This chart could not be drawn.", "note")
 
 
-def title(run: Any) -> str:
+def title(run: Run) -> str:
     return str(run.info.title or run.info.run_id)
 
 

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from modeling.evaluation.probabilities import check_finite, probability_matrix
+from modeling.evaluation.schema import Evaluation
 
 TEMPLATE = "plotly_white"
 BLUE = "#1f77b4"  # the model / training
@@ -307,7 +308,7 @@ def pr_curve(metrics: Mapping[str, Any], class_names: Sequence[str] | None = Non
     return fig
 
 
-def baseline_comparison(evaluation: Mapping[str, Any]) -> go.Figure:
+def baseline_comparison(evaluation: Evaluation) -> go.Figure:
     """Test accuracy of the model next to the two baselines: the number that says if training paid off."""
     baselines = evaluation.get("baselines") or {}
     rows: list[tuple[str, float, str]] = [

@@ -16,9 +16,10 @@ from modeling import format as fmt
 from modeling.reporting import comparison as cmp
 from modeling.reporting.blocks import TRAIN_COMMAND, chart, footer, method_name, paragraph, section, title, today
 from modeling.reporting.html import esc, markdown_block, page, table
+from modeling.runs.store import Run
 
 
-def compare_report_html(runs: Sequence[Any], now: float | None = None) -> str:
+def compare_report_html(runs: Sequence[Run], now: float | None = None) -> str:
     """Two or more runs of one task side by side: figures, curves, the settings that differ, how to reproduce.
 
     Raises :class:`modeling.errors.ModelDeckError` (with a sentence) for fewer than two runs, mixed tasks or
@@ -74,7 +75,7 @@ def compare_report_html(runs: Sequence[Any], now: float | None = None) -> str:
     return page(f"ModelDeck — {len(runs)} runs compared", body)
 
 
-def _completed(run: Any) -> dict[str, Any]:
+def _completed(run: Run) -> dict[str, Any]:
     """The run's evaluation with intervals and calibration filled in from its saved probabilities, if any.
 
     Unlike the single-run report this never loads a model (comparing five runs must stay quick): a run
@@ -128,7 +129,7 @@ def compare_table(figures: Sequence[cmp.RunFigures]) -> tuple[list[str], list[li
     return header, rows
 
 
-def accuracy_rows(runs: Sequence[Any], figures: Sequence[cmp.RunFigures]) -> list[dict[str, Any]]:
+def accuracy_rows(runs: Sequence[Run], figures: Sequence[cmp.RunFigures]) -> list[dict[str, Any]]:
     """Rows for :func:`modeling.reporting.charts.compare_accuracy` (label, accuracy, interval, baseline)."""
     rows = []
     for run, f in zip(runs, figures, strict=True):
@@ -145,7 +146,7 @@ def accuracy_rows(runs: Sequence[Any], figures: Sequence[cmp.RunFigures]) -> lis
     return rows
 
 
-def _compare_figures(runs: Sequence[Any], figures: Sequence[cmp.RunFigures]) -> str:
+def _compare_figures(runs: Sequence[Run], figures: Sequence[cmp.RunFigures]) -> str:
     from modeling.reporting import charts
 
     header, rows = compare_table(figures)
@@ -162,7 +163,7 @@ def _compare_figures(runs: Sequence[Any], figures: Sequence[cmp.RunFigures]) -> 
     return "".join(out)
 
 
-def _compare_settings(runs: Sequence[Any], labels: Sequence[str]) -> str:
+def _compare_settings(runs: Sequence[Run], labels: Sequence[str]) -> str:
     rows = cmp.settings_rows(runs)
     differing = [r for r in rows if r.differs]
     header = ["Setting", *labels]

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from modeling.errors import ModelDeckError
+from modeling.evaluation.schema import Evaluation
+from modeling.runs.store import Run
 
 #: Run facts shown in the settings diff next to the YAML settings, because they change what is compared.
 _RUN_FACTS = (("data.name", "Data set"),)
@@ -29,7 +31,7 @@ class SettingRow:
         return len(set(self.values)) > 1
 
 
-def check_comparable(runs: Sequence[Any]) -> None:
+def check_comparable(runs: Sequence[Run]) -> None:
     """Two or more runs of one task, each with an evaluation; else a sentence saying what to pick."""
     if len(runs) < 2:
         raise ModelDeckError("Pick at least two runs to compare.")
@@ -65,7 +67,7 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def settings_rows(runs: Sequence[Any]) -> list[SettingRow]:
+def settings_rows(runs: Sequence[Run]) -> list[SettingRow]:
     """Every setting of every run (the YAML fields, dotted, in file order) plus the data set's name.
 
     A field one run lacks (an older settings file) shows as "(not set)" and so counts as a difference.
@@ -83,12 +85,12 @@ def settings_rows(runs: Sequence[Any]) -> list[SettingRow]:
     return [SettingRow(field, tuple(_shown(v.get(field)) for v in flat)) for field in order]
 
 
-def differing_settings(runs: Sequence[Any]) -> list[SettingRow]:
+def differing_settings(runs: Sequence[Run]) -> list[SettingRow]:
     """Only the settings whose values are not the same in all runs."""
     return [row for row in settings_rows(runs) if row.differs]
 
 
-def model_size_mb(run: Any) -> float | None:
+def model_size_mb(run: Run) -> float | None:
     path = run.path / "model.keras"
     return path.stat().st_size / 1e6 if path.exists() else None
 
@@ -113,7 +115,7 @@ class RunFigures:
     predict_seconds_per_1000: float | None
 
 
-def accuracy_interval(evaluation: Mapping[str, Any]) -> tuple[float | None, float | None, str]:
+def accuracy_interval(evaluation: Evaluation) -> tuple[float | None, float | None, str]:
     """(low, high, method) of the accuracy: the saved interval when the run has one, else Wilson's.
 
     Runs saved before intervals existed (and the starters) still get one: it needs only n and the accuracy.
@@ -131,7 +133,7 @@ def accuracy_interval(evaluation: Mapping[str, Any]) -> tuple[float | None, floa
     return low, high, "wilson"
 
 
-def run_figures(run: Any, label: str | None = None) -> RunFigures:
+def run_figures(run: Run, label: str | None = None) -> RunFigures:
     """The comparison row of one run, from its saved evaluation and facts."""
     ev = run.evaluation or {}
     model = ev.get("model") or {}
@@ -157,7 +159,7 @@ def run_figures(run: Any, label: str | None = None) -> RunFigures:
     )
 
 
-def short_labels(runs: Sequence[Any]) -> list[str]:
+def short_labels(runs: Sequence[Run]) -> list[str]:
     """Names short enough for a legend: 'A · ngram_bag', 'B · conv1d', ... (letters keep them apart)."""
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     labels = []
@@ -167,7 +169,7 @@ def short_labels(runs: Sequence[Any]) -> list[str]:
     return labels
 
 
-def same_test_set(runs: Sequence[Any]) -> bool:
+def same_test_set(runs: Sequence[Run]) -> bool:
     """True when all runs were tested on the same rows: same data, test share and seed (so the same split)."""
     keys = {
         (

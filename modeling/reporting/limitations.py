@@ -14,14 +14,16 @@ from typing import Any
 
 from modeling import format as fmt
 from modeling.evaluation.intervals import WIDE_HALF_WIDTH
+from modeling.evaluation.schema import Evaluation
 from modeling.reporting import comparison as cmp
 from modeling.reporting.summary import noun_for
+from modeling.runs.store import Run
 
 #: Largest / smallest class above this is called unbalanced in the limitations.
 IMBALANCE_RATIO = 1.5
 
 
-def limitations(run: Any, ev: Mapping[str, Any], test: Any = None) -> list[str]:
+def limitations(run: Run, ev: Evaluation, test: Any = None) -> list[str]:
     """Plain sentences on what the figures do not show; always at least the single-split caveat."""
     items: list[str] = []
     model = ev["model"]
@@ -59,7 +61,7 @@ def limitations(run: Any, ev: Mapping[str, Any], test: Any = None) -> list[str]:
     return items
 
 
-def _duplicate_items(ev: Mapping[str, Any]) -> list[str]:
+def _duplicate_items(ev: Evaluation) -> list[str]:
     dup = ev.get("duplicates")
     if not dup:
         return [
@@ -81,7 +83,7 @@ def _duplicate_items(ev: Mapping[str, Any]) -> list[str]:
     return [text]
 
 
-def _balance_items(run: Any, model: Mapping[str, Any]) -> list[str]:
+def _balance_items(run: Run, model: Mapping[str, Any]) -> list[str]:
     counts = (run.meta.get("dataset") or {}).get("class_counts") or {}
     present = {str(k): int(v) for k, v in counts.items() if int(v) > 0}
     items = []
@@ -106,7 +108,7 @@ def _balance_items(run: Any, model: Mapping[str, Any]) -> list[str]:
     return items
 
 
-def _unseen_items(run: Any, test: Any) -> list[str]:
+def _unseen_items(run: Run, test: Any) -> list[str]:
     dataset = run.meta.get("dataset") or {}
     names = run.class_names
     shown = ", ".join(f"'{n}'" for n in names[:8]) + (", …" if len(names) > 8 else "")

@@ -11,10 +11,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from modeling import format as fmt
+from modeling.evaluation.schema import Evaluation
 from modeling.reporting.blocks import TRAIN_COMMAND, chart, paragraph
 from modeling.reporting.html import esc, image_data_uri, table
 from modeling.reporting.limitations import limitations
 from modeling.reporting.summary import noun_for
+from modeling.runs.store import Run
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ QUOTE_CHARS = 280
 
 # ---- mistakes ---------------------------------------------------------------------------------------------------
 def mistakes_section(
-    run: Any, ev: Mapping[str, Any], names: Sequence[str], test: Any, decision_rule: bool = False
+    run: Run, ev: Evaluation, names: Sequence[str], test: Any, decision_rule: bool = False
 ) -> str:
     from modeling.reporting import charts
 
@@ -104,13 +106,13 @@ def _total_wrong(model: Mapping[str, Any]) -> int:
 
 
 # ---- limitations ------------------------------------------------------------------------------------------------
-def limitations_section(run: Any, ev: Mapping[str, Any], test: Any) -> str:
+def limitations_section(run: Run, ev: Evaluation, test: Any) -> str:
     items = "".join(f"<li>{esc(item)}</li>" for item in limitations(run, ev, test))
     return f"<ul>{items}</ul>"
 
 
 # ---- appendix ---------------------------------------------------------------------------------------------------
-def data_section(run: Any) -> str:
+def data_section(run: Run) -> str:
     from modeling.reporting import charts
 
     dataset = run.meta.get("dataset") or {}
@@ -149,7 +151,7 @@ def data_section(run: Any) -> str:
     return "".join(out)
 
 
-def _relevant_settings(run: Any) -> list[tuple[str, str, str]]:
+def _relevant_settings(run: Run) -> list[tuple[str, str, str]]:
     """(name, value, what it does) for the settings that matter to this run's template and task."""
     from modeling.config import TrainingSettings
 
@@ -170,7 +172,7 @@ def _relevant_settings(run: Any) -> list[tuple[str, str, str]]:
     return rows
 
 
-def training_section(run: Any) -> str:
+def training_section(run: Run) -> str:
     from modeling.config import TEMPLATES
     from modeling.reporting import charts
 
@@ -211,7 +213,7 @@ def training_section(run: Any) -> str:
     return "".join(out)
 
 
-def reproduce_section(run: Any) -> str:
+def reproduce_section(run: Run) -> str:
     yaml_text = run.config.to_yaml()
     source = str(run.config.data.source)
     if source.startswith("sample:"):

@@ -14,12 +14,12 @@ Chromium where one is installed (see :mod:`modeling.reporting.pdf`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from modeling import format as fmt
 from modeling.evaluation.intervals import WIDE_HALF_WIDTH
+from modeling.evaluation.schema import Evaluation
 from modeling.reporting import comparison as cmp
 from modeling.reporting.blocks import chart, footer, method_name, paragraph, section, title, today
 from modeling.reporting.html import esc, kpi, markdown_block, markdown_inline, page, table
@@ -31,6 +31,7 @@ from modeling.reporting.report_appendix import (
     training_section,
 )
 from modeling.reporting.summary import noun_for
+from modeling.runs.store import Run
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class ReportFacts:
     """Everything a run report reads, gathered once: the evaluation (completed for older runs), the saved
     decision rule (``None`` when nobody saved one), the test probabilities and the test examples."""
 
-    evaluation: dict[str, Any]
+    evaluation: Evaluation
     decision: Any = None
     predictions: Any = None
     test: Any = None
@@ -59,7 +60,7 @@ class ReportFacts:
         return self.decision.model_dump() if self.decision is not None else None
 
 
-def gather(run: Any) -> ReportFacts:
+def gather(run: Run) -> ReportFacts:
     """Read what the report needs; anything missing or damaged leaves its section out, never the report.
 
     Older runs and the starters have no saved probabilities: they are computed once from the model (as the
@@ -89,7 +90,7 @@ def gather(run: Any) -> ReportFacts:
 
 
 # ---- the run report ---------------------------------------------------------------------------------------------
-def run_report_html(run: Any, now: float | None = None) -> str:
+def run_report_html(run: Run, now: float | None = None) -> str:
     """One run as a self-contained HTML memo (see the module docstring for the order of sections).
 
     ``run`` is a :class:`modeling.runs.store.Run` with a saved evaluation; ``now`` fixes the "report made" time
@@ -141,7 +142,7 @@ def run_report_html(run: Any, now: float | None = None) -> str:
 
 
 # ---- summary ----------------------------------------------------------------------------------------------------
-def _summary_section(run: Any, facts: ReportFacts) -> str:
+def _summary_section(run: Run, facts: ReportFacts) -> str:
     from modeling.reporting.summary import business_summary
 
     ev = facts.evaluation
@@ -195,7 +196,7 @@ def _interval_text(low: float | None, high: float | None) -> str:
     return f"{fmt.percent(low)}–{fmt.percent(high)}" if low is not None and high is not None else "—"
 
 
-def _figures_section(run: Any, ev: Mapping[str, Any]) -> str:
+def _figures_section(run: Run, ev: Evaluation) -> str:
     from modeling.reporting import charts
 
     model = ev["model"]
@@ -265,7 +266,7 @@ def _labels_and_probs(facts: ReportFacts) -> tuple[Any, Any] | None:
     return facts.predictions.test_labels, facts.predictions.test_probs
 
 
-def _decision_section(run: Any, facts: ReportFacts) -> str:
+def _decision_section(run: Run, facts: ReportFacts) -> str:
     from modeling.evaluation import decisions
 
     decision = facts.decision
@@ -362,7 +363,7 @@ def _value_chart(curve: Any, best: Any, currency: str, positive: str, chosen: fl
 EXAMPLE_LEVEL = 0.9
 
 
-def _confidence_section(run: Any, facts: ReportFacts) -> str:
+def _confidence_section(run: Run, facts: ReportFacts) -> str:
     from modeling.reporting import charts
 
     ev = facts.evaluation

@@ -22,6 +22,7 @@ from modeling import format as fmt
 from modeling.errors import InvalidPredictions
 from modeling.evaluation.intervals import WIDE_HALF_WIDTH, half_width
 from modeling.evaluation.probabilities import DIVERGED_HINT
+from modeling.evaluation.schema import Evaluation
 
 NOUNS = {"text_classification": "texts", "image_classification": "images"}
 
@@ -37,7 +38,7 @@ SMALL_TEST_SET = 100
 
 
 def business_summary(
-    evaluation: Mapping[str, Any],
+    evaluation: Evaluation,
     class_names: Sequence[str],
     task: str,
     noun: str | None = None,
@@ -84,7 +85,7 @@ def business_summary(
 
 # ---- sentences -------------------------------------------------------------------------------------------------
 def _baseline_sentences(
-    evaluation: Mapping[str, Any], class_names: Sequence[str], task: str, accuracy: float
+    evaluation: Evaluation, class_names: Sequence[str], task: str, accuracy: float
 ) -> list[str]:
     """'X points better than always answering ... and Y points better than a keyword model', plus a warning."""
     baselines = evaluation.get("baselines") or {}

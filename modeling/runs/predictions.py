@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,10 @@ from typing import Any
 import numpy as np
 
 from modeling.errors import RunError
+from modeling.evaluation import schema
 from modeling.evaluation.calibration import apply_temperature
+from modeling.evaluation.schema import Evaluation
+from modeling.runs.store import Run
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +102,7 @@ def _read(path: Path) -> SavedPredictions:
         raise RunError(f"The saved predictions of this run are damaged ({exc}).") from None
 
 
-def load_predictions(run: Any, compute_if_missing: bool = True) -> SavedPredictions:
+def load_predictions(run: Run, compute_if_missing: bool = True) -> SavedPredictions:
     """The run's saved probabilities; computed from the model and test split when the file is missing.
 
     ``run`` is a :class:`modeling.runs.store.Run`. Raises :class:`RunError` with a sentence when neither works.
@@ -136,22 +140,17 @@ def load_predictions(run: Any, compute_if_missing: bool = True) -> SavedPredicti
     return saved
 
 
-def complete_evaluation(evaluation: dict[str, Any], predictions: SavedPredictions, class_names: list[str]) -> dict:
+def complete_evaluation(
+    evaluation: Mapping[str, Any], predictions: SavedPredictions, class_names: list[str]
+) -> Evaluation:
     """``evaluation`` with intervals and calibration added where an older run lacks them (a new dict)."""
-    import copy
-
-    from modeling.evaluation.calibration import calibration_report
-    from modeling.evaluation.metrics import add_intervals
-
-    ev = copy.deepcopy(dict(evaluation))
-    if "intervals" not in ev:
-        add_intervals(ev, predictions.test_labels, predictions.test_probs, class_names)
-    if "calibration" not in ev:
-        has_val = len(predictions.validation_labels) > 0
-        ev["calibration"] = calibration_report(
-            predictions.test_labels,
-            predictions.test_raw,
-            predictions.validation_labels if has_val else None,
-            predictions.validation_raw if has_val else None,
-        )
-    return ev
+    has_val = len(predictions.validation_labels) > 0
+    return schema.complete_evaluation(
+        evaluation,
+        predictions.test_labels,
+        predictions.test_probs,
+        predictions.test_raw,
+        class_names,
+        predictions.validation_labels if has_val else None,
+        predictions.validation_raw if has_val else None,
+    )

@@ -19,6 +19,7 @@ import pandas as pd
 
 from modeling.errors import DataError, RunError
 from modeling.evaluation.probabilities import check_finite
+from modeling.runs.store import Run
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class Predictor:
         self._forward: Any = None  # compiled on first use
 
     @classmethod
-    def from_run(cls, run: Any) -> Predictor:
+    def from_run(cls, run: Run) -> Predictor:
         """``run`` is a :class:`modeling.runs.store.Run`; its calibration and saved decision rule come along."""
         from modeling.runs.decision_rules import load_decision
 

@@ -38,6 +38,7 @@ from typing import Any
 from modeling import settings
 from modeling.config import ExperimentConfig
 from modeling.errors import RunError
+from modeling.evaluation.schema import Evaluation
 from modeling.settings import STARTERS_DIR
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -189,7 +190,7 @@ class Run:
     config: ExperimentConfig
     meta: dict[str, Any]
     history: dict[str, list[float]]
-    evaluation: dict[str, Any] | None
+    evaluation: Evaluation | None
 
     @property
     def path(self) -> Path:

@@ -78,10 +78,8 @@ def run_experiment(
     """
     import keras
 
-    from modeling.data.duplicates import score_without
-    from modeling.evaluation import metrics as evaluation
     from modeling.evaluation.baselines import baseline_metrics
-    from modeling.evaluation.calibration import apply_temperature, calibration_report
+    from modeling.evaluation.schema import build_evaluation
     from modeling.runs.predictions import save_predictions
     from modeling.templates import build_model, custom_fit
     from modeling.templates.inference import predict_probabilities
@@ -142,17 +140,19 @@ def run_experiment(
         if not all_finite(raw_test) or (raw_val is not None and not all_finite(raw_val)):
             # Caught here, before calibration or metrics bin them: a NaN cast to an int crashes NumPy.
             raise TrainingDiverged(DIVERGED_MESSAGE)
-        # Calibrated on the validation split only; the temperature never changes which class wins.
-        calibration = calibration_report(test.labels, raw_test, validation.labels, raw_val)
-        probs = apply_temperature(raw_test, calibration["temperature"])
-        baselines = baseline_metrics(train, test, seed=config.settings.seed)
-        report = evaluation.evaluate_predictions(test.labels, probs, test.class_names, baselines)
-        report["calibration"] = calibration
-        report["duplicates"] = score_without(shared, test.labels, probs.argmax(axis=1))
-        report["misclassified"] = evaluation.misclassified(test.labels, probs, test.class_names)
-        save_predictions(run_dir, test.labels, raw_test, validation.labels, raw_val, calibration["temperature"])
-        if train.kind == "text":
-            report["keywords"] = _keywords(train)
+        report = build_evaluation(
+            test.labels,
+            raw_test,
+            test.class_names,
+            baselines=baseline_metrics(train, test, seed=config.settings.seed),
+            y_validation=validation.labels,
+            raw_validation=raw_val,
+            shared_copies=shared,
+            keywords=_keywords(train) if train.kind == "text" else None,
+        )
+        save_predictions(
+            run_dir, test.labels, raw_test, validation.labels, raw_val, report["calibration"]["temperature"]
+        )
         progress.update(phase="Saving the model")
         store.save_model(run_dir, model)
         write_json(run_dir / "history.json", outcome.history)

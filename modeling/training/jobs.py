@@ -1,8 +1,9 @@
-"""Background training jobs that outlive a Streamlit rerun, a page switch or a browser refresh.
+"""Background work that outlives a Streamlit rerun, a page switch or a browser refresh: trainings and searches.
 
-One :class:`JobManager` lives per server process (``JOBS``). Each job trains in
-its own thread and talks to pages only through its :class:`Progress`; a
-semaphore caps how many train at once, and the rest wait in a visible queue.
+One :class:`JobManager` lives per server process (``JOBS``). Each training (:class:`Job`) and each model
+search (:class:`Search`) runs in its own thread and talks to pages only through a thread-safe snapshot; one
+semaphore caps how many train at once (``MODELDECK_MAX_TRAININGS``), and the rest wait in a visible queue.
+Every lookup takes the visitor's ``owner``: someone else's job or search reads as missing.
 """
 
 from __future__ import annotations
@@ -56,6 +57,40 @@ class Job:
         return self.progress.state in ("finished", "stopped", "failed")
 
 
+@dataclass
+class Search:
+    """A model search running in its own thread; pages poll :meth:`snapshot` and may :meth:`stop` it."""
+
+    search_id: str
+    dataset_name: str
+    budget_s: float
+    owner: str | None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    state: str = "queued"  # queued | running | finished | stopped | failed
+    info: dict[str, Any] = field(default_factory=dict)
+    board: Any = None  # a modeling.training.search.Leaderboard once finished
+    error: str | None = None
+    adopted: dict[str, str] = field(default_factory=dict)  # template -> run id once saved as a run
+    thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stop(self) -> None:
+        self.cancel.set()
+
+    @property
+    def done(self) -> bool:
+        return self.state in ("finished", "stopped", "failed")
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {"state": self.state, "error": self.error, **self.info}
+
+    def _update(self, **fields: Any) -> None:
+        with self._lock:
+            for key, value in fields.items():
+                setattr(self, key, value)
+
+
 class JobManager:
     """Starts, lists and stops training jobs; safe to share between all browser sessions."""
 
@@ -63,6 +98,7 @@ class JobManager:
         self.max_concurrent = max(1, max_concurrent or settings.max_trainings())
         self._slots = threading.Semaphore(self.max_concurrent)
         self._jobs: dict[str, Job] = {}
+        self._searches: dict[str, Search] = {}
         self._lock = threading.Lock()
 
     def start(
@@ -105,9 +141,69 @@ class JobManager:
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
-        """Hold one training slot, for work that trains outside a Job (the automatic model choice)."""
+        """Hold one training slot, for work that trains outside a Job or a Search."""
         with self._slots:
             yield
+
+    # ---- model searches ----------------------------------------------------------------------------------------
+    def start_search(
+        self,
+        dataset: Dataset,
+        budget_s: float,
+        seed: int = 42,
+        store: RunStore | None = None,
+        owner: str | None = None,
+        **options: Any,
+    ) -> Search:
+        """Start "Find the best model" in the background; it waits for a free training slot like a training."""
+        search = Search(secrets.token_hex(6), dataset.name, budget_s, owner)
+        search.info = {"phase": "Waiting for a free training slot", "fraction": 0.0, "elapsed_s": 0.0}
+        search.thread = threading.Thread(
+            target=self._search_work,
+            args=(search, dataset, seed, store, options),
+            name=f"search-{search.search_id}",
+            daemon=True,
+        )
+        with self._lock:
+            self._searches[search.search_id] = search
+        search.thread.start()
+        return search
+
+    def _search_work(self, search: Search, dataset: Dataset, seed: int, store: RunStore | None, options: dict) -> None:
+        from modeling.training.search import find_best_text_model
+
+        with self._slots:
+            if search.cancel.is_set():
+                search._update(state="stopped", error="Stopped before it started.")
+                return
+            search._update(state="running")
+
+            def on_progress(info: dict[str, Any]) -> None:
+                with search._lock:
+                    search.info = dict(info)
+
+            try:
+                board = find_best_text_model(
+                    dataset, search.budget_s, seed, on_progress, search.cancel, store=store, **options
+                )
+            except ModelDeckError as exc:
+                search._update(state="failed", error=str(exc))
+                return
+            except Exception as exc:
+                log.exception("Model search %s crashed", search.search_id)
+                search._update(state="failed", error=f"The search stopped with an unexpected error: {exc}")
+                return
+            search._update(board=board, state="stopped" if search.cancel.is_set() else "finished")
+
+    def get_search(self, search_id: str | None, owner: str | None = None) -> Search | None:
+        """The search ``search_id``; with an owner, only if it is theirs (someone else's reads as missing)."""
+        if not search_id:
+            return None
+        with self._lock:
+            search = self._searches.get(search_id)
+        if search is not None and owner is not None and search.owner != owner:
+            return None
+        return search
 
     def get(self, job_id: str | None, owner: str | None = None) -> Job | None:
         """The job ``job_id``; with an owner, only if it is theirs (someone else's reads as missing)."""

@@ -37,7 +37,7 @@ from modeling.config import DataConfig, ExperimentConfig, default_config
 from modeling.data.dataset import Dataset
 from modeling.data.language import reads_characters
 from modeling.errors import ConfigError, DataError, ModelDeckError, RunError
-from modeling.runs.store import RunStore, default_store
+from modeling.runs.store import Run, RunStore, default_store
 from modeling.templates import registry
 from modeling.training.progress import Progress
 
@@ -335,7 +335,7 @@ def _run_candidate(
     return row
 
 
-def _measure_prediction(run: Any) -> tuple[int, float]:
+def _measure_prediction(run: Run) -> tuple[int, float]:
     """(parameters, seconds per 1,000 texts) with the saved model, loaded as the app loads it."""
     from modeling.runs.predictor import Predictor
 
@@ -399,103 +399,3 @@ def adopt(board: Leaderboard, template: str, store: RunStore | None = None, owne
     store.update_meta(target, automl=facts, owner=owner)
     row.run_path = target
     return target.name
-
-
-# ---- in the background ---------------------------------------------------------------------------
-@dataclass
-class Search:
-    """A model search running in its own thread; pages poll :meth:`snapshot` and may :meth:`stop` it."""
-
-    search_id: str
-    dataset_name: str
-    budget_s: float
-    owner: str | None
-    cancel: threading.Event = field(default_factory=threading.Event)
-    state: str = "queued"  # queued | running | finished | stopped | failed
-    info: dict[str, Any] = field(default_factory=dict)
-    board: Leaderboard | None = None
-    error: str | None = None
-    adopted: dict[str, str] = field(default_factory=dict)  # template -> run id once saved as a run
-    thread: threading.Thread | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def stop(self) -> None:
-        self.cancel.set()
-
-    @property
-    def done(self) -> bool:
-        return self.state in ("finished", "stopped", "failed")
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return {"state": self.state, "error": self.error, **self.info}
-
-    def _update(self, **fields: Any) -> None:
-        with self._lock:
-            for key, value in fields.items():
-                setattr(self, key, value)
-
-
-class SearchManager:
-    """Starts searches in the background; each waits for a free training slot (``MODELDECK_MAX_TRAININGS``)."""
-
-    def __init__(self) -> None:
-        self._searches: dict[str, Search] = {}
-        self._lock = threading.Lock()
-
-    def start(
-        self,
-        dataset: Dataset,
-        budget_s: float,
-        seed: int = 42,
-        store: RunStore | None = None,
-        owner: str | None = None,
-        **options: Any,
-    ) -> Search:
-        search = Search(secrets.token_hex(6), dataset.name, budget_s, owner)
-        search.info = {"phase": "Waiting for a free training slot", "fraction": 0.0, "elapsed_s": 0.0}
-        search.thread = threading.Thread(
-            target=self._work,
-            args=(search, dataset, seed, store, options),
-            name=f"automl-{search.search_id}",
-            daemon=True,
-        )
-        with self._lock:
-            self._searches[search.search_id] = search
-        search.thread.start()
-        return search
-
-    def _work(self, search: Search, dataset: Dataset, seed: int, store: RunStore | None, options: dict) -> None:
-        from modeling.training.jobs import JOBS
-
-        with JOBS.slot():
-            if search.cancel.is_set():
-                search._update(state="stopped", error="Stopped before it started.")
-                return
-            search._update(state="running")
-
-            def on_progress(info: dict[str, Any]) -> None:
-                with search._lock:
-                    search.info = dict(info)
-
-            try:
-                board = find_best_text_model(
-                    dataset, search.budget_s, seed, on_progress, search.cancel, store=store, **options
-                )
-            except ModelDeckError as exc:
-                search._update(state="failed", error=str(exc))
-                return
-            except Exception as exc:
-                log.exception("Model search %s crashed", search.search_id)
-                search._update(state="failed", error=f"The search stopped with an unexpected error: {exc}")
-                return
-            search._update(board=board, state="stopped" if search.cancel.is_set() else "finished")
-
-    def get(self, search_id: str | None) -> Search | None:
-        if not search_id:
-            return None
-        with self._lock:
-            return self._searches.get(search_id)
-
-
-SEARCHES = SearchManager()

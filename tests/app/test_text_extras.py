@@ -55,13 +55,13 @@ def test_unavailable_encoder_is_greyed_out_with_the_reason(monkeypatch, tmp_path
 
 
 def test_find_the_best_model_ranks_templates_and_keeps_the_chosen_one():
-    from modeling.training.search import SEARCHES
+    from modeling.training.jobs import JOBS
 
     at = _with_sample("reviews_zh")
     at.slider(key="automl_budget").set_value(60).run()
     at.button(key="automl_start").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    search = SEARCHES.get(at.session_state["automl_search_id"])
+    search = JOBS.get_search(at.session_state["automl_search_id"])
     deadline = time.time() + 240
     while not search.done and time.time() < deadline:
         time.sleep(1)

@@ -10,6 +10,7 @@ import pytest
 from modeling.data.dataset import Dataset
 from modeling.runs.store import RunStore
 from modeling.training import search as automl
+from modeling.training.jobs import JOBS
 from tests.conftest import make_text_dataset
 
 
@@ -68,7 +69,7 @@ def test_search_ranks_templates_and_the_chosen_one_becomes_a_normal_run(tmp_path
 
 
 def test_search_runs_in_the_background(tmp_path):
-    search = automl.SEARCHES.start(
+    search = JOBS.start_search(
         make_text_dataset(80, seed=5), budget_s=120, store=RunStore(tmp_path), templates=["ngram_bag"]
     )
     deadline = time.monotonic() + 120
@@ -76,4 +77,5 @@ def test_search_runs_in_the_background(tmp_path):
         time.sleep(0.2)
     assert search.state == "finished", search.error
     assert search.board is not None and search.board.best.template == "ngram_bag"
-    assert automl.SEARCHES.get(search.search_id) is search
+    assert JOBS.get_search(search.search_id) is search
+    assert JOBS.get_search(search.search_id, owner="someone else") is None  # owner check, as for trainings

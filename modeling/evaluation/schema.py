@@ -1,0 +1,205 @@
+"""What ``evaluation.json`` holds: one ``TypedDict`` per part, and :func:`build_evaluation`, its one builder.
+
+A run's evaluation is plain JSON (numbers, strings, lists, dicts) so it opens anywhere and survives
+upgrades. These types name every key a reader may use; keys marked ``NotRequired`` are absent from runs
+saved by older releases (the starters, users' old runs), and :func:`complete_evaluation` adds them from
+the saved test probabilities. Readers index with these types instead of guessing keys.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
+
+import numpy as np
+
+
+class Interval(TypedDict):
+    """A figure with its 95% interval: Wilson for shares, a seeded bootstrap for macro scores and AUC."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    method: str  # "wilson" | "bootstrap"
+
+
+class ClassScores(TypedDict):
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class Confidence(TypedDict):
+    """Mean top probability on right and on wrong answers (``None`` when there are none)."""
+
+    mean_correct: float | None
+    mean_wrong: float | None
+
+
+class Mistake(TypedDict):
+    true: str
+    predicted: str
+    count: int
+
+
+class RocCurve(TypedDict):
+    fpr: list[float]
+    tpr: list[float]
+    auc: float | None
+
+
+class PrCurve(TypedDict):
+    precision: list[float]
+    recall: list[float]
+    auc: float | None
+
+
+class Metrics(TypedDict):
+    """:func:`modeling.evaluation.metrics.compute_metrics` on one set of predictions."""
+
+    n: int
+    accuracy: float
+    precision_macro: float
+    recall_macro: float
+    f1_macro: float
+    per_class: dict[str, ClassScores]
+    confusion: list[list[int]]
+    confidence: Confidence
+    most_common_mistake: Mistake | None
+    roc: NotRequired[RocCurve]  # two classes only
+    pr: NotRequired[PrCurve]  # two classes only
+
+
+class Baseline(Metrics):
+    """A baseline's metrics on the same test split, with what it is in words."""
+
+    title: str
+    description: str
+    train_seconds: float
+    always_answers: NotRequired[str]  # the majority baseline
+    accuracy_interval: NotRequired[Interval]
+
+
+class Reliability(TypedDict):
+    low: list[float]
+    high: list[float]
+    confidence: list[float]
+    accuracy: list[float]
+    count: list[int]
+
+
+class ReliabilityBins(TypedDict):
+    bins: int
+    before: Reliability
+    after: Reliability
+
+
+class Calibration(TypedDict):
+    """:func:`modeling.evaluation.calibration.calibration_report`: ECE before/after, temperature, verdict."""
+
+    ece_before: float
+    ece_after: float
+    chance_ece: float
+    temperature: float
+    applied: bool
+    reason: str
+    verdict: str
+    mean_confidence: float
+    accuracy: float
+    validation_n: int
+    reliability: ReliabilityBins
+
+
+class Duplicates(TypedDict, total=False):
+    """Test rows with a copy among the rows the model learned from (:mod:`modeling.data.duplicates`)."""
+
+    checked: bool
+    method: str
+    near_checked: bool
+    exact: int
+    near: int
+    share_of_test: float
+    test_indices: list[int]
+    examples: list[dict[str, Any]]
+    accuracy_without: float | None
+
+
+class Misclassified(TypedDict):
+    index: int
+    true: str
+    predicted: str
+    confidence: float
+
+
+class Evaluation(TypedDict):
+    """The whole of ``evaluation.json``."""
+
+    model: Metrics
+    baselines: dict[str, Baseline]  # "majority", "logistic"
+    lift: dict[str, float]  # accuracy points over each baseline
+    intervals: NotRequired[dict[str, Interval]]
+    per_class_intervals: NotRequired[dict[str, dict[str, Interval]]]
+    calibration: NotRequired[Calibration]
+    duplicates: NotRequired[Duplicates]
+    misclassified: NotRequired[list[Misclassified]]
+    keywords: NotRequired[dict[str, list[tuple[str, float]]]]  # text runs: the keyword baseline's words
+
+
+def build_evaluation(
+    y_test: np.ndarray,
+    raw_test: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    baselines: dict[str, Baseline] | None,
+    y_validation: np.ndarray | None = None,
+    raw_validation: np.ndarray | None = None,
+    shared_copies: Mapping[str, Any] | None = None,
+    keywords: dict[str, list[tuple[str, float]]] | None = None,
+) -> Evaluation:
+    """The evaluation a run saves, from the test labels and the model's raw test probabilities.
+
+    Calibration is fitted on the validation predictions only (the temperature never changes which class
+    wins); every other figure is measured on the calibrated test probabilities. ``shared_copies`` is
+    :func:`modeling.data.duplicates.find_shared`'s answer, scored here as the accuracy without them.
+    """
+    from modeling.data.duplicates import score_without
+    from modeling.evaluation.calibration import apply_temperature, calibration_report
+    from modeling.evaluation.metrics import evaluate_predictions, misclassified
+
+    calibration = calibration_report(y_test, raw_test, y_validation, raw_validation)
+    probs = apply_temperature(raw_test, calibration["temperature"])
+    evaluation: Evaluation = evaluate_predictions(y_test, probs, class_names, baselines)  # type: ignore[assignment]
+    evaluation["calibration"] = calibration  # type: ignore[typeddict-item]
+    if shared_copies is not None:
+        evaluation["duplicates"] = score_without(shared_copies, y_test, probs.argmax(axis=1))  # type: ignore[typeddict-item]
+    evaluation["misclassified"] = misclassified(y_test, probs, class_names)  # type: ignore[typeddict-item]
+    if keywords is not None:
+        evaluation["keywords"] = keywords
+    return evaluation
+
+
+def complete_evaluation(
+    evaluation: Mapping[str, Any],
+    y_test: np.ndarray,
+    test_probs: np.ndarray,
+    raw_test: np.ndarray,
+    class_names: Sequence[str],
+    y_validation: np.ndarray | None = None,
+    raw_validation: np.ndarray | None = None,
+) -> Evaluation:
+    """A copy of an older run's ``evaluation`` with the intervals and calibration it lacks added."""
+    from modeling.evaluation.calibration import calibration_report
+    from modeling.evaluation.metrics import add_intervals
+
+    ev: Evaluation = copy.deepcopy(dict(evaluation))  # type: ignore[assignment]
+    if "intervals" not in ev:
+        add_intervals(ev, y_test, test_probs, class_names)  # type: ignore[arg-type]
+    if "calibration" not in ev:
+        has_val = y_validation is not None and len(y_validation) > 0
+        ev["calibration"] = calibration_report(  # type: ignore[typeddict-item]
+            y_test, raw_test, y_validation if has_val else None, raw_validation if has_val else None
+        )
+    return ev
