@@ -35,6 +35,7 @@ chromium:
 
 test: install-dev chromium
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 test-fast: install-dev
@@ -42,6 +43,7 @@ test-fast: install-dev
 
 lint: install-dev
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m ruff format --check .
 
 starters: install

@@ -20,7 +20,18 @@ import os
 import sys
 from pathlib import Path
 
+from modeling.config import ExperimentConfig
+from modeling.data.readers import dataset_from_table, guess_columns, read_image_zip, read_upload
 from modeling.errors import ModelDeckError
+from modeling.evaluation.metrics import compute_metrics
+from modeling.reporting.compare_report import compare_report_html
+from modeling.reporting.pdf import html_to_pdf as report_pdf
+from modeling.reporting.pdf import pdf_unavailable_reason
+from modeling.reporting.run_report import run_report_html
+from modeling.runs.predictor import Predictor, prepare_digit, to_safe_csv
+from modeling.runs.store import RunStore, default_store
+from modeling.training.experiment import run_experiment
+from modeling.training.progress import Progress
 
 
 def _quiet_tensorflow() -> None:
@@ -28,14 +39,12 @@ def _quiet_tensorflow() -> None:
 
 
 def _store(home: str | None):
-    from modeling.runs.store import RunStore, default_store
 
     return RunStore(home) if home else default_store()
 
 
 def _read_dataset_for_run(run, data_path: str):
     """Read DATA the way the run's model expects it (same columns, same image size)."""
-    from modeling.data.readers import dataset_from_table, read_image_zip, read_upload
 
     path = Path(data_path)
     if not path.is_file():
@@ -56,9 +65,6 @@ def _read_dataset_for_run(run, data_path: str):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from modeling.config import ExperimentConfig
-    from modeling.training.experiment import run_experiment
-    from modeling.training.progress import Progress
 
     config = ExperimentConfig.from_file(args.config)
     progress = Progress(config.settings.epochs)
@@ -71,9 +77,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import numpy as np
-
-    from modeling.evaluation.metrics import compute_metrics
-    from modeling.runs.predictor import Predictor
 
     run = _store(args.home).load(args.run)
     predictor = Predictor.from_run(run)
@@ -96,9 +99,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
-
-    from modeling.data.readers import read_upload
-    from modeling.runs.predictor import Predictor, prepare_digit, to_safe_csv
 
     run = _store(args.home).load(args.run)
     predictor = _with_overrides(Predictor.from_run(run), args)
@@ -129,8 +129,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
             raise ModelDeckError("A text model needs a table (CSV, TSV, Excel or Parquet) with a text column.")
         column = args.column or run.config.data.text_column or run.meta.get("dataset", {}).get("text_column")
         if column not in loaded.columns:
-            from modeling.data.readers import guess_columns
-
             column = guess_columns(loaded)[0]
         table = predictor.score_table(loaded, column)
     else:
@@ -186,10 +184,6 @@ def _share(text: str) -> float:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the shareable HTML report of one run (or a comparison of several), and the PDF on request."""
-    from modeling.reporting.compare_report import compare_report_html
-    from modeling.reporting.pdf import html_to_pdf as report_pdf
-    from modeling.reporting.pdf import pdf_unavailable_reason
-    from modeling.reporting.run_report import run_report_html
 
     store = _store(args.home)
     runs = [store.load(run_id) for run_id in args.run]

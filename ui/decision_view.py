@@ -16,6 +16,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from modeling.data.duplicates import drop_duplicates
+from modeling.data.samples import load_sample
+from modeling.evaluation import decisions
+from modeling.evaluation.calibration import calibration_sentence
+from modeling.evaluation.decisions import Decision, describe_rule
+from modeling.evaluation.intervals import describe
+from modeling.format import percent_range
+from modeling.reporting import charts
+from modeling.runs.decision_rules import clear_decision, load_decision, save_decision
+from modeling.runs.predictions import complete_evaluation, load_predictions
 from modeling.runs.store import Run
 from ui import state
 
@@ -42,7 +52,6 @@ def _stamp(path: Path) -> tuple:
 @st.cache_resource(show_spinner="Scoring the test split (once per run)…", max_entries=16)
 def _results(run_path: str, stamp: tuple, _run: Any):
     """(saved predictions, evaluation completed with intervals and calibration); shared, never mutated."""
-    from modeling.runs.predictions import complete_evaluation, load_predictions
 
     predictions = load_predictions(_run)
     return predictions, complete_evaluation(_run.evaluation, predictions, _run.class_names)
@@ -60,8 +69,6 @@ def results(run: Run):
 
 def load_rule(run: Run):
     """The run's saved decision rule (defaults when none); a damaged file shows a message and the defaults."""
-    from modeling.evaluation.decisions import Decision
-    from modeling.runs.decision_rules import load_decision
 
     try:
         return load_decision(run.path)
@@ -71,7 +78,6 @@ def load_rule(run: Run):
 
 
 def _save(run: Run, decision: Any, section: str, message: str, **changes: Any) -> None:
-    from modeling.runs.decision_rules import save_decision
 
     try:
         save_decision(run.path, decision, **changes)
@@ -100,14 +106,12 @@ def _read_only(run: Run) -> bool:
 # ---- headline figures ---------------------------------------------------------------------------------------------
 def interval_caption(ev: dict, metric: str, percent: bool = True) -> str:
     """'n = 360 test examples, 95% interval 96.0–99.0%' under a headline figure ('' when unknown)."""
-    from modeling.evaluation.intervals import describe
 
     return describe((ev.get("intervals") or {}).get(metric), percent=percent)
 
 
 def band(entry: dict | None, digits: int = 1) -> str:
     """'55.2–73.1%' from a saved interval entry ('—' when there is none)."""
-    from modeling.format import percent_range
 
     if not entry or entry.get("low") is None or entry.get("high") is None or entry.get("value") is None:
         return "—"
@@ -172,7 +176,6 @@ def duplicates_block(run: Run, ev: dict, noun: str) -> None:
 
 def drop_and_resplit(run: Run) -> None:
     """Remove duplicate rows from the run's data in this session, so the next training splits it afresh."""
-    from modeling.data.duplicates import drop_duplicates
 
     if not st.button("Drop them and re-split", key="drop_duplicates_eval"):
         return
@@ -182,8 +185,6 @@ def drop_and_resplit(run: Run) -> None:
     if not same:
         source = str(facts.get("source") or run.config.data.source or "")
         if source.startswith("sample:"):
-            from modeling.data.samples import load_sample
-
             try:
                 ds = load_sample(source.split(":", 1)[1])
             except Exception as exc:
@@ -208,8 +209,6 @@ def drop_and_resplit(run: Run) -> None:
 
 # ---- how sure -----------------------------------------------------------------------------------------------------
 def calibration_block(ev: dict, noun: str) -> None:
-    from modeling.evaluation.calibration import calibration_sentence
-    from modeling.reporting import charts
 
     cal = ev.get("calibration")
     if not cal:
@@ -237,8 +236,6 @@ def calibration_block(ev: dict, noun: str) -> None:
 
 def coverage_block(run: Run, predictions: Any, decision: Any) -> None:
     """Slider for the confidence level, the issue's sentence, the chart, and saving the level with the run."""
-    from modeling.evaluation import decisions
-    from modeling.reporting import charts
 
     y, probs = predictions.test_labels, predictions.test_probs
     k = probs.shape[1]
@@ -275,8 +272,6 @@ def coverage_block(run: Run, predictions: Any, decision: Any) -> None:
 
 # ---- money on the threshold (two classes) ---------------------------------------------------------------------------
 def money_block(run: Run, predictions: Any, decision: Any) -> None:
-    from modeling.evaluation import decisions
-    from modeling.reporting import charts
 
     names = run.class_names
     rid = run.info.run_id
@@ -388,7 +383,6 @@ def _follow_best(slider_key: str, auto_key: str, best_pct: int) -> None:
 
 # ---- cost matrix (three or more classes) ----------------------------------------------------------------------------
 def cost_block(run: Run, predictions: Any, decision: Any) -> None:
-    from modeling.evaluation import decisions
 
     names = run.class_names
     k = len(names)
@@ -433,8 +427,6 @@ def cost_block(run: Run, predictions: Any, decision: Any) -> None:
 # ---- the whole "what to do with it" part ---------------------------------------------------------------------------
 def decision_sections(run: Run, ev: dict, predictions: Any, decision: Any, noun: str) -> None:
     """How sure it is, answering only when sure, and money on the threshold (or a cost matrix)."""
-    from modeling.evaluation.decisions import describe_rule
-    from modeling.runs.decision_rules import clear_decision
 
     st.subheader("How sure is it?")
     calibration_block(ev, noun)

@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from modeling.evaluation.explain import explained_pieces, split_words, top_words
 from modeling.evaluation.schema import Evaluation
 from modeling.runs.store import Run
 from ui import state
@@ -44,7 +45,6 @@ def highlighted_markdown(pieces: list[tuple[str, dict[str, float] | None]], labe
 
 def explain_prediction(predictor: Any, text: str, label: str, max_words: int = 60) -> None:
     """The text with highlights towards ``label`` and the words that mattered most, with their effect."""
-    from modeling.evaluation.explain import explained_pieces, split_words, top_words
 
     with st.spinner("Finding the words that mattered…"):
         pieces = explained_pieces(predictor, text, max_words=max_words)

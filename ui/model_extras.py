@@ -11,7 +11,10 @@ from typing import Any
 import streamlit as st
 
 from modeling.format import seconds as format_seconds
-from modeling.templates import registry
+from modeling.templates import minilm, registry
+from modeling.templates.minilm import estimate_tokens, measure_throughput
+from modeling.training.jobs import JOBS
+from modeling.training.search import adopt
 from ui import state
 
 #: The template whose own settings block (encoder mode, length read, time estimate) this module draws.
@@ -47,21 +50,18 @@ def unavailable_note(task: str) -> None:
 
 @st.cache_resource(show_spinner="Timing the pretrained encoder on this machine (a few seconds, once)…")
 def _throughput():
-    from modeling.templates.minilm import measure_throughput
 
     return measure_throughput()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _tokens_per_text(_ds: Any, ds_key: str, windows: int) -> float:
-    from modeling.templates.minilm import estimate_tokens
 
     return estimate_tokens(list(_ds.texts[:300]), windows)
 
 
 def encoder_settings(ds: Any, current: dict[str, Any], fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The pretrained template's own choices (frozen or fine-tune), what it reads, and a time estimate."""
-    from modeling.templates import minilm
 
     st.markdown("**Pretrained encoder**")
     mode = st.radio(
@@ -117,7 +117,6 @@ SEARCH_ID = "automl_search_id"
 
 def find_best_model_section(ds: Any) -> None:
     """Budget slider, background search with live progress, leaderboard, and "Use this model"."""
-    from modeling.training.jobs import JOBS
 
     st.subheader("Find the best model")
     st.caption(
@@ -152,7 +151,6 @@ def find_best_model_section(ds: Any) -> None:
 
 @st.fragment(run_every=1.0)
 def _live_search(search_id: str) -> None:
-    from modeling.training.jobs import JOBS
 
     search = JOBS.get_search(search_id, state.session_owner())
     if search is None:
@@ -215,8 +213,6 @@ def _draw_search(search: Any) -> None:
         st.page_link("pages/evaluate.py", label="See how good it is →", icon=":material/fact_check:")
         return
     if st.button("Use this model", type="primary", key=f"automl_use_{search.search_id}"):
-        from modeling.training.search import adopt
-
         try:
             run_id = adopt(board, choice, state.run_store(), owner=state.session_owner())
         except Exception as exc:

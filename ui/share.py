@@ -19,6 +19,10 @@ from pathlib import Path
 import streamlit as st
 
 from modeling.errors import ModelDeckError
+from modeling.reporting.compare_report import compare_report_html
+from modeling.reporting.pdf import html_to_pdf as report_pdf
+from modeling.reporting.pdf import pdf_unavailable_reason
+from modeling.reporting.run_report import run_report_html
 from modeling.runs.store import Run
 
 log = logging.getLogger("modeldeck.ui")
@@ -65,19 +69,16 @@ def _key(kind: str, runs: Sequence[Run]) -> tuple:
 
 def run_report(run: Run) -> str:
     """The run's HTML report, cached per version of its files."""
-    from modeling.reporting.run_report import run_report_html
 
     return str(_cached(_key("html", [run]), lambda: run_report_html(run)))
 
 
 def compare_report(runs: Sequence[Run]) -> str:
-    from modeling.reporting.compare_report import compare_report_html
 
     return str(_cached(_key("compare-html", runs), lambda: compare_report_html(runs)))
 
 
 def _pdf(kind: str, runs: Sequence[Run], html: Callable[[], str]) -> bytes | None:
-    from modeling.reporting.pdf import html_to_pdf as report_pdf
 
     key = _key(f"{kind}-pdf", runs)
     with _LOCK:
@@ -110,7 +111,6 @@ def _download_html(label_key: str, make: Callable[[], str], file_stem: str) -> N
 
 
 def _pdf_block(label_key: str, kind: str, runs: Sequence[Run], make: Callable[[], str], file_stem: str) -> None:
-    from modeling.reporting.pdf import pdf_unavailable_reason
 
     reason = pdf_unavailable_reason()
     if reason:

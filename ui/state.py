@@ -19,6 +19,7 @@ from modeling import settings
 from modeling.config import ExperimentConfig
 from modeling.errors import ModelDeckError
 from modeling.format import md_escape
+from modeling.runs.predictor import Predictor
 from modeling.runs.store import RunStore, default_store
 
 log = logging.getLogger("modeldeck.ui")
@@ -193,7 +194,6 @@ def describe_dataset(ds: Any) -> str:
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def _cached_predictor(run_path: str, stamp: float):
-    from modeling.runs.predictor import Predictor
 
     return Predictor.from_run(run_store().load(run_path))
 

@@ -18,9 +18,10 @@ holds half the page.
    so strokes narrower than a few blocks vanish from the estimate) and divides it out, so a page
    half in shadow has the same ink contrast everywhere;
 4. thresholds the contrast image adaptively (Otsu above the paper's own noise level);
-5. removes long thin horizontal ruled lines (mending strokes they cross), drops specks, page
-   edges that run along the frame border and components that span the frame, and keeps the
-   strongest ink component plus the strokes near it (a digit can break into pieces);
+5. removes long thin horizontal ruled lines (mending strokes they cross), drops specks and page
+   edges that run along the frame border, and keeps the strongest ink component plus the pieces
+   near it (a digit can break into pieces); thin components spanning the frame (a margin line, the
+   page edge) are taken only when nothing else is there;
 6. hands the kept ink, with its grey levels (MNIST strokes are anti-aliased, not binary) and
    strokes thickened when they are much thinner than MNIST's, to
    :func:`modeling.data.images.mnist_style`.
@@ -52,6 +53,15 @@ WORK_SIDE = 400
 MNIST_STROKE = 0.11
 THIN_STROKE = 0.085
 
+#: Pieces of a broken digit (a pen that skipped, a faint joint) are taken together when they lie
+#: within this share of the digit's size from it.
+GROUP_GAP = 0.35
+
+#: Components are traced down to this share of the threshold (hysteresis), never below the paper's floor.
+LOW_CUT = 0.4
+INK_LOW = 0
+INK_HIGH = 0.8
+
 BLANK_MESSAGE = "No digit found: the picture looks blank. Draw or upload a clearer digit."
 NOTHING_MESSAGE = (
     "No digit found: the picture shows only lines, specks or paper texture. "
@@ -71,7 +81,7 @@ class DigitCrop:
     draw what was read. ``dark_on_light`` tells whether the picture was dark ink on light paper.
     ``contrast`` is the ink's typical contrast against the local paper (0..1; a canvas stroke is
     1.0, a pen on paper about 0.5); ``stroke`` is the stroke width relative to the digit's longer
-    side before any thickening (MNIST: about 0.10).
+    side before any thickening (MNIST digits: about 0.11).
     """
 
     image: np.ndarray
@@ -105,8 +115,10 @@ def locate_digit(picture: Any) -> DigitCrop:
         raise DataError(BLANK_MESSAGE)
     candidates, lines = _remove_ruled_lines(candidates, y)
     threshold, core = _threshold(y, candidates, level, spread, floor)
-    mask = candidates & (y > threshold)
-    found = _digit_components(mask, y)
+    # Hysteresis: components are traced down to a lower cut, so faint joints and thin pieces stay
+    # attached to the digit, but only components that reach the threshold somewhere count.
+    mask = candidates & (y > max(floor, LOW_CUT * threshold))
+    found = _digit_components(mask, y, threshold)
     if found is None:
         raise DataError(NOTHING_MESSAGE)
     digit, (top, bottom, left, right) = found
@@ -119,11 +131,13 @@ def locate_digit(picture: Any) -> DigitCrop:
     kept_crop = np.zeros((b0 - t0, r0 - l0), dtype=bool)
     kept_crop[top - t0 : bottom - t0, left - l0 : right - l0] = digit
     rim = ndimage.binary_dilation(kept_crop, structure=_EIGHT) & ~(lines[t0:b0, l0:r0] & ~kept_crop)
-    low, high = 0.5 * threshold, max(0.8 * core, threshold + 1e-3)
+    low = {0: 0.5 * threshold, 1: floor, 2: 0.5 * max(floor, LOW_CUT * threshold)}[INK_LOW]
+    high = max(INK_HIGH * core, threshold + 1e-3)
     ink = np.clip((y[t0:b0, l0:r0] - low) / (high - low), 0.0, 1.0) * rim
 
-    stroke = _stroke_width(digit) / max(bottom - top, right - left)
-    if stroke < THIN_STROKE:
+    size = max(bottom - top, right - left)
+    stroke = _stroke_width(digit) / size
+    if stroke < THIN_STROKE - 1.0 / size:  # a pixel's leeway: small digits' widths are coarse
         ink = _thicken(ink, stroke)
     image = mnist_style(np.rint(ink * 255.0).astype(np.uint8))
 
@@ -339,7 +353,7 @@ def _remove_ruled_lines(mask: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np
         return mask, none
     labels, count = ndimage.label(runs, structure=_EIGHT)
     ink = np.bincount(labels.ravel(), weights=counts.ravel(), minlength=count + 1)  # mask pixels per piece
-    thin = max(3.0, 0.015 * h)
+    thin = max(1.0, 0.015 * h)  # relative, so a small picture's digit strokes are not taken for lines
     pieces = []  # (centre row, centre column, width, label) of each thin piece, in picture pixels
     for index, (rows, cols) in enumerate(ndimage.find_objects(labels), start=1):
         width = (cols.stop - cols.start) * pool
@@ -375,11 +389,13 @@ def _remove_ruled_lines(mask: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np
     return rest, lines & ~rest
 
 
-def _digit_components(mask: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+def _digit_components(
+    mask: np.ndarray, y: np.ndarray, threshold: float
+) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
     """The digit's pixels: the strongest ink component plus the pieces close to it, or None.
 
     Returned as a mask of the digit's box and the box (top, bottom, left, right) in working pixels.
-    Dropped: specks; components that run along the frame border (the page edge, a shadow's edge);
+    Dropped: specks; components with no pixel above ``threshold`` (texture, not ink); components that run along the frame border (the page edge, a shadow's edge);
     long thin horizontal strays. Components spanning the frame from side to side and thin tall
     ones (a margin line, but also a tall '1') are only taken when nothing else is left.
     """
@@ -388,7 +404,7 @@ def _digit_components(mask: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, tupl
     if count == 0:
         return None
     boxes = ndimage.find_objects(labels)
-    min_area = max(10.0, 2e-4 * h * w)
+    min_area = max(3.0, 2e-4 * h * w)
     areas: dict[int, int] = {}
     good: list[int] = []
     fallback: list[int] = []
@@ -398,7 +414,7 @@ def _digit_components(mask: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, tupl
             continue  # a speck (its box is already too small)
         own = labels[rows, cols] == index
         area = areas[index] = int(np.count_nonzero(own))
-        if area < min_area:
+        if area < min_area or not (y[rows, cols][own] > threshold).any():
             continue
         contact = 0
         if rows.start == 0:
@@ -411,10 +427,10 @@ def _digit_components(mask: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, tupl
             contact += np.count_nonzero(own[:, -1])
         if contact >= 0.25 * min(h, w):
             continue  # lies along the border: the page edge or a shadow, not a digit
-        if width >= 0.4 * w and area / width <= max(3.0, 0.03 * h):
+        if width >= 0.4 * w and area / width <= max(1.5, 0.03 * h):
             continue  # a stray piece of ruled line
         spans = (rows.start == 0 and rows.stop == h) or (cols.start == 0 and cols.stop == w)
-        thin_tall = height >= 0.6 * h and area / height <= max(3.0, 0.02 * w)
+        thin_tall = height >= 0.6 * h and area / height <= max(1.5, 0.02 * w)
         (fallback if spans or thin_tall else good).append(index)
     if not good and not fallback:
         return None
@@ -432,12 +448,12 @@ def _digit_components(mask: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, tupl
     top, bottom, left, right = rows.start, rows.stop, cols.start, cols.stop
     group = [main]
     # Pieces of the same digit: not specks (a few percent of the main stroke's area at least) and
-    # within a quarter of the digit's size of what is already taken; repeat while the box grows.
+    # within GROUP_GAP of the digit's size of what is already taken; repeat while the box grows.
     pieces = [i for i in good if i != main and areas[i] >= 0.04 * areas[main]]
     grown = True
     while grown and pieces:
         grown = False
-        gap = 0.25 * max(bottom - top, right - left)
+        gap = GROUP_GAP * max(bottom - top, right - left)
         for index in list(pieces):
             r, c = boxes[index - 1]
             if r.start <= bottom + gap and r.stop >= top - gap and c.start <= right + gap and c.stop >= left - gap:

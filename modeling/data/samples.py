@@ -18,6 +18,7 @@ import numpy as np
 
 from modeling.data.dataset import Dataset
 from modeling.data.images import mnist_style
+from modeling.data.readers import dataset_from_arrays, dataset_from_table, read_table
 from modeling.errors import DataError
 from modeling.settings import REPO_ROOT
 
@@ -181,7 +182,6 @@ def load_digits_sample() -> Dataset:
 # ---- MNIST ------------------------------------------------------------------------------------------
 def dataset_from_mnist_arrays(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray]) -> Dataset:
     """Keras' ((x_train, y_train), (x_test, y_test)) -> one 70,000-image Dataset (ModelDeck makes its own split)."""
-    from modeling.data.readers import dataset_from_arrays
 
     (x_train, y_train), (x_test, y_test) = train, test
     x_train, x_test = np.asarray(x_train), np.asarray(x_test)
@@ -216,7 +216,6 @@ def _load_mnist() -> Dataset:
 # ---- reviews ----------------------------------------------------------------------------------------
 def reviews_from_file(path: Path, key: str = "reviews") -> Dataset:
     """A reviews sample (columns ``text`` and ``label``) from ``path``, through the ordinary table reader."""
-    from modeling.data.readers import dataset_from_table, read_table
 
     path = Path(path)
     if not path.exists():

@@ -13,6 +13,7 @@ from modeling.data.dataset import Dataset
 from modeling.data.readers import read_upload
 from modeling.data.readers.columns import dataset_from_table, guess_columns
 from modeling.data.readers.limits import LIMITS, MB
+from modeling.data.samples import load_sample
 from modeling.errors import DataError
 
 
@@ -20,8 +21,6 @@ def load_source(source: str, text_column: str | None = None, label_column: str |
     """The Dataset named by a config's ``data.source``: ``sample:KEY`` or a file path (relative to the cwd)."""
     source = str(source).strip()
     if source.startswith("sample:"):
-        from modeling.data.samples import load_sample
-
         return load_sample(source.removeprefix("sample:"))
     path = Path(source).expanduser()
     if not path.exists():

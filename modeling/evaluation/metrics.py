@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from modeling.errors import DataError
+from modeling.evaluation import intervals
 from modeling.evaluation.probabilities import check_finite
 
 #: Most points kept for a saved ROC or precision-recall curve; plenty for a smooth line, small in JSON.
@@ -189,7 +190,6 @@ def add_intervals(
     report: dict[str, Any], y_true: np.ndarray, probs: np.ndarray, class_names: Sequence[str]
 ) -> dict[str, Any]:
     """Add ``intervals``, ``per_class_intervals`` and each baseline's ``accuracy_interval`` to ``report``."""
-    from modeling.evaluation import intervals
 
     y, p = _check_inputs(y_true, probs, class_names)
     model = report["model"]

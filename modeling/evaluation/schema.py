@@ -14,6 +14,10 @@ from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 
+from modeling.data.duplicates import score_without
+from modeling.evaluation.calibration import apply_temperature, calibration_report
+from modeling.evaluation.metrics import add_intervals, evaluate_predictions, misclassified
+
 
 class Interval(TypedDict):
     """A figure with its 95% interval: Wilson for shares, a seeded bootstrap for macro scores and AUC."""
@@ -165,9 +169,6 @@ def build_evaluation(
     wins); every other figure is measured on the calibrated test probabilities. ``shared_copies`` is
     :func:`modeling.data.duplicates.find_shared`'s answer, scored here as the accuracy without them.
     """
-    from modeling.data.duplicates import score_without
-    from modeling.evaluation.calibration import apply_temperature, calibration_report
-    from modeling.evaluation.metrics import evaluate_predictions, misclassified
 
     calibration = calibration_report(y_test, raw_test, y_validation, raw_validation)
     probs = apply_temperature(raw_test, calibration["temperature"])
@@ -191,8 +192,6 @@ def complete_evaluation(
     raw_validation: np.ndarray | None = None,
 ) -> Evaluation:
     """A copy of an older run's ``evaluation`` with the intervals and calibration it lacks added."""
-    from modeling.evaluation.calibration import calibration_report
-    from modeling.evaluation.metrics import add_intervals
 
     ev: Evaluation = copy.deepcopy(dict(evaluation))  # type: ignore[assignment]
     if "intervals" not in ev:

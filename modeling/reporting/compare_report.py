@@ -13,9 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from modeling import format as fmt
+from modeling.reporting import charts
 from modeling.reporting import comparison as cmp
 from modeling.reporting.blocks import TRAIN_COMMAND, chart, footer, method_name, paragraph, section, title, today
 from modeling.reporting.html import esc, markdown_block, page, table
+from modeling.reporting.summary import business_summary
+from modeling.runs.predictions import complete_evaluation, load_predictions
 from modeling.runs.store import Run
 
 
@@ -25,7 +28,6 @@ def compare_report_html(runs: Sequence[Run], now: float | None = None) -> str:
     Raises :class:`modeling.errors.ModelDeckError` (with a sentence) for fewer than two runs, mixed tasks or
     a run without evaluation.
     """
-    from modeling.reporting import charts
 
     cmp.check_comparable(runs)
     labels = cmp.short_labels(runs)
@@ -52,7 +54,6 @@ def compare_report_html(runs: Sequence[Run], now: float | None = None) -> str:
     sections.append(("curves", "Training curves", chart(charts.compare_training_curves(curves), 430)))
     sections.append(("settings", "Settings", _compare_settings(runs, labels)))
     per_run = []
-    from modeling.reporting.summary import business_summary
 
     for label, run in zip(labels, runs, strict=True):
         per_run.append(f"<h3>{esc(label)} — {esc(title(run))}</h3>")
@@ -82,8 +83,6 @@ def _completed(run: Run) -> dict[str, Any]:
     without ``predictions.npz`` keeps the evaluation it was saved with.
     """
     try:
-        from modeling.runs.predictions import complete_evaluation, load_predictions
-
         return complete_evaluation(run.evaluation, load_predictions(run, compute_if_missing=False), run.class_names)
     except Exception:
         return dict(run.evaluation)
@@ -147,7 +146,6 @@ def accuracy_rows(runs: Sequence[Run], figures: Sequence[cmp.RunFigures]) -> lis
 
 
 def _compare_figures(runs: Sequence[Run], figures: Sequence[cmp.RunFigures]) -> str:
-    from modeling.reporting import charts
 
     header, rows = compare_table(figures)
     out = [table(header, rows, numeric=tuple(range(1, len(header))))]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modeling.errors import ModelDeckError
+from modeling.evaluation.intervals import wilson
 from modeling.evaluation.schema import Evaluation
 from modeling.runs.store import Run
 
@@ -127,7 +128,6 @@ def accuracy_interval(evaluation: Evaluation) -> tuple[float | None, float | Non
     n = int(model.get("n") or 0)
     if not n or model.get("accuracy") is None:
         return None, None, ""
-    from modeling.evaluation.intervals import wilson
 
     low, high = wilson(round(float(model["accuracy"]) * n), n)
     return low, high, "wilson"

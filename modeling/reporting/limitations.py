@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from modeling import format as fmt
+from modeling.data.language import reads_characters
 from modeling.evaluation.intervals import WIDE_HALF_WIDTH
 from modeling.evaluation.schema import Evaluation
 from modeling.reporting import comparison as cmp
@@ -151,7 +152,6 @@ _ENGLISH = frozenset(_ENGLISH_WORDS.split())
 
 def describe_language(texts: Sequence[Any]) -> str:
     """'in English', 'in Chinese or Japanese script', 'not recognisably English': a rough, cheap guess."""
-    from modeling.data.language import reads_characters
 
     sample = [str(t) for t in list(texts)[:500]]
     if not sample:

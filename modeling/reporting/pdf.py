@@ -22,6 +22,7 @@ from pathlib import Path
 
 from modeling import settings
 from modeling.errors import ModelDeckError
+from modeling.reporting.html import PAGE_WIDTH_PX
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,6 @@ def html_to_pdf(html_text: str) -> bytes | None:
 def _print(html_text: str, executable: str | None) -> bytes:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
-
-    from modeling.reporting.html import PAGE_WIDTH_PX
 
     with tempfile.TemporaryDirectory(prefix="modeldeck-pdf-") as tmp:
         source = Path(tmp) / "report.html"

@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from modeling import format as fmt
+from modeling.config import TEMPLATES, TrainingSettings
 from modeling.evaluation.schema import Evaluation
+from modeling.reporting import charts
 from modeling.reporting.blocks import TRAIN_COMMAND, chart, paragraph
 from modeling.reporting.html import esc, image_data_uri, table
 from modeling.reporting.limitations import limitations
@@ -28,10 +30,7 @@ QUOTE_CHARS = 280
 
 
 # ---- mistakes ---------------------------------------------------------------------------------------------------
-def mistakes_section(
-    run: Run, ev: Evaluation, names: Sequence[str], test: Any, decision_rule: bool = False
-) -> str:
-    from modeling.reporting import charts
+def mistakes_section(run: Run, ev: Evaluation, names: Sequence[str], test: Any, decision_rule: bool = False) -> str:
 
     model = ev["model"]
     out = [chart(charts.confusion_matrix(model, names))]
@@ -113,7 +112,6 @@ def limitations_section(run: Run, ev: Evaluation, test: Any) -> str:
 
 # ---- appendix ---------------------------------------------------------------------------------------------------
 def data_section(run: Run) -> str:
-    from modeling.reporting import charts
 
     dataset = run.meta.get("dataset") or {}
     split = run.meta.get("split") or {}
@@ -153,7 +151,6 @@ def data_section(run: Run) -> str:
 
 def _relevant_settings(run: Run) -> list[tuple[str, str, str]]:
     """(name, value, what it does) for the settings that matter to this run's template and task."""
-    from modeling.config import TrainingSettings
 
     values = run.config.settings.model_dump()
     image = run.task == "image_classification"
@@ -173,8 +170,6 @@ def _relevant_settings(run: Run) -> list[tuple[str, str, str]]:
 
 
 def training_section(run: Run) -> str:
-    from modeling.config import TEMPLATES
-    from modeling.reporting import charts
 
     template = run.config.template
     what = TEMPLATES.get(run.task, {}).get(template, "")

@@ -18,8 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modeling import format as fmt
+from modeling.errors import RunError
+from modeling.evaluation import decisions
+from modeling.evaluation.calibration import calibration_sentence
 from modeling.evaluation.intervals import WIDE_HALF_WIDTH
 from modeling.evaluation.schema import Evaluation
+from modeling.format import money
+from modeling.reporting import charts
 from modeling.reporting import comparison as cmp
 from modeling.reporting.blocks import chart, footer, method_name, paragraph, section, title, today
 from modeling.reporting.html import esc, kpi, markdown_block, markdown_inline, page, table
@@ -30,7 +35,9 @@ from modeling.reporting.report_appendix import (
     reproduce_section,
     training_section,
 )
-from modeling.reporting.summary import noun_for
+from modeling.reporting.summary import business_summary, confidence_sentence, noun_for
+from modeling.runs.decision_rules import load_decision
+from modeling.runs.predictions import complete_evaluation, load_predictions
 from modeling.runs.store import Run
 
 log = logging.getLogger(__name__)
@@ -72,15 +79,11 @@ def gather(run: Run) -> ReportFacts:
     except Exception as exc:
         log.info("No test split for the report of %s: %s", run.info.run_id, exc)
     try:
-        from modeling.runs.predictions import complete_evaluation, load_predictions
-
         facts.predictions = load_predictions(run)
         facts.evaluation = complete_evaluation(facts.evaluation, facts.predictions, run.class_names)
     except Exception as exc:
         log.info("No test probabilities for the report of %s: %s", run.info.run_id, exc)
     try:
-        from modeling.runs.decision_rules import load_decision
-
         decision = load_decision(run.path)
         facts.decision = decision if decision.saved else None
     except Exception as exc:
@@ -96,7 +99,6 @@ def run_report_html(run: Run, now: float | None = None) -> str:
     ``run`` is a :class:`modeling.runs.store.Run` with a saved evaluation; ``now`` fixes the "report made" time
     (tests). Raises :class:`modeling.errors.RunError` when the run has no evaluation to report on.
     """
-    from modeling.errors import RunError
 
     if not run.evaluation:
         raise RunError(f"Run '{run.info.run_id}' has no saved evaluation (it did not finish), so there is no report.")
@@ -143,7 +145,6 @@ def run_report_html(run: Run, now: float | None = None) -> str:
 
 # ---- summary ----------------------------------------------------------------------------------------------------
 def _summary_section(run: Run, facts: ReportFacts) -> str:
-    from modeling.reporting.summary import business_summary
 
     ev = facts.evaluation
     model = ev["model"]
@@ -186,7 +187,6 @@ def _summary_section(run: Run, facts: ReportFacts) -> str:
 
 
 def _money(value: Any, currency: str = "") -> str:
-    from modeling.format import money
 
     return money(float(value), currency or "")
 
@@ -197,7 +197,6 @@ def _interval_text(low: float | None, high: float | None) -> str:
 
 
 def _figures_section(run: Run, ev: Evaluation) -> str:
-    from modeling.reporting import charts
 
     model = ev["model"]
     n = int(model["n"])
@@ -267,7 +266,6 @@ def _labels_and_probs(facts: ReportFacts) -> tuple[Any, Any] | None:
 
 
 def _decision_section(run: Run, facts: ReportFacts) -> str:
-    from modeling.evaluation import decisions
 
     decision = facts.decision
     names = run.class_names
@@ -353,7 +351,6 @@ def _decision_section(run: Run, facts: ReportFacts) -> str:
 
 def _value_chart(curve: Any, best: Any, currency: str, positive: str, chosen: float | None) -> Any:
     """The value-by-threshold figure exactly as the Evaluate page draws it."""
-    from modeling.reporting import charts
 
     return charts.value_by_threshold_chart(curve, best, 0.5, currency, positive, chosen)
 
@@ -364,21 +361,16 @@ EXAMPLE_LEVEL = 0.9
 
 
 def _confidence_section(run: Run, facts: ReportFacts) -> str:
-    from modeling.reporting import charts
 
     ev = facts.evaluation
     calibration = ev.get("calibration")
     out: list[str] = []
     if calibration:
-        from modeling.evaluation.calibration import calibration_sentence
-
         out.append(paragraph(calibration_sentence(calibration, noun_for(run.task))))
         if calibration.get("reliability"):
             out.append(chart(charts.reliability_chart(calibration)))
     data = _labels_and_probs(facts)
     if data is not None:
-        from modeling.evaluation import decisions
-
         y, probs = data
         saved = facts.decision.min_confidence if facts.decision is not None else None
         level = saved or EXAMPLE_LEVEL
@@ -389,8 +381,6 @@ def _confidence_section(run: Run, facts: ReportFacts) -> str:
         out.append(f"<p><strong>{esc(sentence)}</strong></p>")
         out.append(chart(charts.coverage_chart(decisions.coverage_curve(y, probs), level)))
     if not out:
-        from modeling.reporting.summary import confidence_sentence
-
         sentence = confidence_sentence(ev["model"].get("confidence") or {})
         text = (
             "Calibration (whether '90% sure' means right 9 times in 10) and the coverage trade-off could not be "

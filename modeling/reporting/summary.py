@@ -20,6 +20,7 @@ from typing import Any
 
 from modeling import format as fmt
 from modeling.errors import InvalidPredictions
+from modeling.evaluation.decisions import coverage_sentence
 from modeling.evaluation.intervals import WIDE_HALF_WIDTH, half_width
 from modeling.evaluation.probabilities import DIVERGED_HINT
 from modeling.evaluation.schema import Evaluation
@@ -84,9 +85,7 @@ def business_summary(
 
 
 # ---- sentences -------------------------------------------------------------------------------------------------
-def _baseline_sentences(
-    evaluation: Evaluation, class_names: Sequence[str], task: str, accuracy: float
-) -> list[str]:
+def _baseline_sentences(evaluation: Evaluation, class_names: Sequence[str], task: str, accuracy: float) -> list[str]:
     """'X points better than always answering ... and Y points better than a keyword model', plus a warning."""
     baselines = evaluation.get("baselines") or {}
     lifts = evaluation.get("lift") or {}
@@ -248,8 +247,6 @@ def _decision_sentences(decision: Mapping[str, Any] | None, class_names: Sequenc
     out = []
     coverage = decision.get("coverage")
     if decision.get("min_confidence") and coverage and coverage.get("n"):
-        from modeling.evaluation.decisions import coverage_sentence
-
         out.append(coverage_sentence(dict(coverage)))  # numbers only: nothing user-written to escape
     value = decision.get("expected_value_per_1000")
     default = decision.get("expected_value_default_per_1000")

@@ -31,7 +31,8 @@ from modeling.errors import RunError
 from modeling.evaluation import schema
 from modeling.evaluation.calibration import apply_temperature
 from modeling.evaluation.schema import Evaluation
-from modeling.runs.store import Run
+from modeling.runs.predictor import Predictor
+from modeling.runs.store import Run, atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,6 @@ def save_predictions(
     temperature: float,
 ) -> None:
     """Write ``predictions.npz`` atomically (float32 probabilities, int64 labels)."""
-    from modeling.runs.store import atomic_write
 
     k = np.asarray(test_raw).shape[1]
     buffer = io.BytesIO()
@@ -117,7 +117,6 @@ def load_predictions(run: Run, compute_if_missing: bool = True) -> SavedPredicti
     with _LOCK:
         if key in _MEMORY:
             return _MEMORY[key]
-    from modeling.runs.predictor import Predictor
 
     test = run.load_test()
     predictor = Predictor.from_run(run)

@@ -17,8 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from modeling.data.images import mnist_style
 from modeling.errors import DataError, RunError
+from modeling.evaluation.calibration import apply_temperature
+from modeling.evaluation.decisions import Decision, decide, needs_review, review_reason
 from modeling.evaluation.probabilities import check_finite
+from modeling.runs.decision_rules import load_decision
 from modeling.runs.store import Run
 
 
@@ -86,7 +90,6 @@ class Predictor:
         temperature: float = 1.0,
         decision: Any = None,
     ):
-        from modeling.evaluation.decisions import Decision
 
         self.model = model
         self.class_names = list(class_names)
@@ -99,7 +102,6 @@ class Predictor:
     @classmethod
     def from_run(cls, run: Run) -> Predictor:
         """``run`` is a :class:`modeling.runs.store.Run`; its calibration and saved decision rule come along."""
-        from modeling.runs.decision_rules import load_decision
 
         model = load_bundle_model(run.model_path)
         calibration = (run.evaluation or {}).get("calibration") or {}
@@ -127,14 +129,11 @@ class Predictor:
         """Probabilities, shape (N, classes); calibrated with the run's temperature unless ``calibrated=False``."""
         probs = self._raw_predict(inputs, batch_size)
         if calibrated and self.temperature != 1.0:
-            from modeling.evaluation.calibration import apply_temperature
-
             probs = apply_temperature(probs, self.temperature).astype("float32")
         return probs
 
     def answers(self, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Under the decision rule: class index per row, whether a person should look, and why."""
-        from modeling.evaluation.decisions import decide, needs_review, review_reason
 
         chosen = decide(probs, self.class_names, self.decision)
         flagged = needs_review(probs, self.decision)
@@ -246,8 +245,6 @@ def prepare_digit(image: Any) -> np.ndarray:
     That is how MNIST itself was made, so a model trained on it sees familiar input.
     """
     from PIL import Image
-
-    from modeling.data.images import mnist_style
 
     if isinstance(image, Image.Image):
         img = image

@@ -37,6 +37,7 @@ from typing import Any
 
 from modeling import settings
 from modeling.config import ExperimentConfig
+from modeling.data.dataset import Dataset
 from modeling.errors import RunError
 from modeling.evaluation.schema import Evaluation
 from modeling.settings import STARTERS_DIR
@@ -210,7 +211,6 @@ class Run:
 
     def load_test(self):
         """The held-out test split saved with the run, as a Dataset."""
-        from modeling.data.dataset import Dataset
 
         path = self.info.path / "test.npz"
         if not path.exists():

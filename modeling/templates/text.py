@@ -14,6 +14,7 @@ from keras import layers
 
 from modeling.config import TrainingSettings
 from modeling.data.dataset import Dataset
+from modeling.data.language import reads_characters
 
 
 def _texts_and_classes(train: Dataset) -> tuple[np.ndarray, int]:
@@ -70,7 +71,6 @@ def _text_vectorization(texts: np.ndarray, **options) -> layers.TextVectorizatio
     to their sequences scored 2-4 points lower on the Chinese sample). Only built-in options are used,
     so the saved model still loads with ``safe_mode=True``.
     """
-    from modeling.data.language import reads_characters
 
     if reads_characters(np.asarray(texts)[:2000]):
         options["split"] = "character"

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from modeling.errors import ConfigError, ModelDeckError
+from modeling.templates.minilm import WINDOW, cache_key, cached_vectors, measure_throughput
 from modeling.templates.minilm.embeddings import EncodingCancelled, embed
 from modeling.templates.minilm.encoder import (
     FINE_TUNE_MAX_LR,
@@ -29,6 +30,9 @@ from modeling.templates.minilm.encoder import (
     head,
     windows_for,
 )
+from modeling.templates.registry import spec
+from modeling.training.experiment import split
+from modeling.training.progress import Progress
 
 
 # ---- training ----------------------------------------------------------------------------------
@@ -46,7 +50,6 @@ def fit(config: Any, train: Any, validation: Any, progress: Any = None, cancel: 
     ok, reason = encoder_status()
     if not ok:
         raise ConfigError(reason)
-    from modeling.training.progress import Progress
 
     progress = progress or Progress(config.settings.epochs)
     cancel = cancel or threading.Event()
@@ -133,9 +136,6 @@ def estimate_search_seconds(dataset: Any, config: Any) -> float:
     The encoder's speed is timed on this machine (:func:`modeling.templates.minilm.measure_throughput`);
     texts whose vectors are already cached cost nothing, so a second search on the same data is cheap.
     """
-    from modeling.templates.minilm import WINDOW, cache_key, cached_vectors, measure_throughput
-    from modeling.templates.registry import spec
-    from modeling.training.experiment import split
 
     windows = windows_for(config.settings)
     uncached = 0

@@ -16,10 +16,18 @@ import numpy as np
 
 from modeling.config import ExperimentConfig
 from modeling.data.dataset import Dataset
+from modeling.data.duplicates import drop_duplicates, find_shared
+from modeling.data.sources import load_source
+from modeling.data.split import split_indices, train_validation_split
 from modeling.device import detect_device
 from modeling.errors import ConfigError, InvalidPredictions, ModelDeckError
+from modeling.evaluation.baselines import baseline_metrics
+from modeling.evaluation.explain import keyword_baseline_top_words
 from modeling.evaluation.probabilities import DIVERGED_HINT, all_finite
+from modeling.evaluation.schema import build_evaluation
+from modeling.runs.predictions import save_predictions
 from modeling.runs.store import RunStore, write_json
+from modeling.templates import build_model, custom_fit
 from modeling.training.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -37,7 +45,6 @@ def check_fits(config: ExperimentConfig, dataset: Dataset) -> None:
 
 def split(dataset: Dataset, config: ExperimentConfig) -> tuple[Dataset, Dataset, Dataset]:
     """Train, validation and test parts. The test part is cut first and never seen in training."""
-    from modeling.data.split import split_indices, train_validation_split
 
     seed = config.settings.seed
     rest_idx, test_idx = split_indices(dataset.labels, config.data.test_share, seed)
@@ -78,26 +85,18 @@ def run_experiment(
     """
     import keras
 
-    from modeling.evaluation.baselines import baseline_metrics
-    from modeling.evaluation.schema import build_evaluation
-    from modeling.runs.predictions import save_predictions
-    from modeling.templates import build_model, custom_fit
     from modeling.templates.inference import predict_probabilities
     from modeling.training.fit import DIVERGED_MESSAGE, TrainingDiverged, train_model
 
     progress = progress or Progress(config.settings.epochs)
     cancel = cancel or threading.Event()
     if dataset is None:
-        from modeling.data.sources import load_source
-
         progress.update(phase="Loading data")
         dataset = load_source(config.data.source, config.data.text_column, config.data.label_column)
     if dataset.deduplicated and not config.data.drop_duplicates:
         # Cleaned on the Data or Evaluate page: record it, so the saved settings reproduce this run.
         config = config.model_copy(update={"data": config.data.model_copy(update={"drop_duplicates": True})})
     elif config.data.drop_duplicates and not dataset.deduplicated:
-        from modeling.data.duplicates import drop_duplicates
-
         progress.update(phase="Removing duplicate rows")
         dataset, _ = drop_duplicates(dataset)
     check_fits(config, dataset)
@@ -194,7 +193,6 @@ def _shared_copies(train: Dataset, validation: Dataset, test: Dataset) -> dict[s
 
     Validation rows count as seen: they chose the best epoch, so a copy there flatters the test score too.
     """
-    from modeling.data.duplicates import find_shared
 
     try:
         seen = train
@@ -216,8 +214,6 @@ def _shared_copies(train: Dataset, validation: Dataset, test: Dataset) -> dict[s
 def _keywords(train: Dataset) -> dict[str, list[tuple[str, float]]]:
     """The keyword baseline's most telling words per class, for the Evaluate page; never fails a run."""
     try:
-        from modeling.evaluation.explain import keyword_baseline_top_words
-
         return keyword_baseline_top_words(train)
     except Exception:
         log.exception("Could not compute the telling words")

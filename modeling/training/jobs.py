@@ -23,7 +23,9 @@ from modeling.config import ExperimentConfig
 from modeling.data.dataset import Dataset
 from modeling.errors import ModelDeckError
 from modeling.runs.store import RunStore
+from modeling.training.experiment import run_experiment
 from modeling.training.progress import Progress
+from modeling.training.search import find_best_text_model
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +122,6 @@ class JobManager:
         return job
 
     def _work(self, job: Job, dataset: Dataset | None, store: RunStore) -> None:
-        from modeling.training.experiment import run_experiment
 
         with self._slots:
             if job.cancel.is_set():
@@ -170,7 +171,6 @@ class JobManager:
         return search
 
     def _search_work(self, search: Search, dataset: Dataset, seed: int, store: RunStore | None, options: dict) -> None:
-        from modeling.training.search import find_best_text_model
 
         with self._slots:
             if search.cancel.is_set():

@@ -37,8 +37,10 @@ from modeling.config import DataConfig, ExperimentConfig, default_config
 from modeling.data.dataset import Dataset
 from modeling.data.language import reads_characters
 from modeling.errors import ConfigError, DataError, ModelDeckError, RunError
+from modeling.runs.predictor import Predictor
 from modeling.runs.store import Run, RunStore, default_store
 from modeling.templates import registry
+from modeling.training.experiment import run_experiment, split
 from modeling.training.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -242,8 +244,6 @@ def find_best_text_model(
     names = list(registry.REGISTRY)
     order = sorted(estimates, key=lambda t: (estimates[t], names.index(t)))
 
-    from modeling.training.experiment import split
-
     first = configs[order[0]] if order else candidate_config(dataset, "ngram_bag", seed, test_share, validation_share)
     train, validation, test = split(dataset, first)
     split_sizes = {"train": len(train), "validation": len(validation), "test": len(test)}
@@ -281,7 +281,6 @@ def _run_candidate(
     cancel: threading.Event,
     estimate: float,
 ) -> LeaderboardRow:
-    from modeling.training.experiment import run_experiment
 
     own_cancel = threading.Event()
     timed_out = threading.Event()
@@ -337,7 +336,6 @@ def _run_candidate(
 
 def _measure_prediction(run: Run) -> tuple[int, float]:
     """(parameters, seconds per 1,000 texts) with the saved model, loaded as the app loads it."""
-    from modeling.runs.predictor import Predictor
 
     predictor = Predictor.from_run(run)
     test = run.load_test()

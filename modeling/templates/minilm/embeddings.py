@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from modeling import settings
 from modeling.errors import ModelDeckError
 from modeling.templates.minilm.encoder import DEFAULT_WINDOWS, EMBED_DIM, MODEL_NAME, WINDOW, build_encoder
 
@@ -43,7 +44,6 @@ def cache_key(texts: Sequence[str], max_windows: int) -> str:
 
 def cache_dir() -> Path:
     """``$MODELDECK_HOME/cache`` (``./workspace/cache`` by default), next to the runs."""
-    from modeling import settings
 
     return settings.home() / "cache"
 
@@ -71,7 +71,6 @@ def _cache_put(key: str, arr: np.ndarray, disk: bool = True) -> None:
         _MEMORY_CACHE.move_to_end(key)
         while len(_MEMORY_CACHE) > _MEMORY_ENTRIES:
             _MEMORY_CACHE.popitem(last=False)
-    from modeling import settings
 
     if not disk or not settings.embedding_disk_cache():
         return

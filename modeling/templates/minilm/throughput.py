@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from modeling.data.language import cjk_share
+from modeling.device import detect_device
 from modeling.templates.minilm.embeddings import compiled_encoder
 from modeling.templates.minilm.encoder import MODEL_NAME, PIECES_PER_WINDOW, WINDOW, load_parts
 
@@ -37,8 +39,6 @@ def measure_throughput() -> Throughput:
     training step alone takes about 20 s on a CPU.
     """
     import tensorflow as tf
-
-    from modeling.device import detect_device
 
     rng = np.random.default_rng(0)
     words = ["good", "bad", "movie", "plot", "actor", "boring", "great", "scene", "story", "ending"]
@@ -81,7 +81,6 @@ def estimate_seconds(
 
 def language_note(texts: Sequence[str]) -> str | None:
     """A warning when most texts are Chinese/Japanese/Korean, which the English MiniLM mostly cannot read."""
-    from modeling.data.language import cjk_share
 
     if cjk_share(texts) > 0.3:
         return (

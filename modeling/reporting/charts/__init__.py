@@ -1,0 +1,50 @@
+"""Plotly figures for the Data, Train and Results pages, built from saved numbers only.
+
+Every function is pure: it takes plain data (a history dict, a metrics dict from
+``modeling.evaluation.metrics``, a probability vector) and returns a ``go.Figure``. That
+keeps charts testable without a browser and lets the pages redraw a saved run
+without touching the model. Figures are written for people new to machine
+learning: a title that says what to look for, axis titles with units, percent
+rather than fractions, and a note instead of an empty plot when there is
+nothing to draw yet.
+"""
+
+from __future__ import annotations
+
+from modeling.reporting.charts.base import BLUE, GREEN, GREY, LOGISTIC_LABEL, MAJORITY_LABEL, MODEL_LABEL, ORANGE, RED
+from modeling.reporting.charts.compare import compare_accuracy, compare_training_curves
+from modeling.reporting.charts.decisions import coverage_chart, reliability_chart, value_by_threshold_chart
+from modeling.reporting.charts.evaluation import (
+    baseline_comparison,
+    class_balance,
+    confidence_histogram,
+    confusion_matrix,
+    pr_curve,
+    probability_bars,
+    roc_curve,
+    training_curves,
+)
+
+__all__ = [
+    "BLUE",
+    "GREEN",
+    "GREY",
+    "LOGISTIC_LABEL",
+    "MAJORITY_LABEL",
+    "MODEL_LABEL",
+    "ORANGE",
+    "RED",
+    "baseline_comparison",
+    "class_balance",
+    "compare_accuracy",
+    "compare_training_curves",
+    "confidence_histogram",
+    "confusion_matrix",
+    "coverage_chart",
+    "pr_curve",
+    "probability_bars",
+    "reliability_chart",
+    "roc_curve",
+    "training_curves",
+    "value_by_threshold_chart",
+]
