@@ -6,10 +6,16 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from modeling.data.dataset import Dataset
+
+#: The repository's root, and the shared real data beside it (benchmarks and some skipped-if-absent tests).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture(autouse=True)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from modeling.config import TrainingSettings, default_config
-from tests.conftest import make_text_dataset
+from tests.conftest import REPO_ROOT, make_text_dataset
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO_ROOT
 
 
 def _cli(*args: str, home: Path) -> subprocess.CompletedProcess:

@@ -7,9 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import REPO_ROOT
 from tests.fake_runs import make_run
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO_ROOT
 
 
 def _cli(*args: str, home: Path, cwd: Path) -> subprocess.CompletedProcess:

@@ -8,14 +8,12 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
 from modeling.runs.predictor import Predictor
 from modeling.runs.store import RunStore
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import REPO_ROOT
 
 # A stand-in for the server process: the app's own JobManager trains one short run to the end, then a
 # long one, printing the long run's epochs so the test knows when to pull the plug.
@@ -25,7 +23,7 @@ SERVER = textwrap.dedent(
     from modeling.config import TrainingSettings, default_config
     from modeling.training.jobs import JobManager
     from modeling.runs.store import RunStore
-    from tests.conftest import make_image_dataset
+    from tests.conftest import REPO_ROOT, make_image_dataset
 
     def config(epochs):
         cfg = default_config("image_classification", "test")

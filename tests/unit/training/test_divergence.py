@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,9 +19,9 @@ from modeling.config import TrainingSettings
 from modeling.errors import InvalidPredictions, ModelDeckError
 from modeling.runs.store import RunStore
 from modeling.training.progress import Progress
-from tests.conftest import make_image_dataset
+from tests.conftest import REPO_ROOT, make_image_dataset
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO_ROOT
 
 
 def _nan_at_inference_model(n_features: int = 4, n_classes: int = 3):
@@ -232,10 +231,10 @@ def test_a_saved_model_that_answers_nan_is_refused_by_the_predictor():
 
 # ---- the same tests with oneDNN's kernels off and on, each in a fresh process -----------------------------------
 DIVERGENCE_TESTS = [
-    "tests/unit/test_divergence.py::test_nan_answers_with_a_finite_training_loss_stop_training_after_the_first_epoch",
-    "tests/unit/test_divergence.py::test_a_run_whose_model_answers_nan_at_evaluation_fails_with_the_hint_and_saves_no_model",
-    "tests/unit/test_training.py::test_diverging_training_is_marked_failed_with_a_hint",
-    "tests/unit/test_training.py::test_poisoned_weights_make_the_loss_nan_and_training_stops_at_once",
+    "tests/unit/training/test_divergence.py::test_nan_answers_with_a_finite_training_loss_stop_training_after_the_first_epoch",
+    "tests/unit/training/test_divergence.py::test_a_run_whose_model_answers_nan_at_evaluation_fails_with_the_hint_and_saves_no_model",
+    "tests/unit/training/test_fit.py::test_diverging_training_is_marked_failed_with_a_hint",
+    "tests/unit/training/test_fit.py::test_poisoned_weights_make_the_loss_nan_and_training_stops_at_once",
 ]
 
 

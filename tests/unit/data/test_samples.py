@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import types
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +14,7 @@ from modeling.data.images import center_by_mass, crop_to_ink, fit_into_box, mnis
 from modeling.data.samples import SAMPLES, SampleInfo, dataset_from_mnist_arrays, load_sample, sample_status
 from modeling.data.sources import load_source
 from modeling.errors import DataError
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import REPO_ROOT
 
 
 def mass_centre(img: np.ndarray) -> tuple[float, float]:

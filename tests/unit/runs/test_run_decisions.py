@@ -19,9 +19,9 @@ from modeling.runs.decision_rules import load_decision, save_decision
 from modeling.runs.predictions import PREDICTIONS_FILE, complete_evaluation, load_predictions
 from modeling.runs.predictor import Predictor
 from modeling.runs.store import RunStore
-from tests.conftest import make_text_dataset
+from tests.conftest import REPO_ROOT, make_text_dataset
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO_ROOT
 
 
 @pytest.fixture(scope="module")

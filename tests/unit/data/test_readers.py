@@ -28,8 +28,9 @@ from modeling.data.readers import (
 )
 from modeling.data.sources import load_source
 from modeling.errors import DataError
+from tests.conftest import SHARED_DATA
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED = SHARED_DATA
 IMDB = SHARED / "imdb_reviews_2000.csv"
 MNIST_8K = SHARED / "mnist_8k.npz"
 MB_BYTES = 1024 * 1024
