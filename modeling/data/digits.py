@@ -59,8 +59,7 @@ GROUP_GAP = 0.35
 
 #: Components are traced down to this share of the threshold (hysteresis), never below the paper's floor.
 LOW_CUT = 0.4
-INK_LOW = 0
-INK_HIGH = 0.8
+FLAT = 0.005
 
 BLANK_MESSAGE = "No digit found: the picture looks blank. Draw or upload a clearer digit."
 NOTHING_MESSAGE = (
@@ -131,8 +130,10 @@ def locate_digit(picture: Any) -> DigitCrop:
     kept_crop = np.zeros((b0 - t0, r0 - l0), dtype=bool)
     kept_crop[top - t0 : bottom - t0, left - l0 : right - l0] = digit
     rim = ndimage.binary_dilation(kept_crop, structure=_EIGHT) & ~(lines[t0:b0, l0:r0] & ~kept_crop)
-    low = {0: 0.5 * threshold, 1: floor, 2: 0.5 * max(floor, LOW_CUT * threshold)}[INK_LOW]
-    high = max(INK_HIGH * core, threshold + 1e-3)
+    if spread < FLAT:
+        low, high = floor, core  # a drawing on a flat background: keep its own grey levels
+    else:
+        low, high = 0.5 * threshold, max(0.8 * core, threshold + 1e-3)
     ink = np.clip((y[t0:b0, l0:r0] - low) / (high - low), 0.0, 1.0) * rim
 
     size = max(bottom - top, right - left)

@@ -197,23 +197,20 @@ class JobManager:
 
     def get_search(self, search_id: str | None, owner: str | None = None) -> Search | None:
         """The search ``search_id``; with an owner, only if it is theirs (someone else's reads as missing)."""
-        if not search_id:
-            return None
-        with self._lock:
-            search = self._searches.get(search_id)
-        if search is not None and owner is not None and search.owner != owner:
-            return None
-        return search
+        return self._owned(self._searches, search_id, owner)
 
     def get(self, job_id: str | None, owner: str | None = None) -> Job | None:
         """The job ``job_id``; with an owner, only if it is theirs (someone else's reads as missing)."""
-        if not job_id:
+        return self._owned(self._jobs, job_id, owner)
+
+    def _owned(self, items: dict[str, Any], key: str | None, owner: str | None) -> Any:
+        if not key:
             return None
         with self._lock:
-            job = self._jobs.get(job_id)
-        if job is not None and owner is not None and job.owner != owner:
+            item = items.get(key)
+        if item is not None and owner is not None and item.owner != owner:
             return None
-        return job
+        return item
 
     def jobs(self, owner: str | None = None) -> list[Job]:
         """All jobs, newest first; only ``owner``'s when an owner is given."""
