@@ -39,7 +39,6 @@ def _quiet_tensorflow() -> None:
 
 
 def _store(home: str | None):
-
     return RunStore(home) if home else default_store()
 
 
@@ -65,7 +64,6 @@ def _read_dataset_for_run(run, data_path: str):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-
     config = ExperimentConfig.from_file(args.config)
     progress = Progress(config.settings.epochs)
     run_dir = run_experiment(config, store=_store(args.home), progress=progress)

@@ -78,7 +78,6 @@ def load_rule(run: Run):
 
 
 def _save(run: Run, decision: Any, section: str, message: str, **changes: Any) -> None:
-
     try:
         save_decision(run.path, decision, **changes)
     except Exception as exc:
@@ -209,7 +208,6 @@ def drop_and_resplit(run: Run) -> None:
 
 # ---- how sure -----------------------------------------------------------------------------------------------------
 def calibration_block(ev: dict, noun: str) -> None:
-
     cal = ev.get("calibration")
     if not cal:
         st.caption("No calibration could be measured for this run.")
@@ -272,7 +270,6 @@ def coverage_block(run: Run, predictions: Any, decision: Any) -> None:
 
 # ---- money on the threshold (two classes) ---------------------------------------------------------------------------
 def money_block(run: Run, predictions: Any, decision: Any) -> None:
-
     names = run.class_names
     rid = run.info.run_id
     y, probs = predictions.test_labels, predictions.test_probs
@@ -383,7 +380,6 @@ def _follow_best(slider_key: str, auto_key: str, best_pct: int) -> None:
 
 # ---- cost matrix (three or more classes) ----------------------------------------------------------------------------
 def cost_block(run: Run, predictions: Any, decision: Any) -> None:
-
     names = run.class_names
     k = len(names)
     y, probs = predictions.test_labels, predictions.test_probs

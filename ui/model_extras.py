@@ -50,13 +50,11 @@ def unavailable_note(task: str) -> None:
 
 @st.cache_resource(show_spinner="Timing the pretrained encoder on this machine (a few seconds, once)…")
 def _throughput():
-
     return measure_throughput()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _tokens_per_text(_ds: Any, ds_key: str, windows: int) -> float:
-
     return estimate_tokens(list(_ds.texts[:300]), windows)
 
 
@@ -151,7 +149,6 @@ def find_best_model_section(ds: Any) -> None:
 
 @st.fragment(run_every=1.0)
 def _live_search(search_id: str) -> None:
-
     search = JOBS.get_search(search_id, state.session_owner())
     if search is None:
         return

@@ -74,12 +74,10 @@ def run_report(run: Run) -> str:
 
 
 def compare_report(runs: Sequence[Run]) -> str:
-
     return str(_cached(_key("compare-html", runs), lambda: compare_report_html(runs)))
 
 
 def _pdf(kind: str, runs: Sequence[Run], html: Callable[[], str]) -> bytes | None:
-
     key = _key(f"{kind}-pdf", runs)
     with _LOCK:
         if key in _CACHE:
@@ -111,7 +109,6 @@ def _download_html(label_key: str, make: Callable[[], str], file_stem: str) -> N
 
 
 def _pdf_block(label_key: str, kind: str, runs: Sequence[Run], make: Callable[[], str], file_stem: str) -> None:
-
     reason = pdf_unavailable_reason()
     if reason:
         st.caption(reason)

@@ -194,7 +194,6 @@ def describe_dataset(ds: Any) -> str:
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def _cached_predictor(run_path: str, stamp: float):
-
     return Predictor.from_run(run_store().load(run_path))
 
 

@@ -17,7 +17,8 @@ holds half the page.
 3. estimates the paper *locally* (block minimum of "inkness" followed by a morphological opening,
    so strokes narrower than a few blocks vanish from the estimate) and divides it out, so a page
    half in shadow has the same ink contrast everywhere;
-4. thresholds the contrast image adaptively (Otsu above the paper's own noise level);
+4. thresholds the contrast image adaptively (Otsu above the paper's own noise level), tracing
+   components down to a lower cut (hysteresis) so faint joints keep a digit in one piece;
 5. removes long thin horizontal ruled lines (mending strokes they cross), drops specks and page
    edges that run along the frame border, and keeps the strongest ink component plus the pieces
    near it (a digit can break into pieces); thin components spanning the frame (a margin line, the
@@ -57,8 +58,13 @@ THIN_STROKE = 0.085
 #: within this share of the digit's size from it.
 GROUP_GAP = 0.35
 
-#: Components are traced down to this share of the threshold (hysteresis), never below the paper's floor.
+#: Components are traced down to this share of the threshold (hysteresis), never below the paper's
+#: floor: a faint joint keeps a digit in one piece, while texture that never reaches the threshold
+#: is not ink.
 LOW_CUT = 0.4
+
+#: Below this spread of the paper's contrast the background is flat (a canvas, a scan, MNIST itself):
+#: such pictures keep their own grey levels instead of the photo's stretched ones.
 FLAT = 0.005
 
 BLANK_MESSAGE = "No digit found: the picture looks blank. Draw or upload a clearer digit."
@@ -123,8 +129,9 @@ def locate_digit(picture: Any) -> DigitCrop:
     digit, (top, bottom, left, right) = found
 
     # The strokes' anti-aliased rim lies below the threshold: take one more pixel around the
-    # digit's own pixels (not a ruled line's), with its grey level. Ink from half the threshold
-    # up to 80% of the typical ink contrast maps to 0..255, so stroke cores are solid as in MNIST.
+    # digit's own pixels (not a ruled line's), with its grey level. In a photo, ink from half the
+    # threshold up to 80% of the typical ink contrast maps to 0..255, so stroke cores that blur and
+    # noise dimmed unevenly come out solid, as in MNIST.
     t0, b0 = max(0, top - 1), min(y.shape[0], bottom + 1)
     l0, r0 = max(0, left - 1), min(y.shape[1], right + 1)
     kept_crop = np.zeros((b0 - t0, r0 - l0), dtype=bool)
@@ -396,9 +403,10 @@ def _digit_components(
     """The digit's pixels: the strongest ink component plus the pieces close to it, or None.
 
     Returned as a mask of the digit's box and the box (top, bottom, left, right) in working pixels.
-    Dropped: specks; components with no pixel above ``threshold`` (texture, not ink); components that run along the frame border (the page edge, a shadow's edge);
-    long thin horizontal strays. Components spanning the frame from side to side and thin tall
-    ones (a margin line, but also a tall '1') are only taken when nothing else is left.
+    Dropped: specks; components with no pixel above ``threshold`` (texture, not ink); components
+    that run along the frame border (the page edge, a shadow's edge); long thin horizontal strays.
+    Components spanning the frame from side to side and thin tall ones (a margin line, but also a
+    tall '1' or a tightly cropped digit) are only taken when nothing else of substance is left.
     """
     h, w = mask.shape
     labels, count = ndimage.label(mask, structure=_EIGHT)

@@ -146,7 +146,6 @@ def accuracy_rows(runs: Sequence[Run], figures: Sequence[cmp.RunFigures]) -> lis
 
 
 def _compare_figures(runs: Sequence[Run], figures: Sequence[cmp.RunFigures]) -> str:
-
     header, rows = compare_table(figures)
     out = [table(header, rows, numeric=tuple(range(1, len(header))))]
     methods = sorted({method_name(f.interval_method) for f in figures if f.interval_method})

@@ -31,7 +31,6 @@ QUOTE_CHARS = 280
 
 # ---- mistakes ---------------------------------------------------------------------------------------------------
 def mistakes_section(run: Run, ev: Evaluation, names: Sequence[str], test: Any, decision_rule: bool = False) -> str:
-
     model = ev["model"]
     out = [chart(charts.confusion_matrix(model, names))]
     if decision_rule:
@@ -112,7 +111,6 @@ def limitations_section(run: Run, ev: Evaluation, test: Any) -> str:
 
 # ---- appendix ---------------------------------------------------------------------------------------------------
 def data_section(run: Run) -> str:
-
     dataset = run.meta.get("dataset") or {}
     split = run.meta.get("split") or {}
     rows = [
@@ -170,7 +168,6 @@ def _relevant_settings(run: Run) -> list[tuple[str, str, str]]:
 
 
 def training_section(run: Run) -> str:
-
     template = run.config.template
     what = TEMPLATES.get(run.task, {}).get(template, "")
     out = [f"<p><strong>Template: {esc(template)}</strong>{' — ' + esc(what) if what else ''}</p>"]

@@ -145,7 +145,6 @@ def run_report_html(run: Run, now: float | None = None) -> str:
 
 # ---- summary ----------------------------------------------------------------------------------------------------
 def _summary_section(run: Run, facts: ReportFacts) -> str:
-
     ev = facts.evaluation
     model = ev["model"]
     n = int(model["n"])
@@ -187,7 +186,6 @@ def _summary_section(run: Run, facts: ReportFacts) -> str:
 
 
 def _money(value: Any, currency: str = "") -> str:
-
     return money(float(value), currency or "")
 
 
@@ -197,7 +195,6 @@ def _interval_text(low: float | None, high: float | None) -> str:
 
 
 def _figures_section(run: Run, ev: Evaluation) -> str:
-
     model = ev["model"]
     n = int(model["n"])
     intervals = ev.get("intervals") or {}
@@ -266,7 +263,6 @@ def _labels_and_probs(facts: ReportFacts) -> tuple[Any, Any] | None:
 
 
 def _decision_section(run: Run, facts: ReportFacts) -> str:
-
     decision = facts.decision
     names = run.class_names
     if decision is None:
@@ -361,7 +357,6 @@ EXAMPLE_LEVEL = 0.9
 
 
 def _confidence_section(run: Run, facts: ReportFacts) -> str:
-
     ev = facts.evaluation
     calibration = ev.get("calibration")
     out: list[str] = []

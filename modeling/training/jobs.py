@@ -122,7 +122,6 @@ class JobManager:
         return job
 
     def _work(self, job: Job, dataset: Dataset | None, store: RunStore) -> None:
-
         with self._slots:
             if job.cancel.is_set():
                 job.progress.finish("stopped", "Stopped before training started.")
@@ -171,7 +170,6 @@ class JobManager:
         return search
 
     def _search_work(self, search: Search, dataset: Dataset, seed: int, store: RunStore | None, options: dict) -> None:
-
         with self._slots:
             if search.cancel.is_set():
                 search._update(state="stopped", error="Stopped before it started.")
