@@ -1,15 +1,23 @@
-"""The one in-memory shape every reader produces and every later step consumes."""
+"""The one in-memory shape every reader produces and every later step consumes.
+
+Three kinds of data share it: texts, images and tables. A table's feature columns travel as a pandas
+DataFrame (``frame``); what is predicted is always ``labels``: class indices for classification (with
+``class_names``), the numbers themselves for regression (``class_names`` empty).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from modeling.errors import DataError
 
-Kind = Literal["text", "image"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+Kind = Literal["text", "image", "table"]
 
 
 @dataclass
@@ -18,8 +26,12 @@ class Dataset:
 
     Text datasets hold ``texts`` (a NumPy array of ``str``); image datasets hold
     ``images`` as ``uint8`` with shape (N, H, W, C), C being 1 (grey) or 3 (colour),
-    white ink on black for digits (MNIST convention). ``labels`` are integer
-    indices into ``class_names``.
+    white ink on black for digits (MNIST convention). Table datasets hold ``frame``, the feature
+    columns the model uses (one row per example, typed: numbers as floats with NaN for missing,
+    categories as strings with missing values kept missing), the ``target_column`` name, and
+    ``columns``, what was inferred about every column of the source (its kind and role; see
+    :mod:`modeling.data.tabular`). ``labels`` are integer indices into ``class_names``, or for a
+    regression table (``class_names`` empty) the target values as floats.
     """
 
     kind: Kind
@@ -34,10 +46,21 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
     #: True once exact and near duplicate rows were removed (``modeling.data.duplicates.drop_duplicates``).
     deduplicated: bool = False
+    #: Tables: the feature columns used by the model, one row per example.
+    frame: pd.DataFrame | None = None
+    #: Tables: the column that is predicted.
+    target_column: str | None = None
+    #: Tables: every column of the source with its inferred kind and role (``modeling.data.tabular``).
+    columns: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.labels = np.asarray(self.labels, dtype=np.int64)
-        if self.kind == "text":
+        regression = self.kind == "table" and not self.class_names
+        self.labels = np.asarray(self.labels, dtype=np.float64 if regression else np.int64)
+        if self.kind == "table":
+            if self.frame is None:
+                raise DataError("A table dataset needs its feature columns.")
+            n = len(self.frame)
+        elif self.kind == "text":
             if self.texts is None:
                 raise DataError("A text dataset needs texts.")
             self.texts = np.asarray(self.texts, dtype=str)
@@ -61,12 +84,21 @@ class Dataset:
 
     @property
     def task(self) -> str:
+        if self.kind == "table":
+            return "tabular_regression" if self.is_regression else "tabular_classification"
         return "image_classification" if self.kind == "image" else "text_classification"
 
     @property
-    def inputs(self) -> np.ndarray:
-        """The model inputs: texts or images."""
-        return self.texts if self.kind == "text" else self.images  # type: ignore[return-value]
+    def is_regression(self) -> bool:
+        """True for a table whose target is a number to predict (no classes)."""
+        return self.kind == "table" and not self.class_names
+
+    @property
+    def inputs(self) -> Any:
+        """The model inputs: texts, images, or a table's feature frame."""
+        if self.kind == "table":
+            return self.frame
+        return self.texts if self.kind == "text" else self.images
 
     @property
     def image_shape(self) -> tuple[int, int, int] | None:
@@ -85,6 +117,9 @@ class Dataset:
             text_column=self.text_column,
             label_column=self.label_column,
             deduplicated=self.deduplicated,
+            frame=None if self.frame is None else self.frame.iloc[np.asarray(index)].reset_index(drop=True),
+            target_column=self.target_column,
+            columns=list(self.columns),
         )
 
     def fingerprint(self) -> str:
@@ -107,10 +142,18 @@ class Dataset:
                     digest.update(b"\x1e")
             if self.images is not None:
                 digest.update(np.ascontiguousarray(self.images).tobytes())
+            if self.frame is not None:
+                import pandas as pd
+
+                digest.update("\x1f".join(map(str, self.frame.columns)).encode("utf-8", "surrogatepass"))
+                digest.update(pd.util.hash_pandas_object(self.frame, index=False).to_numpy().tobytes())
             cached = self.__dict__["_fingerprint"] = digest.hexdigest()
         return cached
 
     def class_counts(self) -> dict[str, int]:
+        """Examples per class (empty for regression)."""
+        if self.is_regression:
+            return {}
         counts = np.bincount(self.labels, minlength=len(self.class_names))
         return {name: int(c) for name, c in zip(self.class_names, counts, strict=True)}
 
@@ -127,6 +170,9 @@ class Dataset:
             arrays["texts"] = np.asarray(self.texts, dtype=str)
         if self.images is not None:
             arrays["images"] = self.images
+        if self.frame is not None:
+            arrays.update(_frame_arrays(self.frame))
+            arrays["target_column"] = np.asarray(self.target_column or "")
         np.savez_compressed(path, **arrays)
 
     @classmethod
@@ -140,6 +186,8 @@ class Dataset:
                 class_names=[str(c) for c in z["class_names"]],
                 texts=z.get("texts"),
                 images=z.get("images"),
+                frame=_frame_from_arrays(z) if "frame_columns" in z else None,
+                target_column=str(z["target_column"]) or None if "target_column" in z else None,
             )
 
 
@@ -156,3 +204,35 @@ def _natural_key(value: str) -> tuple[int, float | str]:
         return (0, float(value))
     except ValueError:
         return (1, value.lower())
+
+
+def _frame_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A DataFrame as plain arrays (no pickle): numbers as float64 with NaN, text as unicode plus a missing mask."""
+    import pandas as pd
+
+    arrays: dict[str, np.ndarray] = {"frame_columns": np.asarray([str(c) for c in frame.columns], dtype=str)}
+    for i, name in enumerate(frame.columns):
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            arrays[f"frame_{i}"] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            missing = column.isna().to_numpy()
+            arrays[f"frame_{i}"] = column.astype("string").fillna("").to_numpy(str)
+            arrays[f"frame_missing_{i}"] = missing
+    return arrays
+
+
+def _frame_from_arrays(z: Any) -> pd.DataFrame:
+    """The inverse of :func:`_frame_arrays`: numbers come back as float64, text as strings with missing kept."""
+    import pandas as pd
+
+    data = {}
+    for i, name in enumerate(str(c) for c in z["frame_columns"]):
+        values = z[f"frame_{i}"]
+        if f"frame_missing_{i}" in z:
+            column = pd.Series(values.astype(str), dtype="str")
+            column[z[f"frame_missing_{i}"]] = None
+            data[name] = column
+        else:
+            data[name] = values.astype(np.float64)
+    return pd.DataFrame(data)

@@ -11,7 +11,17 @@ nothing to draw yet.
 
 from __future__ import annotations
 
-from modeling.reporting.charts.base import BLUE, GREEN, GREY, LOGISTIC_LABEL, MAJORITY_LABEL, MODEL_LABEL, ORANGE, RED
+from modeling.reporting.charts.base import (
+    BLUE,
+    GREEN,
+    GREY,
+    LOGISTIC_LABEL,
+    MAJORITY_LABEL,
+    MODEL_LABEL,
+    ORANGE,
+    RED,
+    TEMPLATE,
+)
 from modeling.reporting.charts.compare import compare_accuracy, compare_training_curves
 from modeling.reporting.charts.decisions import coverage_chart, reliability_chart, value_by_threshold_chart
 from modeling.reporting.charts.evaluation import (
@@ -34,6 +44,7 @@ __all__ = [
     "MODEL_LABEL",
     "ORANGE",
     "RED",
+    "TEMPLATE",
     "baseline_comparison",
     "class_balance",
     "compare_accuracy",
