@@ -38,7 +38,8 @@ def _canvas_digit() -> np.ndarray:
 def main() -> None:
     import tensorflow as tf
 
-    from modeling.runs.predictor import Predictor, prepare_digit
+    from modeling.data.digits import prepare_digit
+    from modeling.runs.predictor import Predictor
     from modeling.runs.store import default_store
 
     store = default_store()

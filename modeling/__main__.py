@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from modeling.config import ExperimentConfig
+from modeling.data.digits import prepare_digit
 from modeling.data.readers import dataset_from_table, guess_columns, read_image_zip, read_upload
 from modeling.errors import ModelDeckError
 from modeling.evaluation.metrics import compute_metrics
@@ -28,7 +29,7 @@ from modeling.reporting.compare_report import compare_report_html
 from modeling.reporting.pdf import html_to_pdf as report_pdf
 from modeling.reporting.pdf import pdf_unavailable_reason
 from modeling.reporting.run_report import run_report_html
-from modeling.runs.predictor import Predictor, prepare_digit, to_safe_csv
+from modeling.runs.predictor import Predictor, to_safe_csv
 from modeling.runs.store import RunStore, default_store
 from modeling.training.experiment import run_experiment
 from modeling.training.progress import Progress

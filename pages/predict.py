@@ -133,12 +133,14 @@ if task == "text_classification":
                     type="primary",
                 )
 else:
-    from modeling.runs.predictor import prepare_digit
+    from modeling.data.digits import locate_digit
+    from modeling.errors import DataError
+    from ui.digit_view import photo_with_box
 
     shape = predictor.image_shape
     is_digit_model = tuple(shape) == (28, 28, 1)
     draw_tab, photo_tab = st.tabs(["Draw", "Upload a photo"])
-    picture = None
+    picture, is_photo = None, False
     with draw_tab:
         from streamlit_drawable_canvas import st_canvas
 
@@ -164,24 +166,34 @@ else:
             from modeling.data.readers.picture import open_picture
 
             try:
-                picture = open_picture(photo.getvalue(), photo.name)
+                picture, is_photo = open_picture(photo.getvalue(), photo.name), True
             except Exception as exc:
                 state.show_error(exc, "reading the photo")
     if picture is not None:
         try:
+            found = None
             if is_digit_model:
-                seen = prepare_digit(picture)[..., None]
+                found = locate_digit(picture)
+                seen = found.image[..., None]
             else:
                 from modeling.data.images import fit_to_model
 
                 seen = fit_to_model(picture, shape)
             left, right = st.columns([1, 2])
             with left:
+                if found is not None and is_photo:
+                    st.markdown("**Your photo**")
+                    st.image(photo_with_box(picture, found.box), width=240)
+                    st.caption("The blue box is what was taken as the digit.")
                 st.markdown("**What the model sees**")
                 st.image(seen.squeeze(), width=168, clamp=True)
                 st.caption(f"{shape[0]}x{shape[1]} pixels" + (", MNIST style" if is_digit_model else ""))
             with right:
                 show_prediction(predictor.predict_one(seen))
+        except DataError as exc:
+            if is_photo:
+                st.image(photo_with_box(picture, None), width=240)
+            st.warning(f"{state.md_escape(exc)} Nothing was predicted, so no guess is shown.")
         except Exception as exc:
             state.show_error(exc, "reading the picture")
     else:

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from modeling.data.images import mnist_style
 from modeling.errors import DataError, RunError
 from modeling.evaluation.calibration import apply_temperature
 from modeling.evaluation.decisions import Decision, decide, needs_review, review_reason
@@ -235,40 +234,3 @@ def to_safe_csv(df: pd.DataFrame) -> bytes:
         if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
             safe[col] = safe[col].map(neutralise_cell)
     return safe.to_csv(index=False).encode("utf-8")
-
-
-def prepare_digit(image: Any) -> np.ndarray:
-    """MNIST-style preparation of a drawing or photo: 28x28 uint8, white digit on black.
-
-    Grey; invert when the picture is dark ink on a light background; crop to the
-    ink; fit into a 20x20 box keeping the aspect ratio; centre by mass in 28x28.
-    That is how MNIST itself was made, so a model trained on it sees familiar input.
-    """
-    from PIL import Image
-
-    if isinstance(image, Image.Image):
-        img = image
-    else:
-        arr = np.asarray(image)
-        if arr.ndim == 3 and arr.shape[-1] == 4:
-            # Canvas drawings are RGBA with a transparent background: paint them on white.
-            rgb = arr[..., :3].astype("float32")
-            alpha = arr[..., 3:4].astype("float32") / 255.0
-            arr = (rgb * alpha + 255.0 * (1 - alpha)).astype("uint8")
-        img = Image.fromarray(arr.squeeze().astype("uint8"))
-    if img.mode in ("RGBA", "LA", "P"):
-        img = img.convert("RGBA")
-        img = Image.alpha_composite(Image.new("RGBA", img.size, (255, 255, 255, 255)), img)
-    grey = np.asarray(img.convert("L"), dtype="float32")
-    if grey.size == 0:
-        raise DataError("The picture is empty.")
-    # The border tells the background: a light border means dark ink on paper, so invert.
-    background = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
-    if background > 127:
-        grey, background = 255.0 - grey, 255.0 - background
-    ink = np.clip(grey - background, 0, None)
-    if ink.max() < 30:
-        raise DataError("No digit found: the picture looks blank. Draw or upload a clearer digit.")
-    ink = ink / ink.max() * 255.0
-    ink[ink < 0.15 * 255] = 0  # paper texture and JPEG noise are not ink
-    return mnist_style(ink.astype("uint8"))
