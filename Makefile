@@ -9,10 +9,11 @@ PORT ?= 8501
 
 .PHONY: run test test-fast lint starters install install-dev chromium clean
 
-$(VENV)/.installed: requirements.txt requirements-encoder.txt
+$(VENV)/.installed: requirements.txt requirements-encoder.txt requirements-export.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-export.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-encoder.txt
 	touch $@
 

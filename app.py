@@ -13,7 +13,9 @@ from ui import state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-st.set_page_config(page_title="ModelDeck", page_icon="🧪", layout="wide")
+# A Material icon, not the 🧪 emoji: any non-ASCII icon makes Streamlit load its emoji catalogue (~0.1 s on
+# the first script run), which the first paint would wait for. Titles and text may use emoji freely.
+st.set_page_config(page_title="ModelDeck", page_icon=":material/science:", layout="wide")
 
 PAGES = [
     st.Page("pages/home.py", title="Start here", icon=":material/home:", default=True),

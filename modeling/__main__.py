@@ -5,6 +5,8 @@
     python -m modeling predict RUN INPUT [-o OUT]   writes predictions as CSV
     python -m modeling report RUN [RUN ...] [--out report.html] [--pdf]
                                                     writes a shareable report (several runs: compared)
+    python -m modeling export RUN --format F [-o OUT]  writes a verified export ZIP, prints its check
+    python -m modeling code RUN > train.py          prints the plain Keras script behind the run
 
 RUN is a run id (as listed by ``python -m modeling runs``) or a run folder. ``predict`` applies the
 decision rule saved with the run on the Evaluate page (threshold or cost matrix, and the confidence
@@ -20,18 +22,26 @@ import os
 import sys
 from pathlib import Path
 
+from modeling import settings
 from modeling.config import ExperimentConfig
 from modeling.data.digits import prepare_digit
 from modeling.data.readers import dataset_from_table, guess_columns, read_image_zip, read_upload
 from modeling.errors import ModelDeckError
 from modeling.evaluation.metrics import compute_metrics
+from modeling.export.bundle import build_export
+from modeling.export.code import run_script
 from modeling.reporting.compare_report import compare_report_html
+from modeling.reporting.model_card import model_card_markdown
 from modeling.reporting.pdf import html_to_pdf as report_pdf
 from modeling.reporting.pdf import pdf_unavailable_reason
 from modeling.reporting.run_report import run_report_html
+from modeling.reporting.tracked import track_with_report
 from modeling.runs.predictor import Predictor, to_safe_csv
 from modeling.runs.store import RunStore, default_store
+from modeling.runs.table_scoring import predict_table_file, run_table_scoring
+from modeling.templates.registry import TABLE_TASKS
 from modeling.training.experiment import run_experiment
+from modeling.training.job_protocol import load_job_dataset, run_job
 from modeling.training.progress import Progress
 
 
@@ -66,18 +76,42 @@ def _read_dataset_for_run(run, data_path: str):
 
 def cmd_train(args: argparse.Namespace) -> int:
     config = ExperimentConfig.from_file(args.config)
+    store = _store(args.home)
+    if args.events:  # a Ray job: progress lines and the run folder go back to the app through the logs
+        return run_job(config, store, args.dataset)
     progress = Progress(config.settings.epochs)
-    run_dir = run_experiment(config, store=_store(args.home), progress=progress)
+    dataset = load_job_dataset(args.dataset) if args.dataset else None
+    try:
+        run_dir = run_experiment(config, dataset, store=store, progress=progress)
+    except ModelDeckError:
+        if progress.run_id:  # a failed run is tracked too, with its reason
+            _track(store, store.runs_dir / progress.run_id)
+        raise
     snap = progress.snapshot()
     print(f"trained {snap['epoch']} epochs on {snap['device']} in {snap['elapsed_s']:.1f} s", file=sys.stderr)
+    _track(store, run_dir)
     print(run_dir)
     return 0
+
+
+def _track(store: RunStore, run_dir: Path) -> None:
+    """With MODELDECK_MLFLOW_URI set, log the run (and its HTML report) in MLflow; say so on stderr."""
+    if not settings.mlflow_uri():
+        return
+    mlflow_id = track_with_report(store, run_dir)
+    if mlflow_id:
+        print(f"tracked in MLflow ({settings.mlflow_uri()}) as run {mlflow_id}", file=sys.stderr)
+    else:
+        print("warning: the run is saved but was not tracked in MLflow (see the message above)", file=sys.stderr)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 
     run = _store(args.home).load(args.run)
+    if run.task in TABLE_TASKS:  # metrics named as scikit-learn names them (rmse, r2, roc_auc, ...)
+        print(json.dumps(run_table_scoring(run, args.data), indent=1))
+        return 0
     predictor = Predictor.from_run(run)
     ds = _read_dataset_for_run(run, args.data)
     # Map the file's label names onto the model's classes by name.
@@ -105,7 +139,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise ModelDeckError(f"The input file '{args.input}' does not exist.")
     suffix = path.suffix.lower()
-    if suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
+    if run.task in TABLE_TASKS:  # predictions (+ range bounds for numbers); what was handled goes to stderr
+        table, notes = predict_table_file(predictor, path)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+    elif suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
         from PIL import Image
 
         with Image.open(path) as img:
@@ -204,6 +242,27 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a verified export ZIP (into the current folder or -o) and print its check."""
+    run = _store(args.home).load(args.run)
+    out = Path(args.output) if args.output else Path.cwd()
+    folder = out if out.is_dir() or not out.suffix else out.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    result = build_export(run, args.format, model_card_markdown(run), out_dir=folder)
+    path = result.zip_path
+    if out.suffix.lower() == ".zip":
+        path = result.zip_path.replace(out)
+    print(result.check.sentence(), file=sys.stderr)
+    print(path)
+    return 0
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    """Print the standalone Keras / scikit-learn script that reproduces a run."""
+    print(run_script(_store(args.home).load(args.run)), end="")
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     for info in _store(args.home).list_runs():
         acc = f"{info.accuracy:.3f}" if info.accuracy is not None else "-"
@@ -217,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("train", help="train from a YAML settings file and print the run folder")
     p.add_argument("config")
+    p.add_argument("--dataset", help="a dataset .npz sent with a remote job (instead of data.source)")
+    p.add_argument("--events", action="store_true", help="remote job: print progress events and the run back")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("evaluate", help="print a run's metrics on a data file as JSON")
     p.add_argument("run")
@@ -246,6 +307,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="HTML file to write (default: RUN-report.html)")
     p.add_argument("--pdf", action="store_true", help="also print it to PDF beside the HTML (needs Chromium)")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("export", help="write a run as a verified ZIP (keras, saved_model, onnx, litert)")
+    p.add_argument("run")
+    p.add_argument("--format", required=True, choices=["keras", "saved_model", "onnx", "litert"])
+    p.add_argument("-o", "--output", help="folder or .zip file to write (default: the current folder)")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("code", help="print the plain Keras script that reproduces a run")
+    p.add_argument("run")
+    p.set_defaults(func=cmd_code)
     p = sub.add_parser("runs", help="list saved runs")
     p.set_defaults(func=cmd_runs)
     return parser

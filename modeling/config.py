@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from modeling.errors import ConfigError
 from modeling.templates import registry
 
-Task = Literal["image_classification", "text_classification"]
+Task = Literal["image_classification", "text_classification", "tabular_classification", "tabular_regression"]
 
 #: Templates per task, with the one-line description shown to users; the first is the default. Derived
 #: from the registry (:mod:`modeling.templates.registry`), the one place a template's facts are written.
@@ -47,6 +47,17 @@ class DataConfig(_Strict):
     )
     text_column: str | None = Field(None, description="Table column holding the text (tables only).")
     label_column: str | None = Field(None, description="Table column holding the label (tables only).")
+    target_column: str | None = Field(
+        None,
+        description="Business tables: the column to predict (setting it makes the source a table; guessed when "
+        "the task is tabular and it is empty).",
+    )
+    columns: dict[str, Literal["use", "ignore"]] = Field(
+        default_factory=dict,
+        description="Business tables: a role per column name, 'use' or 'ignore' (IDs, constant and mostly empty "
+        "columns are ignored by default).",
+    )
+    sheet: str | None = Field(None, description="Excel workbooks: the sheet to read (the first when empty).")
     test_share: float = Field(
         0.2, ge=0.05, le=0.5, description="Share of rows kept aside for the final test, never trained on."
     )
@@ -96,6 +107,49 @@ class TrainingSettings(_Strict):
         description="Pretrained template only: 'frozen' reads each text once and trains a small head in seconds; "
         "'fine_tune' also trains the encoder (learning rate capped at 5e-05): often more accurate, "
         "but meant for a GPU (minutes to hours on a CPU).",
+    )
+    # Tables only
+    max_rounds: int = Field(
+        1000,
+        ge=10,
+        le=5000,
+        description="Tables, trees only: most boosting rounds (trees added one after the other); early stopping "
+        "on the validation rows usually ends sooner.",
+    )
+    tree_learning_rate: float = Field(
+        0.05, ge=0.005, le=1.0, description="Tables, trees only: how much each new tree corrects the previous ones."
+    )
+    max_leaf_nodes: int = Field(
+        15, ge=4, le=1024, description="Tables, trees only: leaves per tree; more leaves learn finer interactions."
+    )
+    min_samples_leaf: int = Field(
+        10, ge=1, le=2000, description="Tables, trees only: fewest rows a leaf may hold; higher fights over-fitting."
+    )
+    l2_regularization: float = Field(
+        1.0, ge=0.0, le=100.0, description="Tables, trees only: penalty on large leaf values; higher is smoother."
+    )
+    regularization: float = Field(
+        1.0,
+        ge=1e-4,
+        le=1e4,
+        description="Tables, linear only: strength of the penalty on the weights (higher = simpler model).",
+    )
+    regression_loss: Literal["squared_error", "absolute_error", "huber"] = Field(
+        "squared_error",
+        description="Tables, regression only: what a miss costs while training. Squared error chases the mean; "
+        "absolute error and Huber care less about a few huge misses (trees read Huber as absolute error).",
+    )
+    log_target: Literal["auto", "yes", "no"] = Field(
+        "auto",
+        description="Tables, regression only: learn the logarithm of a positive target (prices, revenue) and "
+        "answer in its units; 'auto' does it when the target is positive and heavy-tailed.",
+    )
+    time_budget_s: int = Field(
+        120,
+        ge=5,
+        le=3600,
+        description="Tables only: most seconds of training; trees stop adding rounds and the automatic template "
+        "shares it between its candidates.",
     )
 
 

@@ -13,6 +13,13 @@ replaced by the default rather than stopping the app.
 | ``MODELDECK_MAX_*`` | upload limits (see ``modeling.data.readers.limits``) | see there |
 | ``MODELDECK_EMBEDDING_DISK_CACHE`` | ``0`` keeps encoder embeddings in memory only | on |
 | ``MODELDECK_CHROMIUM`` | the Chromium used for PDF reports | found on the PATH |
+| ``MODELDECK_MLFLOW_URI`` | MLflow tracking (and registry) URI: every run is also logged there | off |
+| ``MODELDECK_MLFLOW_EXPERIMENT`` | the MLflow experiment ModelDeck's runs go to | ``ModelDeck`` |
+| ``MODELDECK_RAY_ADDRESS`` | a Ray cluster's dashboard (``http://host:8265``): trainings run there as Ray Jobs | off |
+| ``MODELDECK_RAY_CPUS`` / ``_GPUS`` | CPUs / GPUs one remote training reserves on the cluster | 1 / 0 |
+| ``MODELDECK_RAY_PIP`` | ``0``: the cluster already has ModelDeck's requirements (no pip step per job) | on |
+| ``MODELDECK_MEMORY_LIMIT_MB`` | refuse in-process trainings when the server is near this | 2700 on Community Cloud |
+| ``MODELDECK_TREE_THREADS`` | CPU threads one table-tree training uses | half the cores, at most 8 |
 """
 
 from __future__ import annotations
@@ -70,6 +77,76 @@ def embedding_disk_cache(environ: Mapping[str, str] | None = None) -> bool:
 def chromium(environ: Mapping[str, str] | None = None) -> str | None:
     """The Chromium the administrator named in ``MODELDECK_CHROMIUM``, if any."""
     return _env(environ).get(f"{PREFIX}CHROMIUM") or None
+
+
+def tree_threads(environ: Mapping[str, str] | None = None) -> int:
+    """Threads for scikit-learn's tree training (``MODELDECK_TREE_THREADS``); default half the cores, 1 to 8.
+
+    OpenMP threads spin while they wait: on a busy machine (other trainings, other users) more threads than
+    free cores make a tree fit ten times slower, not faster, so the default leaves room for the rest.
+    """
+    raw = _env(environ).get(f"{PREFIX}TREE_THREADS")
+    default = max(1, min(8, (os.cpu_count() or 2) // 2))
+    if raw is None or not raw.strip():
+        return default
+    value = _positive_int(raw)
+    if value is None:
+        log.warning("MODELDECK_TREE_THREADS=%r is not a positive whole number; using %d", raw, default)
+        return default
+    return value
+
+
+def mlflow_uri(environ: Mapping[str, str] | None = None) -> str | None:
+    """``MODELDECK_MLFLOW_URI``: where runs are also tracked (``sqlite:///mlflow.db``, ``http://host:5000``)."""
+    return (_env(environ).get(f"{PREFIX}MLFLOW_URI") or "").strip() or None
+
+
+def mlflow_experiment(environ: Mapping[str, str] | None = None) -> str:
+    """The MLflow experiment that holds ModelDeck's runs (``MODELDECK_MLFLOW_EXPERIMENT``, default ``ModelDeck``)."""
+    return (_env(environ).get(f"{PREFIX}MLFLOW_EXPERIMENT") or "").strip() or "ModelDeck"
+
+
+def ray_address(environ: Mapping[str, str] | None = None) -> str | None:
+    """``MODELDECK_RAY_ADDRESS``: the Ray Jobs API of a cluster (``http://host:8265``); unset: train in-process."""
+    return (_env(environ).get(f"{PREFIX}RAY_ADDRESS") or "").strip().rstrip("/") or None
+
+
+def ray_resources(environ: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """(CPUs, GPUs) one remote training reserves: ``MODELDECK_RAY_CPUS`` (default 1), ``MODELDECK_RAY_GPUS`` (0).
+
+    Reserving a CPU makes the cluster queue trainings beyond its cores instead of running them all at once;
+    a GPU makes Ray place the job on a node that has one.
+    """
+    env = _env(environ)
+    cpus = _positive_int(env.get(f"{PREFIX}RAY_CPUS", "") or "1") or 1
+    raw_gpus = (env.get(f"{PREFIX}RAY_GPUS") or "0").strip()
+    gpus = 0 if raw_gpus == "0" else (_positive_int(raw_gpus) or 0)
+    return cpus, gpus
+
+
+def ray_pip(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether each remote job installs the pinned requirements (``MODELDECK_RAY_PIP=0``: the image has them)."""
+    return _env(environ).get(f"{PREFIX}RAY_PIP", "1").strip() != "0"
+
+
+#: Streamlit Community Cloud's memory ceiling per app (its documented resource limits: up to 2.7 GB).
+STREAMLIT_CLOUD_MEMORY_MB = 2700
+
+
+def on_streamlit_cloud(environ: Mapping[str, str] | None = None) -> bool:
+    """True on Streamlit Community Cloud, which clones apps under ``/mount/src`` and names the host ``streamlit``."""
+    return str(REPO_ROOT).startswith("/mount/src/") or _env(environ).get("HOSTNAME") == "streamlit"
+
+
+def memory_limit_mb(environ: Mapping[str, str] | None = None) -> int | None:
+    """``MODELDECK_MEMORY_LIMIT_MB``; on Streamlit Community Cloud 2700 when unset; elsewhere no limit."""
+    raw = _env(environ).get(f"{PREFIX}MEMORY_LIMIT_MB")
+    if raw is not None and raw.strip():
+        value = _positive_int(raw.replace("_", ""))
+        if value is not None:
+            return value
+        log.warning("MODELDECK_MEMORY_LIMIT_MB=%r is not a positive whole number; ignoring it", raw)
+    return STREAMLIT_CLOUD_MEMORY_MB if on_streamlit_cloud(environ) else None
 
 
 def positive_overrides(names: Iterable[str], environ: Mapping[str, str] | None = None) -> dict[str, int]:

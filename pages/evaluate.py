@@ -157,4 +157,10 @@ with st.container(border=True):
 
     share.share_run(run)
 
+with st.container(border=True):
+    from ui import export_view
+
+    export_view.export_box(run)
+    export_view.show_run_code(run)
+
 st.page_link("pages/predict.py", label="Next: use the model →", icon=":material/online_prediction:")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from modeling.data.samples import SAMPLES
+from modeling.data.sample_catalog import SAMPLES
 from ui import state
 
 state.require_router("pages/home.py")
@@ -54,6 +54,6 @@ with right, st.container(border=True):
 st.info(
     "Just want to see a model work? The **Predict** page has ready-trained starter models for digits and "
     "for review sentiment.",
-    icon="💡",
+    icon=":material/lightbulb:",  # not an emoji: see app.py's page_icon
 )
 st.page_link("pages/predict.py", label="Open Predict", icon=":material/online_prediction:")

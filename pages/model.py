@@ -12,7 +12,7 @@ from modeling.config import (
     template_settings,
 )
 from modeling.errors import ConfigError
-from ui import model_extras, state
+from ui import export_view, model_extras, state
 
 state.require_router("pages/model.py")
 
@@ -199,6 +199,8 @@ try:
         st.caption("Text models count the vocabulary learnt from up to 2,000 texts here; training uses all texts.")
 except Exception as exc:
     state.show_error(exc, "building the model")
+
+export_view.show_config_code(new_cfg, ds)
 
 if ds.kind == "text":
     model_extras.find_best_model_section(ds)

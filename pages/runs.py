@@ -83,6 +83,13 @@ try:
     st.caption(f"Reproduce from the command line: `python -m modeling train {chosen}.yaml`")
 except Exception as exc:
     state.show_error(exc, "reading the run")
+    run = None
+if run is not None:
+    from ui import export_view
+
+    export_view.show_run_code(run)
+    with st.expander("Export the model (Keras, SavedModel, ONNX, LiteRT)"):
+        export_view.export_box(run)
 if not info.starter and c3.button("Delete this run"):
     try:
         store.delete(chosen, owner=owner)

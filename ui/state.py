@@ -11,18 +11,32 @@ import hashlib
 import logging
 import re
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from modeling import settings
-from modeling.config import ExperimentConfig
 from modeling.errors import ModelDeckError
 from modeling.format import md_escape
-from modeling.runs.predictor import Predictor
-from modeling.runs.store import RunStore, default_store
+
+if TYPE_CHECKING:  # only a type here: importing it would load pydantic and YAML on the Start page
+    from modeling.config import ExperimentConfig
 
 log = logging.getLogger("modeldeck.ui")
+
+#: Moved to :mod:`ui.run_state`, which loads the run store and the predictor (NumPy, pandas). They stay
+#: reachable as ``state.run_store`` and so on, loaded on first use, so the Start page never pays for them.
+RUN_HELPERS = ("run_store", "predictor", "pick_run")
+
+
+def __getattr__(name: str) -> Any:
+    """``state.run_store``, ``state.predictor`` and ``state.pick_run``, imported when a page first uses one."""
+    if name in RUN_HELPERS:
+        from ui import run_state
+
+        return getattr(run_state, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Set by app.py once st.navigation has run in this server process (see require_router).
 ROUTER_READY = False
@@ -65,12 +79,6 @@ DATASET = "dataset"
 CONFIG = "config"
 JOB_ID = "job_id"
 RUN_ID = "run_id"
-
-
-@st.cache_resource(show_spinner=False)
-def run_store() -> RunStore:
-    """One store per server process (it is only folders and files, so sharing is safe)."""
-    return default_store()
 
 
 def require_router(page_path: str) -> None:
@@ -190,40 +198,3 @@ def describe_dataset(ds: Any) -> str:
         return "none yet"
     noun = "texts" if ds.kind == "text" else "images"
     return f"{md_escape(ds.name)} · {len(ds):,} {noun} · {len(ds.class_names)} classes"
-
-
-@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
-def _cached_predictor(run_path: str, stamp: float):
-    return Predictor.from_run(run_store().load(run_path))
-
-
-def predictor(run):
-    """A loaded model, shared between visitors (Keras models are safe to call from several threads)."""
-    path = run.model_path
-    return _cached_predictor(str(run.path), path.stat().st_mtime if path.exists() else 0.0)
-
-
-def pick_run(label: str, task: str | None = None, key: str = "run_picker"):
-    """A select box of this session's usable runs (starters included), defaulting to the active run.
-
-    Returns a Run or None. Only runs of :func:`session_owner` are offered or loaded.
-    """
-    owner = session_owner()
-    infos = run_store().list_runs(task=task, usable_only=True, owner=owner)
-    if not infos:
-        return None
-    ids = [i.run_id for i in infos]
-    current = run_id()
-    if current not in ids:
-        # Prefer the newest own run over starters.
-        own = [i.run_id for i in infos if not i.starter]
-        current = own[0] if own else ids[0]
-    labels = {i.run_id: i.label for i in infos}
-    chosen = st.selectbox(label, ids, index=ids.index(current), format_func=labels.get, key=key)
-    if chosen != run_id():
-        set_run_id(chosen)
-    try:
-        return run_store().load(chosen, owner=owner)
-    except ModelDeckError as exc:
-        st.error(md_escape(str(exc)))
-        return None

@@ -7,6 +7,7 @@ DataFrame (``frame``); what is predicted is always ``labels``: class indices for
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -52,6 +53,9 @@ class Dataset:
     target_column: str | None = None
     #: Tables: every column of the source with its inferred kind and role (``modeling.data.tabular``).
     columns: list[Any] = field(default_factory=list)
+    #: Tables: the fitted ``modeling.data.tabular.TablePreparation`` that turns raw rows into ``frame``;
+    #: save it beside the model (``preparation.to_json()``) so prediction reads tables the same way.
+    preparation: Any = None
 
     def __post_init__(self) -> None:
         regression = self.kind == "table" and not self.class_names
@@ -120,6 +124,7 @@ class Dataset:
             frame=None if self.frame is None else self.frame.iloc[np.asarray(index)].reset_index(drop=True),
             target_column=self.target_column,
             columns=list(self.columns),
+            preparation=self.preparation,
         )
 
     def fingerprint(self) -> str:
@@ -173,12 +178,17 @@ class Dataset:
         if self.frame is not None:
             arrays.update(_frame_arrays(self.frame))
             arrays["target_column"] = np.asarray(self.target_column or "")
+            if self.preparation is not None:
+                arrays["preparation_json"] = np.asarray(self.preparation.to_json())
+            if self.columns:
+                arrays["columns_json"] = np.asarray(json.dumps([c.to_dict() for c in self.columns], ensure_ascii=False))
         np.savez_compressed(path, **arrays)
 
     @classmethod
     def load_npz(cls, path: str) -> Dataset:
         with np.load(path, allow_pickle=False) as z:
             kind = str(z["kind"])
+            preparation, columns = _table_facts(z)
             return cls(
                 kind=kind,  # type: ignore[arg-type]
                 name=str(z["name"]),
@@ -188,6 +198,8 @@ class Dataset:
                 images=z.get("images"),
                 frame=_frame_from_arrays(z) if "frame_columns" in z else None,
                 target_column=str(z["target_column"]) or None if "target_column" in z else None,
+                columns=columns,
+                preparation=preparation,
             )
 
 
@@ -204,6 +216,18 @@ def _natural_key(value: str) -> tuple[int, float | str]:
         return (0, float(value))
     except ValueError:
         return (1, value.lower())
+
+
+def _table_facts(z: Any) -> tuple[Any, list[Any]]:
+    """The preparation and column facts saved with a table (JSON text, read without running code)."""
+    if "preparation_json" not in z and "columns_json" not in z:
+        return None, []
+    from modeling.data.tabular.columns import ColumnInfo
+    from modeling.data.tabular.prepare import TablePreparation
+
+    preparation = TablePreparation.from_json(str(z["preparation_json"])) if "preparation_json" in z else None
+    columns = [ColumnInfo.from_dict(c) for c in json.loads(str(z["columns_json"]))] if "columns_json" in z else []
+    return preparation, columns
 
 
 def _frame_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:

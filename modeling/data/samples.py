@@ -2,7 +2,9 @@
 
 ``digits`` ships with scikit-learn (works offline) and is reshaped to look like MNIST, so a model
 trained on it behaves like one trained on MNIST when people draw digits on the Predict page.
-``mnist`` needs one download; ``reviews`` is a small CSV shipped in ``sample_data/``.
+``mnist`` needs one download; ``reviews`` is a small CSV shipped in ``sample_data/``. ``churn`` and
+``house_prices`` are business tables (real public data, origin in ``sample_data/README.md``): one
+classification, one regression, both with categories and missing values.
 """
 
 from __future__ import annotations
@@ -10,65 +12,31 @@ from __future__ import annotations
 import functools
 import os
 import socket
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
+import pandas as pd
 
+from modeling.data import tabular
 from modeling.data.dataset import Dataset
 from modeling.data.images import mnist_style
 from modeling.data.readers import dataset_from_arrays, dataset_from_table, read_table
+from modeling.data.sample_catalog import SAMPLES, SampleInfo  # noqa: F401 - SampleInfo re-exported
 from modeling.errors import DataError
 from modeling.settings import REPO_ROOT
 
 REVIEWS_PATH = REPO_ROOT / "sample_data" / "reviews.csv"
 REVIEWS_ZH_PATH = REPO_ROOT / "sample_data" / "reviews_zh.csv"
+#: Business-table samples: file and the column each predicts (origin and licence: sample_data/README.md).
+TABLE_SAMPLES: dict[str, tuple[Path, str]] = {
+    "churn": (REPO_ROOT / "sample_data" / "churn.csv", "churn"),
+    "house_prices": (REPO_ROOT / "sample_data" / "house_prices.csv", "price"),
+}
 
 MNIST_OFFLINE_MESSAGE = (
     "MNIST needs an internet connection to download it once (11 MB), and this machine is offline. "
     "Use 'Handwritten digits' instead, or upload your own .npz."
 )
-
-
-@dataclass(frozen=True)
-class SampleInfo:
-    """What the Data page shows about a built-in sample."""
-
-    key: str
-    title: str
-    description: str
-    kind: Literal["text", "image"]
-
-
-SAMPLES: dict[str, SampleInfo] = {
-    "digits": SampleInfo(
-        key="digits",
-        title="Handwritten digits",
-        description="1,797 small handwritten digits 0-9 (scikit-learn), redrawn as 28x28 MNIST-style images. "
-        "Works offline; trains in seconds.",
-        kind="image",
-    ),
-    "mnist": SampleInfo(
-        key="mnist",
-        title="MNIST digits",
-        description="The classic 70,000 handwritten digits 0-9, 28x28 grey. Downloaded once (11 MB).",
-        kind="image",
-    ),
-    "reviews": SampleInfo(
-        key="reviews",
-        title="Product reviews",
-        description="Short customer reviews labelled positive or negative, for sentiment classification.",
-        kind="text",
-    ),
-    "reviews_zh": SampleInfo(
-        key="reviews_zh",
-        title="Chinese reviews",
-        description="370 short Chinese product reviews (中文商品评价), positive or negative: text without spaces "
-        "between words, read character by character.",
-        kind="text",
-    ),
-}
 
 
 def _mnist_cache_path() -> Path:
@@ -100,6 +68,11 @@ def sample_status(key: str) -> tuple[bool, str]:
             "The reviews sample (sample_data/reviews.csv) is missing from this installation. "
             "Upload your own CSV with a text and a label column instead."
         )
+    if key in TABLE_SAMPLES and not TABLE_SAMPLES[key][0].exists():
+        return False, (
+            f"The {SAMPLES[key].title.lower()} sample (sample_data/{TABLE_SAMPLES[key][0].name}) is missing from this "
+            "installation. Upload your own table instead."
+        )
     if key == "reviews_zh" and not REVIEWS_ZH_PATH.exists():
         return False, (
             "The Chinese reviews sample (sample_data/reviews_zh.csv) is missing from this installation. "
@@ -116,6 +89,9 @@ def load_sample(key: str) -> Dataset:
         return load_digits_sample()
     if key == "mnist":
         return _load_mnist()
+    if key in TABLE_SAMPLES:
+        df, target = sample_table(key)
+        return tabular.dataset_from_table(df, target, name=SAMPLES[key].title, source=f"sample:{key}")
     if key == "reviews_zh":
         return reviews_from_file(REVIEWS_ZH_PATH, key="reviews_zh")
     return reviews_from_file(REVIEWS_PATH)
@@ -229,3 +205,20 @@ def reviews_from_file(path: Path, key: str = "reviews") -> Dataset:
         raise DataError(f"Cannot read the reviews sample ({exc.strerror}).") from None
     df = read_table(data, path.name)
     return dataset_from_table(df, "text", "label", name=SAMPLES[key].title, source=f"sample:{key}")
+
+
+# ---- business tables --------------------------------------------------------------------------------
+def sample_table(key: str) -> tuple[pd.DataFrame, str]:
+    """A table sample as the raw DataFrame (as an upload would give it) and the column it predicts."""
+    if key not in TABLE_SAMPLES:
+        tables = ", ".join(TABLE_SAMPLES)
+        raise DataError(f"There is no built-in table sample called '{key}'. Choose one of: {tables}.")
+    available, reason = sample_status(key)
+    if not available:
+        raise DataError(reason)
+    path, target = TABLE_SAMPLES[key]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"Cannot read the {SAMPLES[key].title.lower()} sample ({exc.strerror}).") from None
+    return read_table(data, path.name), target

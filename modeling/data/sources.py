@@ -7,22 +7,94 @@ import each other.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from modeling import format as fmt
+from modeling.data import tabular
 from modeling.data.dataset import Dataset
-from modeling.data.readers import read_upload
+from modeling.data.readers import read_table, read_upload
 from modeling.data.readers.columns import dataset_from_table, guess_columns
+from modeling.data.readers.formats import detect_format
 from modeling.data.readers.limits import LIMITS, MB
-from modeling.data.samples import load_sample
+from modeling.data.sample_catalog import SAMPLES
+from modeling.data.samples import load_sample, sample_table
+from modeling.data.tabular.target import TABLE_TASKS, propose_target
 from modeling.errors import DataError
 
+if TYPE_CHECKING:
+    from modeling.config import ExperimentConfig
 
-def load_source(source: str, text_column: str | None = None, label_column: str | None = None) -> Dataset:
-    """The Dataset named by a config's ``data.source``: ``sample:KEY`` or a file path (relative to the cwd)."""
+
+def load_source(
+    source: str,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    *,
+    target_column: str | None = None,
+    roles: dict[str, str] | None = None,
+    sheet: str | None = None,
+    task: str | None = None,
+    drop_duplicates: bool = False,
+) -> Dataset:
+    """The Dataset named by a config's ``data.source``: ``sample:KEY`` or a file path (relative to the cwd).
+
+    A business table is built when ``target_column`` is set or ``task`` is a table task
+    (``tabular_classification`` / ``tabular_regression``), with the column ``roles`` and the Excel ``sheet``
+    given; otherwise a table is read as texts with a label (``text_column``, ``label_column``).
+    """
     source = str(source).strip()
+    tabular = bool(target_column) or task in TABLE_TASKS
     if source.startswith("sample:"):
-        return load_sample(source.removeprefix("sample:"))
+        key = source.removeprefix("sample:")
+        if not tabular:
+            return load_sample(key)
+        df, default_target = sample_table(key)
+        return _table_dataset(
+            df, target_column or default_target, roles, task, SAMPLES[key].title, source, drop_duplicates
+        )
     path = Path(source).expanduser()
+    data = _read_file(path, source)
+    if detect_format(data, path.name) == "excel":
+        result: pd.DataFrame | Dataset = read_table(data, path.name, sheet)
+    else:
+        result = read_upload(data, path.name)
+    if isinstance(result, Dataset):
+        if tabular:
+            raise DataError(f"'{source}' holds images, not a table; a table task needs a CSV, Excel or Parquet file.")
+        result.source = source
+        return result
+    if tabular:
+        return _table_dataset(result, target_column, roles, task, path.stem, source, drop_duplicates)
+    guessed_text, guessed_label = guess_columns(result)
+    text = text_column or guessed_text
+    label = label_column or guessed_label
+    if text is None or label is None:
+        missing = "text" if text is None else "label"
+        raise DataError(
+            f"Could not tell which column of '{source}' holds the {missing}. Set data.text_column and "
+            f"data.label_column (columns: {', '.join(map(str, result.columns[:20]))})."
+        )
+    return dataset_from_table(result, text, label, name=path.stem, source=source)
+
+
+def dataset_for_config(config: ExperimentConfig) -> Dataset:
+    """The Dataset an experiment config describes (its data section and, for tables, its task)."""
+    data = config.data
+    return load_source(
+        data.source,
+        data.text_column,
+        data.label_column,
+        target_column=data.target_column,
+        roles=dict(data.columns),
+        sheet=data.sheet,
+        task=config.task,
+        drop_duplicates=data.drop_duplicates if config.task in TABLE_TASKS else False,
+    )
+
+
+def _read_file(path: Path, source: str) -> bytes:
     if not path.exists():
         raise DataError(
             f"The data file '{source}' does not exist (looked in {Path.cwd()}). Check the path, or use a built-in "
@@ -37,22 +109,35 @@ def load_source(source: str, text_column: str | None = None, label_column: str |
                 f"'{source}' is {size / MB:,.0f} MB; the limit is {fmt.count(LIMITS.max_upload_mb)} MB. "
                 "Use a smaller sample of your data."
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise DataError(
             f"Cannot read '{source}': {exc.strerror or fmt.first_line(exc)}. Check the file's permissions."
         ) from None
-    result = read_upload(data, path.name)
-    if isinstance(result, Dataset):
-        result.source = source
-        return result
-    guessed_text, guessed_label = guess_columns(result)
-    text = text_column or guessed_text
-    label = label_column or guessed_label
-    if text is None or label is None:
-        missing = "text" if text is None else "label"
-        raise DataError(
-            f"Could not tell which column of '{source}' holds the {missing}. Set data.text_column and "
-            f"data.label_column (columns: {', '.join(map(str, result.columns[:20]))})."
-        )
-    return dataset_from_table(result, text, label, name=path.stem, source=source)
+
+
+def _table_dataset(
+    df: pd.DataFrame,
+    target_column: str | None,
+    roles: dict[str, str] | None,
+    task: str | None,
+    name: str,
+    source: str,
+    drop_duplicates: bool,
+) -> Dataset:
+    """A business-table Dataset; the target is proposed when none is given (and said in the notes)."""
+    task = task if task in TABLE_TASKS else None
+    target = target_column
+    if not target:
+        target = propose_target(df)
+        if target is None:
+            raise DataError(
+                f"None of the columns of '{source}' can be predicted (they are empty, IDs, dates or free text). Set "
+                "data.target_column to the column to predict."
+            )
+    dataset = tabular.dataset_from_table(
+        df, target, roles=roles, task=task, name=name, source=source, drop_duplicates=drop_duplicates
+    )
+    if not target_column:
+        dataset.notes.insert(0, f"The column to predict was guessed: '{target}'. Set data.target_column to choose.")
+    return dataset

@@ -16,6 +16,7 @@ import numpy as np
 
 from modeling.data.duplicates import score_without
 from modeling.evaluation.calibration import apply_temperature, calibration_report
+from modeling.evaluation import conformal, regression
 from modeling.evaluation.metrics import add_intervals, evaluate_predictions, misclassified
 
 
@@ -138,6 +139,32 @@ class Misclassified(TypedDict):
     confidence: float
 
 
+class ColumnImportance(TypedDict):
+    column: str
+    importance: float  # mean error increase when the column is scrambled
+    low: float
+    high: float
+    relative: float | None  # as a share of the base error
+
+
+class Importance(TypedDict):
+    """:func:`modeling.evaluation.importance.permutation_importance` on the test rows."""
+
+    metric: str  # "rmse" | "log_loss"
+    base: float
+    n: int
+    repeats: int
+    screened: bool
+    columns: list[ColumnImportance]
+
+
+class PartialDependence(TypedDict):
+    column: str
+    kind: str  # "number" | "category"
+    grid: list[Any]
+    average: list[Any]  # mean prediction (regression) or mean class probabilities, per grid value
+
+
 class Evaluation(TypedDict):
     """The whole of ``evaluation.json``."""
 
@@ -150,6 +177,8 @@ class Evaluation(TypedDict):
     duplicates: NotRequired[Duplicates]
     misclassified: NotRequired[list[Misclassified]]
     keywords: NotRequired[dict[str, list[tuple[str, float]]]]  # text runs: the keyword baseline's words
+    importance: NotRequired[Importance]  # table runs: which columns matter
+    partial_dependence: NotRequired[list[PartialDependence]]  # table runs: how the top columns matter
 
 
 def build_evaluation(
@@ -202,3 +231,97 @@ def complete_evaluation(
             y_test, raw_test, y_validation if has_val else None, raw_validation if has_val else None
         )
     return ev
+
+
+# ---- regression (tables that predict a number) ------------------------------------------------------------------
+class RegressionMetrics(TypedDict):
+    """:func:`modeling.evaluation.regression.regression_metrics`: errors in the target's units."""
+
+    n: int
+    mae: float
+    rmse: float
+    r2: float | None
+    mape: float | None  # None when the target holds a zero
+    mean_error: float  # average of predicted - actual (bias)
+    median_absolute_error: float
+
+
+class RegressionBaseline(RegressionMetrics):
+    title: str
+    description: str
+    train_seconds: float
+
+
+class CoverageLevel(TypedDict, total=False):
+    level: float
+    half_width: float | None
+    coverage: float | None  # share of test rows inside the interval
+    coverage_low: float | None
+    coverage_high: float | None
+    mean_width: float | None
+    n: int
+
+
+class PredictionIntervals(TypedDict):
+    """:func:`modeling.evaluation.conformal.interval_report`: split conformal on the validation rows."""
+
+    method: str
+    scale: str  # "absolute" | "log"
+    validation_n: int
+    levels: dict[str, CoverageLevel]  # "0.8", "0.9"
+
+
+class RegressionEvaluation(TypedDict):
+    """The whole of ``evaluation.json`` for a regression run."""
+
+    kind: str  # "regression"
+    model: RegressionMetrics
+    intervals: dict[str, Interval]  # mae, rmse, r2, mape
+    baselines: dict[str, RegressionBaseline]  # "mean", "linear"
+    error_reduction: dict[str, float | None]  # RMSE reduction over each baseline, as a share
+    prediction_intervals: PredictionIntervals
+    points: dict[str, list[float]]  # index, actual, predicted (a sample for charts)
+    residuals: dict[str, list[float]]  # histogram: edges, counts
+    largest_misses: list[dict[str, Any]]
+    segments: dict[str, list[dict[str, Any]]]  # column -> error per category
+    target: dict[str, Any]  # name, mean, median, min, max on the training rows
+    importance: NotRequired[Importance]
+    partial_dependence: NotRequired[list[PartialDependence]]
+
+
+def build_regression_evaluation(
+    y_test: np.ndarray,
+    predicted_test: np.ndarray,
+    *,
+    y_validation: np.ndarray,
+    predicted_validation: np.ndarray,
+    baselines: dict[str, RegressionBaseline],
+    segments: Mapping[str, Sequence[Any]] | None = None,
+    target: Mapping[str, Any] | None = None,
+    interval_scale: str = "absolute",
+    seed: int = 0,
+) -> RegressionEvaluation:
+    """``evaluation.json`` of a regression run: errors with intervals, baselines as error reduction, residuals,
+    largest misses, error per category of each column in ``segments`` and conformal prediction intervals
+    (half-widths from the validation rows, coverage measured on the test rows)."""
+    model = regression.regression_metrics(y_test, predicted_test)
+    has_val = len(np.asarray(y_validation).reshape(-1)) > 0
+    evaluation: RegressionEvaluation = {
+        "kind": "regression",
+        "model": model,  # type: ignore[typeddict-item]
+        "intervals": regression.bootstrap_intervals(y_test, predicted_test, seed=seed),  # type: ignore[typeddict-item]
+        "baselines": baselines,
+        "error_reduction": {name: regression.error_reduction(model, b) for name, b in baselines.items()},
+        "prediction_intervals": conformal.interval_report(  # type: ignore[typeddict-item]
+            y_validation if has_val else [], predicted_validation if has_val else [], y_test, predicted_test,
+            scale=interval_scale,
+        ),
+        "points": regression.chart_points(y_test, predicted_test, seed=seed),
+        "residuals": regression.residual_histogram(y_test, predicted_test),
+        "largest_misses": regression.largest_misses(y_test, predicted_test),
+        "segments": {
+            str(name): regression.error_by_segment(values, y_test, predicted_test) for name, values in (segments or {}).items()
+        },
+        "target": dict(target or {}),
+    }
+    return evaluation

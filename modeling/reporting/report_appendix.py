@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 #: Mistakes shown in a report: enough to see a pattern, few enough to read.
 TEXT_MISTAKES = 8
 IMAGE_MISTAKES = 24
+#: Settings a table run's neural network uses (the rest of the general ones are for texts and images).
+TABLE_NETWORK_SETTINGS = ("hidden_units", "hidden_layers", "dropout", "optimizer", "learning_rate", "schedule", "epochs",
+                          "batch_size", "patience")
 #: Longest text quoted in the mistakes table (the rest is cut with an ellipsis).
 QUOTE_CHARS = 280
 
@@ -82,6 +85,16 @@ def mistakes_section(run: Run, ev: Evaluation, names: Sequence[str], test: Any, 
             caption = f"true {w['true']} → said {w['predicted']} ({fmt.percent(w['confidence'], 0)})"
             cells.append(f'<div class="mistake"><img alt="{esc(caption)}" src="{uri}"><div>{esc(caption)}</div></div>')
         out.append(f'<div class="mistakes">{"".join(cells)}</div>')
+    elif test.kind == "table":  # the row's values, so a reader sees what kind of case it gets wrong
+        columns = [str(c) for c in test.frame.columns][:6]
+        rows = [
+            [*(fmt.one_line(test.frame.iloc[int(w["index"])][c], 30) for c in columns), w["true"], w["predicted"],
+             fmt.percent(w["confidence"], 0)]
+            for w in wrong[:TEXT_MISTAKES]
+        ]
+        out.append(table([*columns, "True", "Model said", "Confidence"], rows, numeric=(len(columns) + 2,)))
+        if ev.get("importance"):
+            out.append(chart(charts.importance_chart(ev["importance"])))
     else:
         rows = []
         for w in wrong[:TEXT_MISTAKES]:
@@ -147,6 +160,15 @@ def data_section(run: Run) -> str:
     return "".join(out)
 
 
+def _other_kind_of_setting(run: Run, name: str, help_text: str) -> bool:
+    """Table settings on a text or image run, or text/image settings on a table run (the network's are kept)."""
+    table_setting = help_text.startswith("Tables")
+    if not run.task.startswith("tabular"):
+        return table_setting
+    network = run.config.template in ("neural_network", "automatic") and name in TABLE_NETWORK_SETTINGS
+    return not (table_setting or network or name in ("seed", "validation_share"))
+
+
 def _relevant_settings(run: Run) -> list[tuple[str, str, str]]:
     """(name, value, what it does) for the settings that matter to this run's template and task."""
 
@@ -155,6 +177,8 @@ def _relevant_settings(run: Run) -> list[tuple[str, str, str]]:
     rows = []
     for name, info in TrainingSettings.model_fields.items():
         help_text = info.description or ""
+        if _other_kind_of_setting(run, name, help_text):
+            continue
         if help_text.startswith("Text only") and image:
             continue
         if help_text.startswith("Images only") and not image:

@@ -28,6 +28,7 @@ from modeling.reporting import charts
 from modeling.reporting import comparison as cmp
 from modeling.reporting.blocks import chart, footer, method_name, paragraph, section, title, today
 from modeling.reporting.html import esc, kpi, markdown_block, markdown_inline, page, table
+from modeling.reporting.regression_report import regression_report_html
 from modeling.reporting.report_appendix import (
     data_section,
     limitations_section,
@@ -100,6 +101,8 @@ def run_report_html(run: Run, now: float | None = None) -> str:
     (tests). Raises :class:`modeling.errors.RunError` when the run has no evaluation to report on.
     """
 
+    if run.task == "tabular_regression":  # errors in the user's units, ranges, misses: its own memo
+        return regression_report_html(run, now)
     if not run.evaluation:
         raise RunError(f"Run '{run.info.run_id}' has no saved evaluation (it did not finish), so there is no report.")
     facts = gather(run)

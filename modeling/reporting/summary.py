@@ -24,8 +24,14 @@ from modeling.evaluation.decisions import coverage_sentence
 from modeling.evaluation.intervals import WIDE_HALF_WIDTH, half_width
 from modeling.evaluation.probabilities import DIVERGED_HINT
 from modeling.evaluation.schema import Evaluation
+from modeling.reporting.regression_summary import regression_summary
 
-NOUNS = {"text_classification": "texts", "image_classification": "images"}
+NOUNS = {
+    "text_classification": "texts",
+    "image_classification": "images",
+    "tabular_classification": "rows",
+    "tabular_regression": "rows",
+}
 
 
 def noun_for(task: str) -> str:
@@ -33,7 +39,11 @@ def noun_for(task: str) -> str:
     return NOUNS.get(task, "examples")
 
 
-SIMPLE_MODEL = {"text_classification": "a simple keyword model", "image_classification": "a simple pixel model"}
+SIMPLE_MODEL = {
+    "text_classification": "a simple keyword model",
+    "image_classification": "a simple pixel model",
+    "tabular_classification": "a simple linear model",
+}
 #: Below this many test examples the summary warns that the figures are rough.
 SMALL_TEST_SET = 100
 
@@ -54,6 +64,9 @@ def business_summary(
     out. ``decision`` (a saved ``decision.json`` as a dict) adds what the saved rule means: the share the
     model answers on its own, and the money at the chosen threshold.
     """
+    if evaluation.get("kind") == "regression" or task == "tabular_regression":  # a number, in the user's units
+        target = dict(evaluation.get("target") or {})  # type: ignore[call-overload]
+        return regression_summary(evaluation, target.get("name") or "the target", target.get("currency") or "")
     model = evaluation["model"]
     n = int(model["n"])
     accuracy = float(model["accuracy"])
@@ -230,13 +243,22 @@ def _duplicate_sentences(duplicates: Mapping[str, Any] | None, noun: str, accura
         return []
     share = float(duplicates.get("share_of_test") or 0.0)
     without = duplicates.get("accuracy_without")
-    tail = ""
-    if without is not None:
-        tail = f"; without them it is right {fmt.share(float(without))} of the time instead of {fmt.share(accuracy)}"
     copies = "has a copy" if count == 1 else "have a copy"
+    found = f"{count:,} of the test {noun} ({fmt.share(share)}) {copies} or near-copy in the training data"
+    if without is None:
+        return [f"{found}, which flatters the score."]
+    # Compared as the sentence shows them: "77% instead of 77%" would read as a mistake.
+    shown_without, shown_with = fmt.share(float(without)), fmt.share(accuracy)
+    if shown_without == shown_with:
+        return [f"{found}, but they make no visible difference: without them it is right {shown_with} of the time too."]
+    if float(without) > accuracy:
+        return [
+            f"{found}; without them it is right {shown_without} of the time instead of {shown_with}, so they do "
+            "not flatter the score."
+        ]
     return [
-        f"{count:,} of the test {noun} ({fmt.share(share)}) {copies} or near-copy in the training data, which flatters "
-        f"the score{tail}."
+        f"{found}, which flatters the score; without them it is right {shown_without} of the time instead of "
+        f"{shown_with}."
     ]
 
 

@@ -101,6 +101,11 @@ class Predictor:
     @classmethod
     def from_run(cls, run: Run) -> Predictor:
         """``run`` is a :class:`modeling.runs.store.Run`; its calibration and saved decision rule come along."""
+        if run.task in ("tabular_classification", "tabular_regression"):
+            # Tables load through skops / .keras / JSON and answer rows: a TablePredictor (same decision rule API).
+            from modeling.runs.table_predictor import TablePredictor
+
+            return TablePredictor.from_run(run)  # type: ignore[return-value]
 
         model = load_bundle_model(run.model_path)
         calibration = (run.evaluation or {}).get("calibration") or {}

@@ -180,7 +180,8 @@ class RunInfo:
 
     @property
     def usable(self) -> bool:
-        return self.status in ("finished", "stopped") and (self.path / "model.keras").exists()
+        has_model = (self.path / "model.keras").exists() or (self.path / "table_model" / "bundle.json").exists()
+        return self.status in ("finished", "stopped") and has_model
 
 
 @dataclass

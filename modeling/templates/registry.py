@@ -17,6 +17,10 @@ from typing import Any
 
 IMAGE = "image_classification"
 TEXT = "text_classification"
+TABLE_CLASSIFICATION = "tabular_classification"
+TABLE_REGRESSION = "tabular_regression"
+#: Table tasks: their templates serve both (one spec, ``tasks`` names the second).
+TABLE_TASKS = (TABLE_CLASSIFICATION, TABLE_REGRESSION)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,12 @@ class TemplateSpec:
     requires: str | None = None
     #: Whether the model search may try it.
     searchable: bool = True
+    #: Further tasks the same template serves (table templates do classification and regression).
+    also_tasks: tuple[str, ...] = ()
+
+    def serves(self, task: str) -> bool:
+        """True when the template can be used for ``task``."""
+        return task == self.task or task in self.also_tasks
 
     def build(self, settings: Any, train: Any) -> Any:
         """The untrained model for ``train`` (imports the builder's module, and so Keras, on first use)."""
@@ -139,18 +149,79 @@ _SPECS = (
     ),
 )
 
+_TABLE_FIT = "modeling.training.table_fit:fit"
+_TABLE_SPECS = (
+    TemplateSpec(
+        name="boosted_trees",
+        task=TABLE_CLASSIFICATION,
+        also_tasks=(TABLE_REGRESSION,),
+        description=(
+            "Gradient-boosted trees (scikit-learn's HistGradientBoosting): hundreds of small decision trees, each "
+            "fixing the last one's errors. Handles blanks and categories as they are; wins on most tables."
+        ),
+        builder="modeling.templates.tabular.builders:boosted_trees",
+        fit=_TABLE_FIT,
+    ),
+    TemplateSpec(
+        name="neural_network",
+        task=TABLE_CLASSIFICATION,
+        also_tasks=(TABLE_REGRESSION,),
+        description=(
+            "Neural network (a Keras MLP): numbers normalised, categories one-hot, dense layers with dropout. "
+            "Trains on the GPU; usually a little behind the trees on tables, useful in a blend."
+        ),
+        builder="modeling.templates.tabular.builders:neural_network",
+        defaults={
+            "epochs": 80,
+            "batch_size": 128,
+            "hidden_units": 128,
+            "hidden_layers": 2,
+            "dropout": 0.2,
+            "learning_rate": 1e-3,
+            "patience": 10,
+        },
+        fit=_TABLE_FIT,
+        min_rows=200,
+    ),
+    TemplateSpec(
+        name="linear",
+        task=TABLE_CLASSIFICATION,
+        also_tasks=(TABLE_REGRESSION,),
+        description=(
+            "Linear model (logistic regression for classes, ridge for numbers) on one-hot categories and scaled "
+            "numbers: the baseline. Fast and easy to explain."
+        ),
+        builder="modeling.templates.tabular.builders:linear",
+        fit=_TABLE_FIT,
+    ),
+    TemplateSpec(
+        name="automatic",
+        task=TABLE_CLASSIFICATION,
+        also_tasks=(TABLE_REGRESSION,),
+        description=(
+            "Automatic: tries several tree settings, the linear model and the neural network within the time "
+            "budget, and blends the best of them (weights chosen on the validation rows). Most accurate, slower."
+        ),
+        builder="modeling.templates.tabular.builders:automatic",
+        fit=_TABLE_FIT,
+        searchable=False,
+    ),
+)
+
 #: Every template by name, in the order the Model page lists them (the first of a task is its default).
-REGISTRY: dict[str, TemplateSpec] = {spec.name: spec for spec in _SPECS}
+REGISTRY: dict[str, TemplateSpec] = {spec.name: spec for spec in (*_SPECS, *_TABLE_SPECS)}
 
 TASK_LABELS: dict[str, str] = {
     IMAGE: "Image classification",
     TEXT: "Text classification (e.g. sentiment)",
+    TABLE_CLASSIFICATION: "Table classification (e.g. churn yes/no)",
+    TABLE_REGRESSION: "Table regression (predict a number, e.g. a price)",
 }
 
 
 def for_task(task: str) -> list[TemplateSpec]:
     """The task's templates in their listed order (the first is the default)."""
-    return [spec for spec in REGISTRY.values() if spec.task == task]
+    return [spec for spec in REGISTRY.values() if spec.serves(task)]
 
 
 def spec(name: str) -> TemplateSpec:
@@ -163,5 +234,6 @@ def markdown_table() -> str:
     rows = ["| task | template | what it is |", "|---|---|---|"]
     for item in REGISTRY.values():
         default = " (default)" if for_task(item.task)[0] is item else ""
-        rows.append(f"| {TASK_LABELS[item.task]} | `{item.name}`{default} | {item.description} |")
+        tasks = " and ".join(TASK_LABELS[t] for t in (item.task, *item.also_tasks))
+        rows.append(f"| {tasks} | `{item.name}`{default} | {item.description} |")
     return "\n".join(rows)

@@ -17,7 +17,7 @@ import numpy as np
 from modeling.config import ExperimentConfig
 from modeling.data.dataset import Dataset
 from modeling.data.duplicates import drop_duplicates, find_shared
-from modeling.data.sources import load_source
+from modeling.data.sources import dataset_for_config
 from modeling.data.split import split_indices, train_validation_split
 from modeling.device import detect_device
 from modeling.errors import ConfigError, InvalidPredictions, ModelDeckError
@@ -29,6 +29,7 @@ from modeling.runs.predictions import save_predictions
 from modeling.runs.store import RunStore, write_json
 from modeling.templates import build_model, custom_fit
 from modeling.training.progress import Progress
+from modeling.training.table_experiment import run_table_experiment
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,11 @@ def run_experiment(
     cancel = cancel or threading.Event()
     if dataset is None:
         progress.update(phase="Loading data")
-        dataset = load_source(config.data.source, config.data.text_column, config.data.label_column)
+        dataset = dataset_for_config(config)  # tables too: target column, roles, sheet, task
+    if dataset.kind == "table":  # tables have their own split, evaluation and bundle
+        return run_table_experiment(
+            config, dataset, store=store, progress=progress, cancel=cancel, owner=owner, fail=_fail
+        )
     if dataset.deduplicated and not config.data.drop_duplicates:
         # Cleaned on the Data or Evaluate page: record it, so the saved settings reproduce this run.
         config = config.model_copy(update={"data": config.data.model_copy(update={"drop_duplicates": True})})

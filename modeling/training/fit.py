@@ -210,11 +210,14 @@ def fit_with_controls(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     extra_callbacks: list[keras.callbacks.Callback] | None = None,
+    loss: Any = "sparse_categorical_crossentropy",
+    metrics: list[Any] | None = None,
 ) -> TrainingOutcome:
     """The one place that compiles and fits: progress, Stop, best weights, early stopping, NaN detection.
 
     ``data(batch_size)`` returns ``(fit keyword arguments, validation_data)``, so the caller decides how
-    its inputs travel (tf.data for text, arrays for images or precomputed embeddings).
+    its inputs travel (tf.data for text, arrays for images or precomputed embeddings). ``loss`` and
+    ``metrics`` default to classification's; table regression passes a squared-error or Huber loss.
     """
     progress = progress or Progress(settings.epochs)
     cancel = cancel or threading.Event()
@@ -223,8 +226,8 @@ def fit_with_controls(
     progress.update(epochs=settings.epochs, steps=steps, step=0)
     model.compile(
         optimizer=make_optimizer(settings, steps),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        loss=loss,
+        metrics=["accuracy"] if metrics is None else metrics,
     )
     if cancel.is_set():
         return TrainingOutcome({}, True, -1, 0)

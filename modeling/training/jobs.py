@@ -13,7 +13,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,13 @@ from modeling.config import ExperimentConfig
 from modeling.data.dataset import Dataset
 from modeling.errors import ModelDeckError
 from modeling.runs.store import RunStore
+from modeling.runs.tracking import track_quietly
 from modeling.training.experiment import run_experiment
+from modeling.training.memory_guard import check_memory
 from modeling.training.progress import Progress
+from modeling.training.remote import ClusterLost, run_remote
 from modeling.training.search import find_best_text_model
+from modeling.training.table_search import find_best_table_model
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,8 @@ class Job:
     thread: threading.Thread | None = None
     run_dir: Path | None = None
     submitted_at: float = field(default_factory=time.time)
+    #: Trains on the Ray cluster (``modeling.training.remote``) instead of in this process.
+    remote: bool = False
 
     def stop(self) -> None:
         self.cancel.set()
@@ -56,7 +62,7 @@ class Job:
 
     @property
     def done(self) -> bool:
-        return self.progress.state in ("finished", "stopped", "failed")
+        return self.progress.state in ("finished", "stopped", "failed", "interrupted")
 
 
 @dataclass
@@ -70,7 +76,7 @@ class Search:
     cancel: threading.Event = field(default_factory=threading.Event)
     state: str = "queued"  # queued | running | finished | stopped | failed
     info: dict[str, Any] = field(default_factory=dict)
-    board: Any = None  # a modeling.training.search.Leaderboard once finished
+    board: Any = None  # a search.Leaderboard (texts) or table_search.TableLeaderboard (tables) once finished
     error: str | None = None
     adopted: dict[str, str] = field(default_factory=dict)  # template -> run id once saved as a run
     thread: threading.Thread | None = None
@@ -104,33 +110,60 @@ class JobManager:
         self._lock = threading.Lock()
 
     def start(
-        self, config: ExperimentConfig, dataset: Dataset | None, store: RunStore, owner: str | None = None
+        self,
+        config: ExperimentConfig,
+        dataset: Dataset | None,
+        store: RunStore,
+        owner: str | None = None,
+        *,
+        remote: bool | None = None,
+        after_save: Callable[[Path | None], None] | None = None,
     ) -> Job:
+        """Start a training; ``remote`` (default: whether ``MODELDECK_RAY_ADDRESS`` is set) sends it to Ray.
+
+        An in-process training is refused with :class:`~modeling.training.memory_guard.MemoryLimitReached`
+        when the server is near its memory limit. ``after_save`` gets the run folder once the run is saved
+        (finished, stopped or failed); by default the run is tracked in MLflow when that is configured.
+        """
+        remote = settings.ray_address() is not None if remote is None else remote
+        if not remote:
+            check_memory(running=len([j for j in self.active() if not j.remote]))
         job = Job(
             job_id=secrets.token_hex(6),
             config=config,
             dataset_name=dataset.name if dataset is not None else config.data.source,
             owner=owner,
             progress=Progress(config.settings.epochs),
+            remote=remote,
         )
         job.thread = threading.Thread(
-            target=self._work, args=(job, dataset, store), name=f"train-{job.job_id}", daemon=True
+            target=self._work,
+            args=(job, dataset, store, after_save or track_quietly),
+            name=f"train-{job.job_id}",
+            daemon=True,
         )
         with self._lock:
             self._jobs[job.job_id] = job
         job.thread.start()
         return job
 
-    def _work(self, job: Job, dataset: Dataset | None, store: RunStore) -> None:
-        with self._slots:
+    def _work(
+        self, job: Job, dataset: Dataset | None, store: RunStore, after_save: Callable[[Path | None], None]
+    ) -> None:
+        # A remote training waits in the cluster's queue, not for one of this server's slots.
+        with contextlib.nullcontext() if job.remote else self._slots:
             if job.cancel.is_set():
                 job.progress.finish("stopped", "Stopped before training started.")
                 return
-            job.progress.update(state="running", phase="Preparing the data")  # out of the queue from here
+            if not job.remote:
+                job.progress.update(state="running", phase="Preparing the data")  # out of the queue from here
+            runner = run_remote if job.remote else run_experiment
             try:
-                job.run_dir = run_experiment(
+                job.run_dir = runner(
                     job.config, dataset, store=store, progress=job.progress, cancel=job.cancel, owner=job.owner
                 )
+            except ClusterLost:
+                return  # the progress says interrupted, the run folder too
             except ModelDeckError as exc:
                 if job.progress.state != "failed":
                     job.progress.finish("failed", str(exc))
@@ -138,6 +171,12 @@ class JobManager:
                 log.exception("Job %s crashed", job.job_id)
                 if job.progress.state != "failed":
                     job.progress.finish("failed", f"Training stopped with an unexpected error: {exc}")
+        run_id = job.progress.run_id
+        saved = job.run_dir or (store.runs_dir / run_id if run_id else None)
+        try:
+            after_save(saved if saved is not None and saved.exists() else None)
+        except Exception:  # tracking is a copy for the team: it never changes the run's outcome
+            log.exception("After-save hook failed for job %s", job.job_id)
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
@@ -155,7 +194,11 @@ class JobManager:
         owner: str | None = None,
         **options: Any,
     ) -> Search:
-        """Start "Find the best model" in the background; it waits for a free training slot like a training."""
+        """Start "Find the best model" in the background; it waits for a free training slot like a training.
+
+        Searches run in this process, so they are refused near the memory limit like a local training.
+        """
+        check_memory(running=len([j for j in self.active() if not j.remote]))
         search = Search(secrets.token_hex(6), dataset.name, budget_s, owner)
         search.info = {"phase": "Waiting for a free training slot", "fraction": 0.0, "elapsed_s": 0.0}
         search.thread = threading.Thread(
@@ -181,9 +224,8 @@ class JobManager:
                     search.info = dict(info)
 
             try:
-                board = find_best_text_model(
-                    dataset, search.budget_s, seed, on_progress, search.cancel, store=store, **options
-                )
+                find_best = find_best_table_model if dataset.kind == "table" else find_best_text_model
+                board = find_best(dataset, search.budget_s, seed, on_progress, search.cancel, store=store, **options)
             except ModelDeckError as exc:
                 search._update(state="failed", error=str(exc))
                 return
@@ -223,14 +265,18 @@ class JobManager:
 
     def waiting(self) -> int:
         """How many jobs (anyone's) wait for a slot; the Train page shows it without saying whose."""
-        return sum(1 for j in self.jobs() if j.progress.state == "queued" and not j.cancel.is_set())
+        return sum(1 for j in self.jobs() if j.progress.state == "queued" and not j.cancel.is_set() and not j.remote)
 
     def queue_position(self, job: Job) -> int:
         """1 for the next job to start; 0 when the job is not waiting."""
-        if job.progress.state != "queued":
+        if job.progress.state != "queued" or job.remote:
             return 0
         waiting = sorted(
-            (j for j in self.jobs() if j.progress.state == "queued" and (j is job or not j.cancel.is_set())),
+            (
+                j
+                for j in self.jobs()
+                if j.progress.state == "queued" and not j.remote and (j is job or not j.cancel.is_set())
+            ),
             key=lambda j: j.submitted_at,
         )
         return next((i + 1 for i, j in enumerate(waiting) if j is job), 0)

@@ -1,15 +1,15 @@
 """CSV, TSV, Excel and Parquet bytes -> a pandas DataFrame, with a note for everything that was adjusted.
 
 Text tables are decoded (UTF-8, UTF-16 by BOM, else Windows-1252 with a note), their delimiter sniffed,
-column counts checked against the limit before pandas parses, and numbers written with thousands
-separators converted. Duplicate or blank column names become unique.
+column counts checked against the limit before pandas parses, rows with the wrong number of fields found
+(skipped, refused or repaired: see :mod:`.csv_fields`), and numbers written with thousands separators
+converted. Duplicate or blank column names become unique.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 import unicodedata
 from typing import Any
 
@@ -17,36 +17,44 @@ import pandas as pd
 
 from modeling import format as fmt
 from modeling.data.readers.columns import is_texty
+from modeling.data.readers.csv_fields import (
+    DELIMITER_NAMES,
+    PLAIN_NUMBER,
+    SKIPPED_LINES,
+    THOUSANDS,
+    FieldReport,
+    check_fields,
+    fix_field_counts,
+)
+from modeling.data.readers.excel import read_excel_sheet
 from modeling.data.readers.formats import detect_format, refuse_format, suffix
 from modeling.data.readers.limits import LIMITS, MAX_COLUMN_NAME_CHARS, check_upload_size
-from modeling.data.readers.safe_zip import check_zip_members, open_zip
+from modeling.data.readers.parquet import read_parquet_table
 from modeling.errors import DataError
 
-#: A number written with thousands separators, as spreadsheets export it: 1,234 or -12,345,678.90.
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
-
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
-
-
-_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)"}
-
-
-def read_table(data: bytes, filename: str) -> pd.DataFrame:
-    """Read a CSV / TSV / TXT, Excel (.xlsx, first sheet) or Parquet table from uploaded bytes.
+def read_table(
+    data: bytes, filename: str, sheet: str | int | None = None, *, join_extra_fields: bool = False
+) -> pd.DataFrame:
+    """Read a CSV / TSV / TXT, Excel (.xlsx: ``sheet``, else the first) or Parquet table from uploaded bytes.
 
     Text files are decoded as UTF-8 (with or without BOM), then Windows-1252, then Latin-1; the
     delimiter (comma, semicolon, tab, pipe) is sniffed. Column names are made unique and non-empty.
     Notes about repairs (skipped lines) are kept in ``df.attrs["notes"]``.
+
+    Text rows with more fields than the header (a text with an unquoted comma) are skipped with a note
+    naming their lines when they are few, and refused with ``csv_fields.FieldCountError`` when they are
+    many. ``join_extra_fields=True`` joins their extra fields back into the column they belong to, where
+    :func:`field_report` finds that unambiguous (a ``DataError`` says why when it is not).
     """
     check_upload_size(data, filename)
     kind = detect_format(data, filename)
     if kind == "text":
-        df = _read_text_table(bytes(data), filename)
+        df = _read_text_table(bytes(data), filename, join_extra_fields)
     elif kind == "excel":
-        df = _read_excel(bytes(data), filename)
+        df = read_excel_sheet(bytes(data), filename, sheet)
     elif kind == "parquet":
-        df = _read_parquet(bytes(data), filename)
+        df = read_parquet_table(bytes(data), filename)
     elif kind in {"zip", "npz"}:
         what = "a ZIP archive" if kind == "zip" else "a NumPy .npz file"
         raise DataError(
@@ -117,7 +125,24 @@ def _count_fields(line: str, delimiter: str) -> int:
         return 0
 
 
-def _read_text_table(data: bytes, filename: str) -> pd.DataFrame:
+def field_report(data: bytes, filename: str) -> FieldReport | None:
+    """Rows of a text table with the wrong number of fields, and the safe repair; ``None`` for other files.
+
+    The Data page uses it for the repair box and its preview; :func:`read_table` runs the same check.
+    """
+    try:
+        check_upload_size(data, filename)
+        if detect_format(data, filename) != "text":
+            return None
+        text = _decode_text(bytes(data), filename)[0].removeprefix("\ufeff")
+    except DataError:
+        return None
+    if not text.strip():
+        return None
+    return check_fields(text, _sniff_delimiter(text, filename), LIMITS.max_rows + 1)
+
+
+def _read_text_table(data: bytes, filename: str, join_extra_fields: bool = False) -> pd.DataFrame:
     text, encoding = _decode_text(data, filename)
     text = text.removeprefix("\ufeff")
     if not text.strip():
@@ -129,7 +154,14 @@ def _read_text_table(data: bytes, filename: str) -> pd.DataFrame:
             f"'{filename}' has {fmt.count(len(header))} columns; the limit is {fmt.count(LIMITS.max_columns)}. "
             "Keep only the text and label columns."
         )
-    options: dict[str, Any] = {"sep": delimiter, "nrows": LIMITS.max_rows + 1, "skipinitialspace": False}
+    # index_col=False: a row with one field too many must never make its first field the row index (that
+    # cut the start off every text with an unquoted comma, and shifted the columns of the other rows).
+    options: dict[str, Any] = {
+        "sep": delimiter,
+        "nrows": LIMITS.max_rows + 1,
+        "skipinitialspace": False,
+        "index_col": False,
+    }
     notes: list[str] = []
     if encoding in ("cp1252", "latin-1"):
         notes.append(
@@ -138,7 +170,7 @@ def _read_text_table(data: bytes, filename: str) -> pd.DataFrame:
         )
     expected = "\t" if suffix(filename) in {".tsv", ".tab"} else ","
     if delimiter != expected:
-        notes.append(f"The columns are separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}.")
+        notes.append(f"The columns are separated by {DELIMITER_NAMES.get(delimiter, repr(delimiter))}.")
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     if repeated:
         shown = ", ".join(f"'{fmt.clip(name)}'" for name in repeated[:5])
@@ -146,6 +178,9 @@ def _read_text_table(data: bytes, filename: str) -> pd.DataFrame:
             f"Some column names appear more than once ({shown}); the copies were renamed with .1, .2, ... "
             "so that each column can be chosen."
         )
+    text, skipped = fix_field_counts(
+        text, delimiter, filename, notes, join=join_extra_fields, max_rows=LIMITS.max_rows + 1
+    )
     try:
         df = pd.read_csv(io.StringIO(text), **options)
     except pd.errors.EmptyDataError:
@@ -159,6 +194,7 @@ def _read_text_table(data: bytes, filename: str) -> pd.DataFrame:
         ) from None
     df = _numbers_with_separators(df, delimiter, notes)
     df.attrs["notes"] = notes
+    df.attrs[SKIPPED_LINES] = skipped  # rows with extra fields left out: the Data page offers to join them back
     return df
 
 
@@ -187,10 +223,10 @@ def _numbers_with_separators(df: pd.DataFrame, delimiter: str, notes: list[str])
             continue
         values = series.dropna().astype(str).str.strip()
         values = values[values != ""]
-        if values.empty or not values.str.match(_THOUSANDS).any():
+        if values.empty or not values.str.match(THOUSANDS).any():
             continue
-        plain = values.str.match(_PLAIN_NUMBER)
-        if not bool((values.str.match(_THOUSANDS) | plain).all()):
+        plain = values.str.match(PLAIN_NUMBER)
+        if not bool((values.str.match(THOUSANDS) | plain).all()):
             continue
         cleaned = series.astype(str).str.strip().str.replace(",", "", regex=False)
         df[column] = pd.to_numeric(cleaned.where(series.notna() & (cleaned != "")), errors="coerce")
@@ -224,38 +260,6 @@ def _read_csv_skipping_bad_lines(
             "Check that text containing the delimiter is wrapped in double quotes, or save it again as CSV."
         )
     return df, len(bad)
-
-
-def _read_excel(data: bytes, filename: str) -> pd.DataFrame:
-    message = (
-        f"'{filename}' is not a valid Excel (.xlsx) file; it may be damaged or only renamed. "
-        "Open it in Excel and save it again, or export it as CSV."
-    )
-    with open_zip(data, message) as zf:
-        check_zip_members(zf, filename, zf.infolist(), ratio_check=True)
-    try:
-        df = pd.read_excel(io.BytesIO(data), sheet_name=0, engine="openpyxl", nrows=LIMITS.max_rows + 1)
-    except DataError:
-        raise
-    except Exception as exc:  # openpyxl raises many unrelated types for damaged workbooks
-        raise DataError(
-            f"'{filename}' could not be read as an Excel workbook ({fmt.first_line(exc)}). "
-            "Open it in Excel and save it again as .xlsx, or export the sheet as CSV."
-        ) from None
-    df.attrs["notes"] = []
-    return df
-
-
-def _read_parquet(data: bytes, filename: str) -> pd.DataFrame:
-    try:
-        df = pd.read_parquet(io.BytesIO(data))
-    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, NotImplementedError, ...
-        raise DataError(
-            f"'{filename}' could not be read as a Parquet file ({fmt.first_line(exc)}). "
-            "Save it again, or export the table as CSV."
-        ) from None
-    df.attrs["notes"] = []
-    return df
 
 
 def _finish_table(df: pd.DataFrame, filename: str) -> pd.DataFrame:

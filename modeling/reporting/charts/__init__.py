@@ -34,6 +34,14 @@ from modeling.reporting.charts.evaluation import (
     roc_curve,
     training_curves,
 )
+from modeling.reporting.charts.regression import (
+    error_by_segment,
+    importance_chart,
+    partial_dependence_chart,
+    predicted_vs_actual,
+    residual_distribution,
+    residuals_by_prediction,
+)
 
 __all__ = [
     "BLUE",
@@ -52,9 +60,15 @@ __all__ = [
     "confidence_histogram",
     "confusion_matrix",
     "coverage_chart",
+    "error_by_segment",
+    "importance_chart",
+    "partial_dependence_chart",
     "pr_curve",
+    "predicted_vs_actual",
     "probability_bars",
     "reliability_chart",
+    "residual_distribution",
+    "residuals_by_prediction",
     "roc_curve",
     "training_curves",
     "value_by_threshold_chart",

@@ -52,17 +52,30 @@ def escape_labels(fig: go.Figure) -> None:
                 trace[attribute] = [plain(v) for v in values]
 
 
+#: Where every chart's legend goes: in rows below the plot, at the bottom edge of the figure. Plotly's usual
+#: place for a horizontal legend, just above the plot, is the band of the title and of subplot titles, and
+#: entries that wrap on a half-width chart covered them ("Accuracy (higher is better)" on the Train page).
+#: Measured from the figure's edge ("container"), not the plot area, so the gap to the axis title does not
+#: depend on the chart's height; Plotly grows the bottom margin when the entries need more rows.
+LEGEND_BELOW = {"orientation": "h", "yref": "container", "y": 0.0, "yanchor": "bottom", "xanchor": "left", "x": 0.0}
+
+#: Bottom margin (pixels): tick labels and the axis title, plus one row of legend entries when there is a legend.
+MARGIN_BOTTOM, MARGIN_BOTTOM_WITH_LEGEND = 60, 90
+
+
 def layout(fig: go.Figure, title: str, **layout: Any) -> go.Figure:
     """Shared look: white template, a title that says what the chart shows, room for long class names.
 
-    Labels are escaped here, once for every chart, because class names come from uploaded files.
+    Labels are escaped here, once for every chart, because class names come from uploaded files. The
+    legend goes below the plot (:data:`LEGEND_BELOW`); charts without one pass ``showlegend=False``.
     """
     escape_labels(fig)
+    bottom = MARGIN_BOTTOM if layout.get("showlegend") is False else MARGIN_BOTTOM_WITH_LEGEND
     fig.update_layout(
         title={"text": plain(title), "x": 0.0, "xanchor": "left"},
         template=TEMPLATE,
-        margin={"l": 60, "r": 30, "t": 70, "b": 60},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1.0},
+        margin={"l": 60, "r": 30, "t": 70, "b": bottom},
+        legend=LEGEND_BELOW,
         **layout,
     )
     return fig

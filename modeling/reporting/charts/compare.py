@@ -53,7 +53,6 @@ def compare_training_curves(histories: Mapping[str, Mapping[str, Sequence[float]
             )
             shown = True
     layout(fig, "Training curves of each run (solid: validation, dotted: training)")
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0})
     fig.update_xaxes(title_text="Epoch", dtick=1 if 0 < longest <= 15 else None)
     fig.update_yaxes(title_text="Loss", row=1, col=1)
     fig.update_yaxes(title_text="Accuracy (%)", row=1, col=2)

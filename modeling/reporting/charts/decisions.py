@@ -29,11 +29,6 @@ def reliability_chart(calibration: Mapping[str, Any]) -> go.Figure:
         xaxis={"title": {"text": "How sure the model was (%)"}, "range": [0, 101]},
         yaxis={"title": {"text": "How often it was right (%)"}, "range": [0, 101]},
     )
-    # Three long legend entries wrap on a half-width chart and would cover the title: put them underneath.
-    fig.update_layout(
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0},
-        margin={"b": 110},
-    )
     fig.add_trace(
         go.Scatter(
             x=[0, 100],

@@ -144,6 +144,7 @@ def confusion_matrix(metrics: Mapping[str, Any], class_names: Sequence[str] | No
         "Confusion matrix: the diagonal counts right answers",
         xaxis={"title": {"text": "Predicted label"}, "type": "category", "side": "bottom"},
         yaxis={"title": {"text": "True label"}, "type": "category", "autorange": "reversed"},
+        showlegend=False,  # one heatmap: its colour bar is the key
     )
 
 

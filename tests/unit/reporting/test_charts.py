@@ -224,3 +224,112 @@ def test_currency_typed_by_the_user_is_escaped_once_in_the_value_chart() -> None
     fig = charts.value_by_threshold_chart(curve, best=(0.1, 10.0), currency="<b>€</b>", positive_label="<i>x</i>")
     names = " ".join(str(t.name) for t in fig.data)
     assert "&lt;b&gt;€&lt;/b&gt;" in names and "&amp;lt;" not in names and "<b>" not in names
+
+
+# ---- legends never sit on a title ----------------------------------------------------------------------------
+def representative_figures() -> dict[str, go.Figure]:
+    """Every figure function in ``charts.__all__``, drawn from realistic inputs with legends as long as real ones.
+
+    Also used by ``tests/e2e/test_chart_layout_browser.py``, which measures the same figures in Chromium.
+    """
+    from modeling.evaluation.calibration import calibration_report
+    from modeling.evaluation.decisions import OutcomeValues, best_threshold, coverage_curve, value_curve
+
+    rng = np.random.default_rng(3)
+    names = ["negative review", "positive review"]
+    y = rng.integers(0, 2, 600)
+    raw = rng.dirichlet([1, 1], 600)
+    raw[np.arange(600), y] += 0.9
+    probs = raw / raw.sum(axis=1, keepdims=True)
+    y_val = rng.integers(0, 2, 300)
+    raw_val = rng.dirichlet([1, 1], 300)
+    raw_val[np.arange(300), y_val] += 0.9
+    probs_val = raw_val / raw_val.sum(axis=1, keepdims=True)
+    baselines = {
+        "majority": {"accuracy": 0.5, "always_answers": names[1], "title": charts.MAJORITY_LABEL},
+        "logistic": {"accuracy": 0.81, "title": "Keyword model (logistic regression)"},
+    }
+    evaluation = evaluate_predictions(y, probs, names, baselines)
+    metrics = evaluation["model"]
+    history = {
+        "loss": [0.69, 0.51, 0.40, 0.33, 0.29, 0.26],
+        "val_loss": [0.66, 0.52, 0.45, 0.43, 0.44, 0.47],
+        "accuracy": [0.55, 0.74, 0.82, 0.86, 0.88, 0.90],
+        "val_accuracy": [0.58, 0.73, 0.79, 0.80, 0.80, 0.79],
+    }
+    calibration = calibration_report(y, probs, y_val, probs_val)
+    calibration["applied"] = True  # both curves and their long legend entries
+    values = OutcomeValues()
+    curve = value_curve(y, probs, values)
+    runs = {
+        "20991231-235959-ngram_bag-a1b2c3 (keyword n-grams, 20 epochs)": history,
+        "20991231-235959-embedding_bag-d4e5f6 (word embeddings, 20 epochs)": {
+            k: [v * 1.02 for v in vals] for k, vals in history.items()
+        },
+        "20991231-235959-conv1d-0a1b2c (1-D convolution)": history,
+    }
+    rows = [
+        {"label": label, "accuracy": 0.84 - 0.03 * i, "low": 0.80 - 0.03 * i, "high": 0.88 - 0.03 * i, "baseline": 0.81}
+        for i, label in enumerate(runs)
+    ]
+    figures = {
+        "baseline_comparison": charts.baseline_comparison(evaluation),
+        "class_balance": charts.class_balance({names[0]: 1480, names[1]: 1520}),
+        "compare_accuracy": charts.compare_accuracy(rows),
+        "compare_training_curves": charts.compare_training_curves(runs),
+        "confidence_histogram": charts.confidence_histogram(y, probs),
+        "confusion_matrix": charts.confusion_matrix(metrics, names),
+        "coverage_chart": charts.coverage_chart(coverage_curve(y, probs), 0.8),
+        "pr_curve": charts.pr_curve(metrics, names),
+        "probability_bars": charts.probability_bars([0.12, 0.88], names),
+        "reliability_chart": charts.reliability_chart(calibration),
+        "roc_curve": charts.roc_curve(metrics, names),
+        "training_curves": charts.training_curves(history),
+        "value_by_threshold_chart": charts.value_by_threshold_chart(
+            curve, best_threshold(curve), 0.5, "EUR", names[1], chosen=0.6
+        ),
+    }
+    return figures
+
+
+def _figure_functions() -> set[str]:
+    return {name for name in charts.__all__ if callable(getattr(charts, name)) and name[0].islower()}
+
+
+def test_every_chart_function_has_a_representative_figure() -> None:
+    """A new chart must be added to :func:`representative_figures`, so the legend rule below covers it."""
+    assert set(representative_figures()) == _figure_functions()
+
+
+def _legend_shown(fig: go.Figure) -> bool:
+    """Whether Plotly draws a legend: forced by showlegend, or by default with two or more entries."""
+    if fig.layout.showlegend is not None:
+        return bool(fig.layout.showlegend) and any(t.showlegend is not False for t in fig.data)
+    return sum(1 for t in fig.data if t.showlegend is not False) >= 2
+
+
+@pytest.mark.parametrize("name", sorted(_figure_functions()))
+def test_legend_cannot_overlap_the_title(name: str) -> None:
+    """The legend sits below the plot area, clear of the title and of subplot titles (issue 13).
+
+    Plotly's default and the old shared layout put a horizontal legend just above the plot, on the same
+    band as the chart's title and the subplot titles ("Accuracy (higher is better)"); on a half-width
+    chart long entries wrap and cover them. Below the plot the legend only ever meets the bottom margin,
+    which is sized for the axis title and a row of entries.
+    """
+    fig = representative_figures()[name]
+    assert fig.layout.title.text, "every chart has a title"
+    title = fig.layout.title
+    assert title.yref in (None, "container") and (title.y is None or title.y >= 0.9), "the title stays at the top"
+    if not _legend_shown(fig):
+        return
+    legend = fig.layout.legend
+    assert legend.orientation == "h", "one row under the plot, not a column squeezing it"
+    if legend.yref == "container":  # measured from the bottom edge of the whole figure
+        assert legend.yanchor == "bottom" and legend.y is not None and legend.y <= 0.05
+    else:  # measured on the plot area: its top edge must be below the plot's bottom edge
+        assert legend.yanchor == "top" and legend.y is not None and legend.y < 0
+    assert (fig.layout.margin.b or 0) >= 90, "the bottom margin holds the axis title and the legend"
+    for annotation in fig.layout.annotations:  # subplot titles sit above the plot, so far from the legend
+        if annotation.yref == "paper" and annotation.yanchor == "bottom":
+            assert annotation.y >= 1.0

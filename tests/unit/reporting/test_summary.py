@@ -166,3 +166,58 @@ def test_majority_answer_is_read_from_confusion_when_not_saved() -> None:
     evaluation = _evaluation(400, 348)
     evaluation["baselines"]["majority"] = {"accuracy": 0.5, "confusion": [[0, 200], [0, 200]]}
     assert "always answering 'positive'" in business_summary(evaluation, NAMES, "text_classification")
+
+
+def _with_copies(accuracy_without: float | None, count: int = 12, n: int = 600) -> dict:
+    """A 600-text evaluation (77.0% right) where ``count`` test texts have a copy in the training data."""
+    evaluation = _evaluation(n, 462)
+    evaluation["duplicates"] = {
+        "checked": True,
+        "exact": count // 2,
+        "near": count - count // 2,
+        "test_n": n,
+        "share_of_test": count / n,
+        "accuracy_without": accuracy_without,
+    }
+    return evaluation
+
+
+@pytest.mark.parametrize(
+    ("without", "expected", "absent"),
+    [
+        # 76.9% and 77.0% both read "77%": saying "77% instead of 77%" would look like a typo.
+        (
+            0.7687,
+            "12 of the test texts (2%) have a copy or near-copy in the training data, but they make no visible "
+            "difference: without them it is right 77% of the time too.",
+            ["instead of", "flatters"],
+        ),
+        (
+            0.74,
+            "12 of the test texts (2%) have a copy or near-copy in the training data, which flatters the score; "
+            "without them it is right 74% of the time instead of 77%.",
+            ["no visible difference"],
+        ),
+        (
+            0.80,
+            "without them it is right 80% of the time instead of 77%, so they do not flatter the score.",
+            ["which flatters", "no visible difference"],
+        ),
+        (None, "have a copy or near-copy in the training data, which flatters the score.", ["instead of"]),
+    ],
+)
+def test_copies_shared_with_training_are_worded_by_what_they_change(without, expected, absent) -> None:
+    text = business_summary(_with_copies(without), NAMES, "text_classification")
+    assert "right 77% of the time" in text
+    assert expected in text
+    for phrase in absent:
+        assert phrase not in text
+
+
+def test_one_copy_is_singular_and_no_copies_say_nothing() -> None:
+    text = business_summary(_with_copies(0.7696, count=1), NAMES, "text_classification")
+    assert "1 of the test texts (0.2%) has a copy or near-copy" in text
+    assert "no visible difference" in text
+    silent = _with_copies(0.77, count=0)
+    silent["duplicates"]["exact"] = silent["duplicates"]["near"] = 0
+    assert "copy" not in business_summary(silent, NAMES, "text_classification")

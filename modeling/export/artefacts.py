@@ -1,0 +1,134 @@
+"""Write one format's files into a folder: the model file, its preprocessing and what ``predict.py`` reads.
+
+:func:`write_artefacts` returns the ``export.json`` facts (runtime, model file, what the model reads).
+The shipped helpers (``predict.py``, ``tokenizer.py``) live in ``modeling/export/shipped/`` as real,
+tested Python files and are copied as they are; ``prepare_image/`` is copied from the very modules
+the Predict page uses (:func:`digit_preparation_files`), so the export cannot drift from the app.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from modeling.errors import RunError
+from modeling.export.formats import FORMATS, input_kind
+from modeling.export.models import find_vectorizer, inference_model, text_core, tokenizer_spec
+from modeling.settings import REPO_ROOT
+
+SHIPPED = Path(__file__).with_name("shipped")
+#: Signature name and input key of the SavedModel's serving function (documented in the export's README).
+SIGNATURE = "serving_default"
+
+
+def _export_keras(model: Any, fmt: str, target: Path) -> None:
+    """``model.export`` with Keras's own converters (tf2onnx for ONNX, TensorFlow's converter for LiteRT)."""
+    import contextlib
+    import io
+
+    formats = {"saved_model": "tf_saved_model", "onnx": "onnx", "litert": "litert"}
+    # The converters print pages of progress; the export's own check says what matters.
+    with contextlib.redirect_stdout(io.StringIO()):
+        model.export(str(target), format=formats[fmt], verbose=False)
+
+
+def _called(model: Any, example: Any) -> Any:
+    """Exporters refuse a model that has never run: run it once on one example."""
+    import numpy as np
+
+    if np.asarray(example).dtype.kind in "US":
+        _call_strings(model, example)
+    else:
+        model(np.asarray(example[:1], dtype="float32"), training=False)
+    return model
+
+
+def _call_strings(model: Any, texts: Any) -> None:
+    import tensorflow as tf
+
+    model(tf.constant([str(t) for t in texts[:1]]), training=False)
+
+
+def write_artefacts(model: Any, template: str, fmt: str, folder: Path, example: Any) -> dict[str, Any]:
+    """Write the model file of ``fmt`` (and its preprocessing) into ``folder``; return the export facts.
+
+    ``example`` is a few of the model's raw inputs (texts or pixels), used to run rebuilt models once.
+    """
+    kind = input_kind(template)
+    item = FORMATS[fmt]
+    folder.mkdir(parents=True, exist_ok=True)
+    facts: dict[str, Any] = {"runtime": fmt, "model_file": item.model_file, "format": item.title}
+    if fmt == "keras":
+        model.save(folder / item.model_file)
+        if kind == "encoder_text":  # the encoder's layer must be registered before the file loads
+            shutil.copyfile(REPO_ROOT / "modeling" / "templates" / "layers.py", folder / "modeldeck_layers.py")
+            facts["needs_keras_hub"] = True
+        return facts
+    if kind == "vectorized_text" and fmt in ("onnx", "litert"):
+        vectorizer = find_vectorizer(model)
+        core = text_core(model)
+        spec = tokenizer_spec(vectorizer)
+        (folder / "vocabulary.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+        shutil.copyfile(SHIPPED / "tokenizer.py", folder / "tokenizer.py")
+        core(_tokenized(spec, example), training=False)
+        _export_keras(core, fmt, folder / item.model_file)
+        facts["tokenizer"] = True
+        return facts
+    exported = _called(inference_model(model), example)
+    _export_keras(exported, fmt, folder / item.model_file)
+    if fmt == "saved_model":
+        facts["signature"] = SIGNATURE
+        facts["signature_input"] = _signature_input(folder / item.model_file)
+        facts["needs_tensorflow_text"] = kind == "encoder_text"
+    return facts
+
+
+def _tokenized(spec: dict[str, Any], texts: Any) -> Any:
+    from modeling.export.shipped.tokenizer import Tokenizer
+
+    return Tokenizer(spec)([str(t) for t in texts[:1]])
+
+
+def _signature_input(path: Path) -> str:
+    """The input key of the SavedModel's serving signature (Keras names it after the model's input)."""
+    import tensorflow as tf
+
+    serve = tf.saved_model.load(str(path)).signatures[SIGNATURE]
+    keys = list(serve.structured_input_signature[1])
+    if len(keys) != 1:
+        raise RunError("The SavedModel's serving signature does not have exactly one input.")
+    return keys[0]
+
+
+def digit_preparation_files() -> dict[str, str]:
+    """The ``prepare_image/`` package: the Predict page's digit preparation (``modeling.data.digits``), standalone.
+
+    ``modeling/data/digits.py`` and every ModelDeck module it imports (followed recursively) are copied
+    with ``from modeling.x.y import`` rewritten to ``from .y import``, so the export runs the app's own
+    code, not a rewrite of it. What remains needs NumPy, Pillow and SciPy. Returns {file name: source}.
+    """
+    files: dict[str, str] = {}
+    pending = ["modeling.data.digits"]
+    while pending:
+        module = pending.pop()
+        name = module.rsplit(".", 1)[-1]
+        if f"{name}.py" in files:
+            continue
+        source = (REPO_ROOT / Path(*module.split("."))).with_suffix(".py").read_text(encoding="utf-8")
+        imported = re.findall(r"^from (modeling(?:\.\w+)+) import", source, flags=re.MULTILINE)
+        for other in imported:
+            if other.rsplit(".", 1)[-1] in ("settings", "format") or other.count(".") == 0:
+                raise RunError(f"The digit preparation imports {other}, which an export cannot ship.")
+            pending.append(other)
+        files[f"{name}.py"] = re.sub(
+            r"^from modeling(?:\.\w+)*\.(\w+) import", r"from .\1 import", source, flags=re.MULTILINE
+        )
+    files["__init__.py"] = (
+        '"""Digit preparation exactly as ModelDeck\'s Predict page does it (its own modules, copied when this\n'
+        'export was made). Needs NumPy, Pillow and SciPy."""\n\nfrom .digits import prepare_digit\n\n'
+        '__all__ = ["prepare_digit"]\n'
+    )
+    return files

@@ -1,0 +1,154 @@
+"""Which export formats exist, which template each suits, and what each needs installed.
+
+One table per concern, keyed by name, so a new template plugs in with one line in
+:data:`TEMPLATE_INPUTS` (what its model reads) and nothing else:
+
+* ``pixels``: an image model (uint8 pixels in, probabilities out): every format.
+* ``vectorized_text``: a text model that starts with a ``TextVectorization`` layer: Keras and
+  SavedModel hold it whole; ONNX and LiteRT hold the model after that layer, with the vocabulary as
+  JSON and a plain-Python ``tokenizer.py`` (string operations do not run in those runtimes).
+* ``encoder_text``: the pretrained MiniLM encoder (word pieces through TensorFlow Text, windows of
+  128 tokens): Keras and SavedModel only, for the reason in :data:`NOT_OFFERED`.
+* ``table_trees`` / ``table_mlp``: the table templates (gradient-boosted trees through ``skl2onnx``;
+  the Keras MLP like ``pixels`` behind JSON column encoders). Reserved for the tabular templates,
+  whose models are not in the registry yet: until a builder for them exists in
+  ``modeling.export.artefacts`` they are refused with :data:`NOT_OFFERED`'s sentence.
+
+Nothing here imports a heavy library: availability is looked up with ``importlib.util.find_spec``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One format: its name for people, the model file it writes, and the packages it needs."""
+
+    key: str
+    title: str
+    model_file: str
+    #: Import names needed here to write the artefact and to check it in its own runtime.
+    needs: tuple[str, ...]
+    #: What a developer installs to run ``predict.py`` (pip names; versions are added at export time).
+    runtime_packages: tuple[str, ...]
+    description: str
+
+
+FORMATS: dict[str, ExportFormat] = {
+    item.key: item
+    for item in (
+        ExportFormat(
+            "keras",
+            "Keras",
+            "model.keras",
+            ("keras", "tensorflow"),
+            ("keras", "tensorflow"),
+            "The model exactly as trained (.keras), preprocessing inside: load it with "
+            "keras.saving.load_model(path, safe_mode=True) in a notebook.",
+        ),
+        ExportFormat(
+            "saved_model",
+            "TensorFlow SavedModel",
+            "saved_model",
+            ("tensorflow",),
+            ("tensorflow",),
+            "For TensorFlow Serving, TF.js converters or any TensorFlow program: the serving signature "
+            "takes the raw input and returns the class probabilities.",
+        ),
+        ExportFormat(
+            "onnx",
+            "ONNX",
+            "model.onnx",
+            ("tf2onnx", "onnx", "onnxruntime"),
+            ("onnxruntime", "numpy"),
+            "For web services and other languages (C#, Java, JavaScript, C++) through ONNX Runtime.",
+        ),
+        ExportFormat(
+            "litert",
+            "LiteRT (TFLite)",
+            "model.tflite",
+            ("tensorflow", "ai_edge_litert"),
+            ("ai-edge-litert", "numpy"),
+            "For phones and small devices (Android, iOS, microcontrollers) through the LiteRT interpreter.",
+        ),
+    )
+}
+
+#: What each template's model reads; decides which formats it gets (see the module docstring).
+TEMPLATE_INPUTS: dict[str, str] = {
+    "small_cnn": "pixels",
+    "dense": "pixels",
+    "ngram_bag": "vectorized_text",
+    "embedding_bag": "vectorized_text",
+    "conv1d": "vectorized_text",
+    "minilm": "encoder_text",
+}
+
+#: Formats each input kind can be exported to.
+SUPPORTED: dict[str, tuple[str, ...]] = {
+    "pixels": ("keras", "saved_model", "onnx", "litert"),
+    "vectorized_text": ("keras", "saved_model", "onnx", "litert"),
+    "encoder_text": ("keras", "saved_model"),
+}
+
+#: One sentence per (input kind, format) that is not offered, saying why.
+NOT_OFFERED: dict[tuple[str, str], str] = {
+    ("encoder_text", "onnx"): (
+        "The pretrained encoder cuts texts into word pieces with TensorFlow Text operations and reads them in "
+        "windows, which ONNX Runtime cannot run; use the SavedModel (TensorFlow) or Keras export."
+    ),
+    ("encoder_text", "litert"): (
+        "The pretrained encoder's word-piece tokenizer uses TensorFlow Text operations that the LiteRT "
+        "interpreter does not include, and its 22 million weights are too big for most phones; use the "
+        "SavedModel (TensorFlow) or Keras export."
+    ),
+}
+
+#: pip names of import names, for messages ("pip install ai-edge-litert").
+PIP_NAMES = {"ai_edge_litert": "ai-edge-litert", "onnxruntime": "onnxruntime", "tf2onnx": "tf2onnx", "onnx": "onnx"}
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Whether one format is offered for one run, and if not, the one sentence that says why."""
+
+    format: ExportFormat
+    supported: bool
+    reason: str = ""
+
+
+def input_kind(template: str) -> str | None:
+    """What ``template``'s model reads (``None``: this version does not know how to export it)."""
+    return TEMPLATE_INPUTS.get(template)
+
+
+def missing_packages(key: str) -> list[str]:
+    """pip names of what format ``key`` needs and this machine lacks."""
+    return [PIP_NAMES.get(name, name) for name in FORMATS[key].needs if importlib.util.find_spec(name) is None]
+
+
+def offer(template: str, key: str) -> Offer:
+    """Is format ``key`` offered for a run of ``template`` here? (supported by the model and installed)."""
+    item = FORMATS[key]
+    kind = input_kind(template)
+    if kind is None or kind not in SUPPORTED:
+        return Offer(item, False, f"ModelDeck cannot export the '{template}' template yet.")
+    if key not in SUPPORTED[kind]:
+        return Offer(item, False, NOT_OFFERED.get((kind, key), f"{item.title} cannot hold this model."))
+    missing = missing_packages(key)
+    if missing:
+        return Offer(
+            item,
+            False,
+            f"{item.title} needs {', '.join(missing)}, which this installation leaves out: "
+            "pip install -r requirements-export.txt (make run installs it).",
+        )
+    return Offer(item, True)
+
+
+def offers(template: str) -> list[Offer]:
+    """Every format, in the order the Export box lists them."""
+    return [offer(template, key) for key in FORMATS]

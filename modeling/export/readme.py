@@ -1,0 +1,115 @@
+"""The README.md inside an export ZIP: what is in it, how to run it, what goes in and what comes out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modeling import format as fmt
+from modeling.export.formats import ExportFormat
+from modeling.export.verify import ParityCheck
+from modeling.runs.store import Run
+
+
+def _input_text(facts: dict[str, Any]) -> str:
+    info = facts["input"]
+    if info["kind"] == "text":
+        if info.get("tokenizer"):
+            return (
+                "The model file reads numbers, not text: `tokenizer.py` turns each text into them exactly as the "
+                "trained model's `TextVectorization` layer did (lower-case A-Z, strip ASCII punctuation, split on "
+                "whitespace or into characters, look each token up in `vocabulary.json`). Feed the model "
+                "`Tokenizer.load()(list_of_texts)`."
+            )
+        return "The model reads raw texts (a batch of strings); all text preparation is inside it."
+    height, width, channels = info["shape"]
+    colour = "grey" if channels == 1 else "colour (RGB)"
+    text = (
+        f"The model reads {height}x{width} {colour} pictures as float32 pixel values 0..255, shape "
+        f"(batch, {height}, {width}, {channels}); scaling to 0..1 is inside the model."
+    )
+    if info.get("digits"):
+        text += (
+            " It was trained on MNIST-style digits (white on black, centred): `prepare_image.prepare_digit(picture)` "
+            "turns a photo or drawing into that, exactly as ModelDeck's Predict page does."
+        )
+    return text
+
+
+def _signature_text(facts: dict[str, Any]) -> str:
+    if facts["runtime"] != "saved_model":
+        return ""
+    extra = (
+        "`import tensorflow_text` first (the word-piece tokenizer's operations), then "
+        if facts.get("needs_tensorflow_text")
+        else ""
+    )
+    return (
+        "\n## Serving signature\n\n"
+        f"{extra}`tf.saved_model.load('saved_model').signatures['{facts['signature']}']` takes one keyword "
+        f"argument `{facts['signature_input']}` (a batch, as described above) and returns a dict with one entry: "
+        "the class probabilities, shape (batch, classes), in the order of `labels.json`. TensorFlow Serving "
+        "serves the same signature.\n"
+    )
+
+
+def _extra_rows(facts: dict[str, Any]) -> str:
+    rows = ""
+    if facts.get("tokenizer"):
+        rows += "| `tokenizer.py`, `vocabulary.json` | the text preparation, in plain Python |\n"
+    if facts["input"].get("digits"):
+        rows += "| `prepare_image/` | the digit preparation of ModelDeck's Predict page |\n"
+    return rows
+
+
+def _input_files(facts: dict[str, Any]) -> str:
+    if facts["input"]["kind"] == "text":
+        column = fmt.md_escape(str(facts["input"].get("text_column")))
+        return f"a CSV with a `{column}` column, a .txt file (one text per line) or a JSON list of texts"
+    return "a PNG/JPEG picture, a folder of pictures, or an .npz with an `images` array"
+
+
+def export_readme(run: Run, item: ExportFormat, facts: dict[str, Any], check: ParityCheck) -> str:
+    """Markdown for a developer who receives the ZIP and never saw ModelDeck."""
+    labels = ", ".join(f"`{fmt.md_escape(name)}`" for name in run.class_names)
+    temperature = float(facts.get("temperature") or 1.0)
+    calibration = (
+        f"ModelDeck calibrated the confidences with temperature {temperature:.3f} (measured on the validation "
+        "split); `predict.py` applies it. The model file returns the uncalibrated probabilities; the top class is "
+        "the same either way."
+        if temperature != 1.0
+        else "The model's probabilities are used as they are (no calibration was needed)."
+    )
+    return f"""# {fmt.md_escape(run.info.title)}: {item.title} export
+
+Exported by ModelDeck from run `{run.info.run_id}` (template `{run.config.template}`). {item.description}
+
+**Checked before export:** {fmt.md_escape(check.sentence())}, on the run's held-out test split, with this
+folder's own `predict.py` in a fresh Python process, against the original Keras model (`check.json`).
+
+## Files
+
+| file | what |
+|---|---|
+| `{item.model_file}` | the model |
+| `labels.json` | the class names, in the order of the model's outputs |
+| `export.json` | what the model reads, its runtime, the calibration temperature |
+| `predict.py` | answers for a file of inputs, using only the runtime in `requirements.txt` |
+| `requirements.txt` | what `predict.py` needs (`pip install -r requirements.txt`) |
+| `MODEL_CARD.md` | what the model is for, its data, figures with intervals, limitations |
+{_extra_rows(facts)}
+## Run it
+
+```bash
+pip install -r requirements.txt
+python predict.py INPUT -o answers.csv
+```
+
+INPUT is {_input_files(facts)}.
+`answers.csv` has the predicted label, its confidence and one probability per class ({labels}).
+
+## What the model reads and returns
+
+{_input_text(facts)}
+
+It returns one probability per class, in the order of `labels.json`. {calibration}
+{_signature_text(facts)}"""

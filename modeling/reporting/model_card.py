@@ -1,0 +1,140 @@
+"""A run's model card (Mitchell et al. 2019) in Markdown, for the export ZIPs: what the report already says.
+
+Sections: model details, intended use, data, metrics with 95% intervals on the test split, baselines,
+calibration, limitations. The sentences come from the report's own functions (``summary``,
+``limitations``, ``comparison``), so the card never says something the Evaluate page does not.
+It lives in ``reporting`` (which may read runs and evaluation) and is handed to
+``modeling.export.bundle.build_export`` as text, because ``export`` and ``reporting`` sit side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from modeling import format as fmt
+from modeling.reporting import comparison as cmp
+from modeling.reporting.limitations import limitations
+from modeling.reporting.summary import business_summary, noun_for
+from modeling.runs.predictions import complete_evaluation, load_predictions
+from modeling.runs.store import Run
+from modeling.templates.registry import REGISTRY, TASK_LABELS
+
+log = logging.getLogger(__name__)
+_MARKUP = str.maketrans({"<": "&lt;", ">": "&gt;", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]", "`": "'", "|": "/"})
+
+
+def _plain(text: object) -> str:
+    """User text (titles, class names) made inert in Markdown without backslashes before every dot."""
+    return str(text).translate(_MARKUP)
+
+
+def _interval(item: Any) -> str:
+    if not item or item.get("low") is None:
+        return ""
+    return f" (95% interval {fmt.percent(item['low'])} to {fmt.percent(item['high'])})"
+
+
+def _metric_rows(ev: dict[str, Any]) -> list[str]:
+    model, intervals = ev.get("model") or {}, ev.get("intervals") or {}
+    rows = ["| measure | on the test split |", "|---|---|"]
+    for key, name in (
+        ("accuracy", "accuracy"),
+        ("f1_macro", "F1 (macro)"),
+        ("precision_macro", "precision (macro)"),
+        ("recall_macro", "recall (macro)"),
+    ):
+        if model.get(key) is not None:
+            rows.append(f"| {name} | {fmt.percent(model[key])}{_interval(intervals.get(key))} |")
+    return rows
+
+
+def _baseline_rows(ev: dict[str, Any]) -> list[str]:
+    names = {"majority": "always the most common class", "logistic": "logistic regression (scikit-learn)"}
+    rows = ["| model | accuracy | lift of this model |", "|---|---|---|"]
+    accuracy = float((ev.get("model") or {}).get("accuracy") or 0.0)
+    for key, baseline in (ev.get("baselines") or {}).items():
+        if not isinstance(baseline, dict) or baseline.get("accuracy") is None:
+            continue
+        lift = 100.0 * (accuracy - float(baseline["accuracy"]))
+        rows.append(f"| {names.get(key, _plain(key))} | {fmt.percent(baseline['accuracy'])} | {lift:+.1f} points |")
+    return rows if len(rows) > 2 else []
+
+
+def _calibration(ev: dict[str, Any]) -> str:
+    calibration = ev.get("calibration") or {}
+    if not calibration:
+        return "Not measured for this run."
+    parts = []
+    if calibration.get("verdict"):
+        parts.append(f"Verdict: {calibration['verdict']}.")
+    if calibration.get("ece_after") is not None:
+        parts.append(
+            f"Expected calibration error on the test split: {fmt.percent(calibration['ece_after'])} "
+            f"(within chance up to about {fmt.percent(calibration.get('chance_ece') or 0)})."
+        )
+    temperature = float(calibration.get("temperature") or 1.0)
+    parts.append(
+        f"The exported `predict.py` applies temperature {temperature:.3f}."
+        if temperature != 1.0
+        else "No temperature is applied."
+    )
+    if calibration.get("reason"):
+        parts.append(str(calibration["reason"]))
+    return " ".join(parts)
+
+
+def model_card_markdown(run: Run) -> str:
+    """The model card of ``run``; any part that cannot be computed is left out with a note, never the card."""
+    ev: dict[str, Any] = dict(run.evaluation or {})
+    test = None
+    try:
+        ev = dict(complete_evaluation(ev, load_predictions(run), run.class_names))
+        test = run.load_test()
+    except Exception as exc:  # an older run without probabilities still gets a card from what it has
+        log.info("Model card of %s without completed figures: %s", run.info.run_id, exc)
+    spec = REGISTRY.get(run.config.template)
+    data = run.meta.get("dataset", {})
+    split = run.meta.get("split") or {}
+    classes = ", ".join(f"`{_plain(name)}`" for name in run.class_names)
+    try:
+        caveats = limitations(run, ev, test)
+    except Exception as exc:
+        log.info("Limitations of %s unavailable: %s", run.info.run_id, exc)
+        caveats = ["Tested on one split only: another split of the same data can give a few points more or less."]
+    summary = business_summary(ev, run.class_names, run.task) if ev.get("model") else "No test figures saved."
+    lines = [
+        f"# Model card: {_plain(run.info.title)}",
+        "",
+        "## Model details",
+        f"- Made with ModelDeck, run `{run.info.run_id}`, {run.info.created}.",
+        f"- Task: {TASK_LABELS.get(run.task, run.task)}; classes: {classes}.",
+        f"- Template `{run.config.template}`: {spec.description if spec else ''}",
+        f"- Trained on {run.info.device or 'an unrecorded device'}"
+        + (f" in {fmt.seconds(run.info.duration_s)}." if run.info.duration_s else "."),
+        "",
+        "## Intended use",
+        f"Sorting {noun_for(run.task)} like the ones it was trained on into the classes above, with a person "
+        "checking the answers it is unsure of. Not for decisions about people without such a check, and not for "
+        f"{noun_for(run.task)} unlike the training data (see Limitations).",
+        "",
+        "## Data",
+        f"- {_plain(data.get('name') or 'Uploaded data')}: {fmt.plural(int(data.get('rows') or 0), 'example')}.",
+    ]
+    if split:
+        lines.append(
+            f"- Split before training (seed {run.config.settings.seed}): {fmt.count(split.get('train', 0))} to train, "
+            f"{fmt.count(split.get('validation', 0))} to validate, {fmt.count(split.get('test', 0))} to test."
+        )
+    if data.get("class_counts"):
+        counts = ", ".join(f"{_plain(k)}: {fmt.count(v)}" for k, v in data["class_counts"].items())
+        lines.append(f"- Examples per class: {counts}.")
+    lines += ["", "## Metrics (held-out test split)", *_metric_rows(ev), "", summary, ""]
+    baselines = _baseline_rows(ev)
+    if baselines:
+        lines += ["## Baselines (same split)", *baselines, ""]
+    lines += ["## Calibration", _calibration(ev), "", "## Limitations", *[f"- {item}" for item in caveats], ""]
+    low, high, _ = cmp.accuracy_interval(ev)
+    if low is not None:
+        lines.append(f"_Accuracy interval: {fmt.percent(low)} to {fmt.percent(high)} (95%)._")
+    return "\n".join(lines) + "\n"

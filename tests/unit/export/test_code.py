@@ -1,0 +1,85 @@
+"""The code behind a run: the generated script runs without ModelDeck and lands on the app's own result."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from modeling.config import DataConfig, ExperimentConfig, template_settings
+from modeling.export.code import run_script
+from modeling.runs.store import RunStore
+from modeling.training.experiment import run_experiment
+from tests.conftest import REPO_ROOT, make_image_dataset
+
+#: How far the script's test accuracy may land from the app's on the same split (points).
+TOLERANCE_POINTS = 5.0
+
+
+def _train(store: RunStore, template: str, source: str, **changes) -> object:
+    image = template in ("small_cnn", "dense")
+    settings = template_settings(template).model_copy(update={"epochs": 4, **changes})
+    config = ExperimentConfig(
+        data=DataConfig(source=source),
+        task="image_classification" if image else "text_classification",
+        template=template,
+        settings=settings,
+    )
+    return store.load(run_experiment(config, store=store).name)
+
+
+def _run_script(script: str, folder, data_file: str) -> dict[str, float]:
+    path = folder / "train.py"
+    path.write_text(script, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    done = subprocess.run(
+        [sys.executable, "-I", str(path), data_file], cwd=folder, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {k: float(v) for k, v in re.findall(r"test (accuracy|macro F1): ([0-9.]+)", done.stdout)}
+
+
+def test_script_is_plain_python_without_modeldeck(tmp_path):
+    store = RunStore(tmp_path, starters=REPO_ROOT / "starters")
+    for run_id in ("starter-reviews", "starter-digits"):
+        script = run_script(store.load(run_id))
+        tree = ast.parse(script)
+        imported = {
+            (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        }
+        assert not any(name.startswith("modeling") for name in imported)
+        assert "SEED = 42" in script and "def build_model" in script and "EarlyStopping" in script
+        assert str(REPO_ROOT) not in script  # never a server path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("template", ["ngram_bag", "embedding_bag", "conv1d", "small_cnn", "dense", "minilm"])
+def test_generated_script_lands_on_the_apps_result(template, tmp_path):
+    if template == "minilm":
+        from modeling.templates.minilm import encoder_status
+
+        available, reason = encoder_status()
+        if not available:
+            pytest.skip(reason)
+    store = RunStore(tmp_path / "home", starters=None)
+    folder = tmp_path / "script"
+    folder.mkdir()
+    if template in ("small_cnn", "dense"):
+        data = make_image_dataset(150, seed=3)
+        np.savez(folder / "pictures.npz", images=data.images, labels=np.asarray(data.class_names)[data.labels])
+        run = _train(store, template, str(folder / "pictures.npz"))
+        data_file = "pictures.npz"
+    else:
+        run = _train(store, template, "sample:reviews", sequence_length=64)
+        data_file = str(REPO_ROOT / "sample_data" / "reviews.csv")
+    app = run.evaluation["model"]
+    got = _run_script(run_script(run), folder, data_file)
+    assert abs(100 * (got["accuracy"] - app["accuracy"])) <= TOLERANCE_POINTS, (got, app["accuracy"])
