@@ -95,8 +95,13 @@ def app_templates(config, train, validation, test, budget: int) -> list[dict]:
         seconds = time.perf_counter() - began
         answers, per_1000 = timed_predict(result.model.predict, test.frame)
         rows.append(
-            {"model": f"ModelDeck {template}", "train_s": seconds, "predict_ms_per_1000": per_1000 * 1000,
-             **metrics(test.labels, answers, train.is_regression), "note": result.model.describe()}
+            {
+                "model": f"ModelDeck {template}",
+                "train_s": seconds,
+                "predict_ms_per_1000": per_1000 * 1000,
+                **metrics(test.labels, answers, train.is_regression),
+                "note": result.model.describe(),
+            }
         )
         print(f"  {template}: {rows[-1]}", flush=True)
     return rows
@@ -129,7 +134,14 @@ def references(train, validation, test) -> list[dict]:
         ColumnTransformer(
             [
                 ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numbers),
-                ("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value="(missing)"), OneHotEncoder(handle_unknown="ignore")), cats),
+                (
+                    "cat",
+                    make_pipeline(
+                        SimpleImputer(strategy="constant", fill_value="(missing)"),
+                        OneHotEncoder(handle_unknown="ignore"),
+                    ),
+                    cats,
+                ),
             ]
         ),
         Ridge() if regression else LogisticRegression(max_iter=2000),
@@ -138,15 +150,28 @@ def references(train, validation, test) -> list[dict]:
         categorical_features="from_dtype", random_state=42
     )
     rows = []
-    for name, model, prep in (("plain linear (ridge / logistic)", linear, lambda f: f.astype({c: object for c in cats})),
-                              ("plain HistGradientBoosting (defaults)", trees, as_categories)):
+    for name, model, prep in (
+        ("plain linear (ridge / logistic)", linear, lambda f: f.astype({c: object for c in cats})),
+        ("plain HistGradientBoosting (defaults)", trees, as_categories),
+    ):
         with thread_limit():
             began = time.perf_counter()
             model.fit(prep(full), y)
             seconds = time.perf_counter() - began
-            predict = (lambda f, m=model, p=prep: m.predict(p(f))) if regression else (lambda f, m=model, p=prep: m.predict_proba(p(f)))
+            predict = (
+                (lambda f, m=model, p=prep: m.predict(p(f)))
+                if regression
+                else (lambda f, m=model, p=prep: m.predict_proba(p(f)))
+            )
             answers, per_1000 = timed_predict(predict, test.frame)
-        rows.append({"model": name, "train_s": seconds, "predict_ms_per_1000": per_1000 * 1000, **metrics(test.labels, answers, regression)})
+        rows.append(
+            {
+                "model": name,
+                "train_s": seconds,
+                "predict_ms_per_1000": per_1000 * 1000,
+                **metrics(test.labels, answers, regression),
+            }
+        )
         print(f"  {name}: {rows[-1]}", flush=True)
     return rows
 
@@ -155,8 +180,8 @@ def overhead(config, train, validation, repeats: int = 3) -> dict[str, float]:
     """The app's chunked tree fit vs one plain fit of the same estimator and settings on the same arrays."""
     from modeling.templates.tabular.builders import make_trees
     from modeling.templates.tabular.encoding import TableEncoder
-    from modeling.training.table_fit import ROUNDS_PER_PATIENCE, fit_boosted_trees, thread_limit
     from modeling.training.progress import Progress
+    from modeling.training.table_fit import ROUNDS_PER_PATIENCE, fit_boosted_trees, thread_limit
 
     settings = config.settings
     regression = train.is_regression
@@ -169,12 +194,24 @@ def overhead(config, train, validation, repeats: int = 3) -> dict[str, float]:
         model, _ = fit_boosted_trees(encoder, x, train.labels, xv, validation.labels, settings, regression, Progress(1))
         app.append(time.perf_counter() - began)
         rounds = int(model.n_iter_)
-        reference = make_trees(settings, regression, encoder.categorical_mask, early_stopping=True, n_iter_no_change=patience, scoring="loss")
+        reference = make_trees(
+            settings,
+            regression,
+            encoder.categorical_mask,
+            early_stopping=True,
+            n_iter_no_change=patience,
+            scoring="loss",
+        )
         with thread_limit():
             began = time.perf_counter()
             reference.fit(x, train.labels, X_val=xv, y_val=validation.labels)
             plain.append(time.perf_counter() - began)
-    return {"app_s": float(np.median(app)), "plain_s": float(np.median(plain)), "ratio": float(np.median(app) / np.median(plain)), "rounds": rounds}
+    return {
+        "app_s": float(np.median(app)),
+        "plain_s": float(np.median(plain)),
+        "ratio": float(np.median(app) / np.median(plain)),
+        "rounds": rounds,
+    }
 
 
 AG_SCRIPT = r"""
@@ -183,7 +220,8 @@ import pandas as pd
 from autogluon.tabular import TabularPredictor
 train, test, target, problem, budget, out = sys.argv[1:7]
 tr, te = pd.read_csv(train), pd.read_csv(test)
-metric = "root_mean_squared_error" if problem == "regression" else ("roc_auc" if tr[target].nunique() == 2 else "log_loss")
+binary = tr[target].nunique() == 2
+metric = "root_mean_squared_error" if problem == "regression" else ("roc_auc" if binary else "log_loss")
 began = time.perf_counter()
 p = TabularPredictor(label=target, problem_type=problem, eval_metric=metric, path=out, verbosity=0).fit(
     tr, presets="medium_quality", time_limit=float(budget))
@@ -206,7 +244,10 @@ print("AGRESULT" + json.dumps(result))
 def autogluon(python: str, raw, dataset, train, validation, test, budget: int) -> dict | None:
     """AutoGluon on the same rows: the raw input columns the app uses, training + validation rows to learn from."""
     if not Path(python).exists():
-        print(f"  AutoGluon skipped: {python} not found (pip install 'autogluon.tabular[lightgbm,catboost,xgboost]' in its own venv)")
+        print(
+            f"  AutoGluon skipped: {python} not found "
+            "(pip install 'autogluon.tabular[lightgbm,catboost,xgboost]' in its own venv)"
+        )
         return None
     from modeling.errors import DataError
 
@@ -248,7 +289,9 @@ def autogluon(python: str, raw, dataset, train, validation, test, budget: int) -
         problem = "regression" if regression else ("binary" if len(dataset.class_names) == 2 else "multiclass")
         done = subprocess.run(
             [python, f"{tmp}/ag.py", f"{tmp}/train.csv", f"{tmp}/test.csv", target, problem, str(budget), f"{tmp}/ag"],
-            capture_output=True, text=True, timeout=budget * 4 + 300,
+            capture_output=True,
+            text=True,
+            timeout=budget * 4 + 300,
         )
         line = next((ln for ln in done.stdout.splitlines() if ln.startswith("AGRESULT")), None)
         if line is None:
@@ -260,8 +303,13 @@ def autogluon(python: str, raw, dataset, train, validation, test, budget: int) -
     else:
         order = [result["classes"].index(c) for c in dataset.class_names]
         answers = np.asarray(result["proba"])[:, order]
-    row = {"model": "AutoGluon medium_quality", "train_s": result["fit_s"], "predict_ms_per_1000": result["predict_ms_per_row"] * 1000,
-           **metrics(test.labels, answers, regression), "note": f"best: {result['best']} of {result['models']} models"}
+    row = {
+        "model": "AutoGluon medium_quality",
+        "train_s": result["fit_s"],
+        "predict_ms_per_1000": result["predict_ms_per_row"] * 1000,
+        **metrics(test.labels, answers, regression),
+        "note": f"best: {result['best']} of {result['models']} models",
+    }
     print(f"  AutoGluon: {row}", flush=True)
     return row
 
@@ -277,8 +325,11 @@ def main() -> None:
     everything = {}
     for name in args.tables:
         raw, dataset, config, train, validation, test = load(name)
-        print(f"{name}: {dataset.task}, {len(dataset):,} rows, {dataset.frame.shape[1]} features; split "
-              f"{len(train):,}/{len(validation):,}/{len(test):,}", flush=True)
+        print(
+            f"{name}: {dataset.task}, {len(dataset):,} rows, {dataset.frame.shape[1]} features; split "
+            f"{len(train):,}/{len(validation):,}/{len(test):,}",
+            flush=True,
+        )
         rows = references(train, validation, test)
         rows += app_templates(config, train, validation, test, args.budget)
         if not args.no_autogluon:
@@ -287,8 +338,13 @@ def main() -> None:
                 rows.append(ag)
         ratio = overhead(config, train, validation)
         print(f"  overhead of the app's tree fit: {ratio}", flush=True)
-        everything[name] = {"task": dataset.task, "rows": len(dataset), "split": [len(train), len(validation), len(test)],
-                            "results": rows, "overhead": ratio}
+        everything[name] = {
+            "task": dataset.task,
+            "rows": len(dataset),
+            "split": [len(train), len(validation), len(test)],
+            "results": rows,
+            "overhead": ratio,
+        }
     if args.json:
         Path(args.json).write_text(json.dumps(everything, indent=1, default=float))
 

@@ -7,6 +7,9 @@
                                                     writes a shareable report (several runs: compared)
     python -m modeling export RUN --format F [-o OUT]  writes a verified export ZIP, prints its check
     python -m modeling code RUN > train.py          prints the plain Keras script behind the run
+    python -m modeling search CONFIG.yaml [--budget SECONDS]
+                                                    text: trains the templates that suit the data on one
+                                                    split, prints the leaderboard, keeps the best as a run
 
 RUN is a run id (as listed by ``python -m modeling runs``) or a run folder. ``predict`` applies the
 decision rule saved with the run on the Evaluate page (threshold or cost matrix, and the confidence
@@ -263,6 +266,49 @@ def cmd_code(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    """Find the best text model for a settings file's data; print the leaderboard and keep the winner as a run."""
+    from modeling.data.duplicates import drop_duplicates
+    from modeling.data.sources import load_source
+    from modeling.training.search import adopt, find_best_text_model, leaderboard_text
+
+    config = ExperimentConfig.from_file(args.config)
+    if config.task != "text_classification":
+        raise ModelDeckError(
+            f"search compares text templates; task = '{config.task}' in {args.config} is not text_classification."
+        )
+    if args.budget <= 0:
+        raise ModelDeckError(f"--budget {args.budget:g} is not valid: give the search a positive number of seconds.")
+    data = config.data
+    dataset = load_source(data.source, data.text_column, data.label_column)
+    if data.drop_duplicates and not dataset.deduplicated:
+        dataset, _ = drop_duplicates(dataset)
+    store = _store(args.home)
+    phases: list[str] = []
+
+    def report(event: dict) -> None:
+        if event.get("phase") and event["phase"] not in phases:
+            phases.append(event["phase"])
+            print(f"[{event.get('elapsed_s', 0.0):5.0f} s] {event['phase']}", file=sys.stderr)
+
+    board = find_best_text_model(
+        dataset,
+        budget_s=args.budget,
+        seed=config.settings.seed,
+        progress_cb=report,
+        store=store,
+        test_share=data.test_share,
+        validation_share=config.settings.validation_share,
+    )
+    print(leaderboard_text(board))
+    if board.best is None:
+        raise ModelDeckError(f"No template finished within {args.budget:g} s; give the search a larger --budget.")
+    run_id = adopt(board, board.best.template, store)
+    print(f"kept {board.best.template} as run {run_id}", file=sys.stderr)
+    print(store.runs_dir / run_id)
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     for info in _store(args.home).list_runs():
         acc = f"{info.accuracy:.3f}" if info.accuracy is not None else "-"
@@ -315,6 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("code", help="print the plain Keras script that reproduces a run")
     p.add_argument("run")
     p.set_defaults(func=cmd_code)
+    p = sub.add_parser("search", help="text: find the best template within a time budget, keep the winner as a run")
+    p.add_argument("config", help="a YAML settings file; its data, test_share, validation_share and seed are used")
+    p.add_argument("--budget", type=float, default=300.0, help="seconds the whole search may take (default 300)")
+    p.set_defaults(func=cmd_search)
     p = sub.add_parser("runs", help="list saved runs")
     p.set_defaults(func=cmd_runs)
     return parser

@@ -8,7 +8,7 @@ import streamlit as st
 
 from modeling.data.readers import LIMITS
 from modeling.data.samples import SAMPLES, sample_status
-from ui import state
+from ui import field_repair, state
 
 state.require_router("pages/data.py")
 
@@ -92,7 +92,10 @@ with upload_tab:
             except Exception as exc:
                 st.session_state.pop("upload_signature", None)
                 state.show_error(exc, "reading the file")
+                field_repair.remember_error(signature, exc)
         table = st.session_state.get("upload_table")
+        if table is None:  # refused: a file with many lines of extra fields can still be repaired in one click
+            field_repair.offer_repair(raw, upload.name, signature, None)
         if table is not None:
             from modeling.data.readers import dataset_from_table, guess_columns
 
@@ -100,6 +103,7 @@ with upload_tab:
             for note in df.attrs.get("notes", []):
                 st.info(state.md_escape(note))
                 shown_notes.add(note)
+            field_repair.offer_repair(raw, upload.name, signature, df)
             rows = f"{len(df):,} row{'s' if len(df) != 1 else ''}"
             st.markdown(f"**{rows}, {len(df.columns)} columns.** Which columns hold the text and the label?")
             guess_text, guess_label = guess_columns(df)

@@ -39,6 +39,7 @@ with st.expander("Load settings from a YAML file"):
                 st.session_state["yaml_applied"] = yaml_file.file_id
                 cfg = loaded
                 state.set_config(cfg)
+                model_extras.use_automatic(False)  # the file names its template: keep it
                 for key in list(st.session_state):
                     if key.startswith("setting_"):
                         del st.session_state[key]
@@ -48,16 +49,8 @@ with st.expander("Load settings from a YAML file"):
         except UnicodeDecodeError:
             st.error("The settings file is not text. Upload the .yaml file ModelDeck gave you.")
 
-templates = model_extras.available_templates(ds.task)
-if cfg.template not in templates:
-    st.warning(f"The template '{cfg.template}' cannot be used here; the default template is selected instead.")
-    cfg = cfg.model_copy(update={"template": next(iter(templates))})
-template = st.radio(
-    "Template",
-    list(templates),
-    index=list(templates).index(cfg.template),
-    format_func=lambda t: f"{t} — {templates[t]}",
-)
+# Text: "Automatic" (preselected) names the template it picked and why; the config holds that template.
+template = model_extras.template_picker(ds, cfg)
 model_extras.unavailable_note(ds.task)
 
 if template != cfg.template:

@@ -1,4 +1,5 @@
-"""Model page extras: the pretrained encoder's availability and settings, and "Find the best model".
+"""Model page extras: the template picker (with Automatic for text), the pretrained encoder's availability
+and settings, and "Find the best model".
 
 Kept out of ``pages/model.py`` so that page stays a thin list of widgets; each function draws one block.
 """
@@ -12,6 +13,7 @@ import streamlit as st
 
 from modeling.format import seconds as format_seconds
 from modeling.templates import minilm, registry
+from modeling.templates.automatic import AutomaticChoice, choose_text_template
 from modeling.templates.minilm import estimate_tokens, measure_throughput
 from modeling.training.jobs import JOBS
 from modeling.training.search import adopt
@@ -51,6 +53,73 @@ def unavailable_note(task: str) -> None:
 @st.cache_resource(show_spinner="Timing the pretrained encoder on this machine (a few seconds, once)…")
 def _throughput():
     return measure_throughput()
+
+
+# ---- the template picker, with Automatic for text --------------------------------------------------------
+#: The picker's first option for text data; it stands for the template Automatic picks (never saved as such).
+AUTOMATIC = "automatic"
+AUTOMATIC_KEY = "template_automatic"
+#: What each template trains in one step says instead of epochs (shown under the picker).
+ONE_STEP_NOTE = (
+    "{template} is fitted in one step, like a logistic regression (its strength and the term weighting are "
+    "chosen on the validation texts): epochs, batch size, learning rate, dropout and hidden layers do not apply."
+)
+
+
+def use_automatic(on: bool) -> None:
+    """Whether the picker shows Automatic (a loaded YAML file names its own template: then off)."""
+    st.session_state[AUTOMATIC_KEY] = on
+
+
+@st.cache_data(show_spinner="Looking at your texts to pick a template…", max_entries=16)
+def _automatic_choice(_ds: Any, ds_key: str, encoder_ok: bool, encoder_reason: str) -> AutomaticChoice:
+    def speed() -> float | None:
+        try:
+            return _throughput().read_tokens_per_s
+        except Exception:  # the estimate is a nicety: without it the rule still picks, without a time
+            return None
+
+    return choose_text_template(_ds, encoder=(encoder_ok, encoder_reason), read_tokens_per_s=speed)
+
+
+def automatic_choice(ds: Any) -> AutomaticChoice:
+    """Automatic's template for this text data and why (once per dataset; re-made when the encoder appears)."""
+    ok, reason = template_status("minilm_ngrams")
+    return _automatic_choice(ds, ds.fingerprint(), ok, reason)
+
+
+def template_picker(ds: Any, cfg: Any) -> str:
+    """The template radio; for text "Automatic" comes first and is preselected. Returns a concrete template.
+
+    Under it: which template Automatic picked and why, or what a one-step template ignores.
+    """
+    templates = available_templates(ds.task)
+    if cfg.template not in templates:
+        st.warning(f"The template '{cfg.template}' cannot be used here; the default template is selected instead.")
+        cfg = cfg.model_copy(update={"template": next(iter(templates))})
+    choice = automatic_choice(ds) if ds.kind == "text" else None
+    options = list(templates)
+    automatic_on = False
+    if choice is not None and choice.template in templates:
+        options = [AUTOMATIC, *options]
+        automatic_on = st.session_state.get(AUTOMATIC_KEY, True)
+    labels = dict(templates)
+    if choice is not None:
+        labels[AUTOMATIC] = f"Automatic — picks the template from your data (now: {choice.template}). Recommended."
+    picked = st.radio(
+        "Template",
+        options,
+        index=0 if automatic_on else options.index(cfg.template),
+        format_func=lambda t: labels[t] if t == AUTOMATIC else f"{t} — {labels[t]}",
+    )
+    if choice is not None and AUTOMATIC in options:
+        use_automatic(picked == AUTOMATIC)
+    template = choice.template if picked == AUTOMATIC and choice is not None else picked
+    if picked == AUTOMATIC and choice is not None:
+        st.info(f"**Automatic picked `{template}`.** {state.md_escape(choice.reason)}", icon=":material/auto_awesome:")
+    if registry.spec(template).fit in ("modeling.training.linear_fit:fit", "modeling.training.hybrid_fit:fit"):
+        st.caption(ONE_STEP_NOTE.format(template=template))
+    return template
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -74,7 +74,7 @@ def interval_report(
     out: dict[str, Any] = {
         "method": "split conformal",
         "scale": scale,
-        "validation_n": int(len(np.asarray(y_validation).reshape(-1))),
+        "validation_n": len(np.asarray(y_validation).reshape(-1)),
         "levels": {},
     }
     for level in levels:

@@ -27,6 +27,9 @@ from modeling import format as fmt
 Predict = Callable[[pd.DataFrame], np.ndarray]
 #: Rows used for importance and partial dependence (a seeded sample beyond this keeps it to seconds).
 MAX_ROWS = 2000
+#: With more columns than this, only those most associated with the answers are screened (one predict per column
+#: would otherwise take minutes on a table with thousands of columns).
+MAX_SCREENED_COLUMNS = 100
 #: With more columns than this, a quick screening pass (one repeat, fewer rows) picks the ones to measure fully.
 MAX_FULL_COLUMNS = 30
 
@@ -46,7 +49,15 @@ def _sample(frame: pd.DataFrame, y: np.ndarray, rows: int, seed: int) -> tuple[p
     return frame.iloc[index].reset_index(drop=True), y[index]
 
 
-def _scores(predict: Predict, frame: pd.DataFrame, y: np.ndarray, columns: Sequence[str], repeats: int, seed: int, regression: bool) -> dict[str, list[float]]:
+def _scores(
+    predict: Predict,
+    frame: pd.DataFrame,
+    y: np.ndarray,
+    columns: Sequence[str],
+    repeats: int,
+    seed: int,
+    regression: bool,
+) -> dict[str, list[float]]:
     """Error increase for each column and repeat (one batched prediction per column)."""
     base = error(y, predict(frame), regression)
     rng = np.random.default_rng(seed)
@@ -59,6 +70,28 @@ def _scores(predict: Predict, frame: pd.DataFrame, y: np.ndarray, columns: Seque
         predicted = predict(stacked)
         out[column] = [error(y, predicted[r * n : (r + 1) * n], regression) - base for r in range(repeats)]
     return out
+
+
+def _strongest_associations(frame: pd.DataFrame, predicted: np.ndarray, columns: list[str], keep: int) -> list[str]:
+    """The ``keep`` columns whose values go most with the model's answers (|correlation| or correlation ratio)."""
+    answer = np.asarray(predicted, dtype=np.float64)
+    answer = answer if answer.ndim == 1 else answer[:, -1]
+    scores = {}
+    for column in columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values):
+            x = values.to_numpy(dtype=np.float64, na_value=np.nan)
+            ok = np.isfinite(x)
+            if ok.sum() < 3 or np.ptp(x[ok]) == 0 or np.ptp(answer[ok]) == 0:
+                scores[column] = 0.0
+                continue
+            scores[column] = abs(float(np.corrcoef(x[ok], answer[ok])[0, 1]))
+        else:
+            groups = pd.Series(answer).groupby(values.astype("string").fillna("(blank)").to_numpy())
+            total = float(np.var(answer)) * len(answer)
+            between = float((groups.count() * (groups.mean() - answer.mean()) ** 2).sum())
+            scores[column] = between / total if total > 0 else 0.0
+    return sorted(columns, key=lambda c: -scores[c])[:keep]
 
 
 def permutation_importance(
@@ -82,6 +115,9 @@ def permutation_importance(
     columns = [str(c) for c in data.columns]
     base = error(y, predict(data), regression)
     screened = False
+    if len(columns) > MAX_SCREENED_COLUMNS:  # very wide tables: first keep the columns the answers move with
+        columns = _strongest_associations(data, predict(data), columns, MAX_SCREENED_COLUMNS)
+        screened = True
     if len(columns) > MAX_FULL_COLUMNS:
         quick_frame, quick_y = _sample(data, y, min(500, len(data)), seed + 1)
         quick = _scores(predict, quick_frame, quick_y, columns, 1, seed, regression)
@@ -156,7 +192,9 @@ def partial_dependence(
     return out
 
 
-def describe_importance(importance: dict[str, Any] | None, target: str = "the target", top: int = 3, currency: str = "") -> str:
+def describe_importance(
+    importance: dict[str, Any] | None, target: str = "the target", top: int = 3, currency: str = ""
+) -> str:
     """Plain words: which columns the answers rest on, how much, and which ones it ignores."""
     if not importance or not importance.get("columns"):
         return "Which columns matter was not measured for this run."
@@ -172,7 +210,9 @@ def describe_importance(importance: dict[str, Any] | None, target: str = "the ta
         name = fmt.md_name(r["column"])
         if importance["metric"] == "rmse":
             value = float(r["importance"])
-            amount = fmt.money(value, currency) if currency else (f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}")
+            amount = (
+                fmt.money(value, currency) if currency else (f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}")
+            )
             parts.append(f"'{name}' (scrambling it adds about {amount} to the typical error)")
         else:
             parts.append(f"'{name}' (scrambling it raises the error by {fmt.share(max(r['relative'] or 0.0, 0.0))})")

@@ -97,14 +97,18 @@ def bootstrap_intervals(y_true: Any, predicted: Any, resamples: int = RESAMPLES,
     for name in METRICS:
         values = np.concatenate(samples[name]) if samples[name] else np.zeros(0)
         values = values[np.isfinite(values)]
-        low, high = (float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975))) if len(values) else (None, None)
+        low, high = (
+            (float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975))) if len(values) else (None, None)
+        )
         if metrics.get(name) is None:
             low = high = None
         out[name] = entry(metrics.get(name), low, high, n, "bootstrap")
     return out
 
 
-def baseline_entry(title: str, description: str, y_true: Any, predicted: Any, train_seconds: float = 0.0) -> dict[str, Any]:
+def baseline_entry(
+    title: str, description: str, y_true: Any, predicted: Any, train_seconds: float = 0.0
+) -> dict[str, Any]:
     """A baseline's metrics on the same test rows, with what it is in words."""
     out = regression_metrics(y_true, predicted)
     out.update(title=title, description=description, train_seconds=round(float(train_seconds), 4))

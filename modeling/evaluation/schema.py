@@ -15,8 +15,8 @@ from typing import Any, NotRequired, TypedDict
 import numpy as np
 
 from modeling.data.duplicates import score_without
-from modeling.evaluation.calibration import apply_temperature, calibration_report
 from modeling.evaluation import conformal, regression
+from modeling.evaluation.calibration import apply_temperature, calibration_report
 from modeling.evaluation.metrics import add_intervals, evaluate_predictions, misclassified
 
 
@@ -285,6 +285,7 @@ class RegressionEvaluation(TypedDict):
     largest_misses: list[dict[str, Any]]
     segments: dict[str, list[dict[str, Any]]]  # column -> error per category
     target: dict[str, Any]  # name, mean, median, min, max on the training rows
+    duplicates: NotRequired[Duplicates]  # test rows repeating a training row exactly
     importance: NotRequired[Importance]
     partial_dependence: NotRequired[list[PartialDependence]]
 
@@ -313,14 +314,18 @@ def build_regression_evaluation(
         "baselines": baselines,
         "error_reduction": {name: regression.error_reduction(model, b) for name, b in baselines.items()},
         "prediction_intervals": conformal.interval_report(  # type: ignore[typeddict-item]
-            y_validation if has_val else [], predicted_validation if has_val else [], y_test, predicted_test,
+            y_validation if has_val else [],
+            predicted_validation if has_val else [],
+            y_test,
+            predicted_test,
             scale=interval_scale,
         ),
         "points": regression.chart_points(y_test, predicted_test, seed=seed),
         "residuals": regression.residual_histogram(y_test, predicted_test),
         "largest_misses": regression.largest_misses(y_test, predicted_test),
         "segments": {
-            str(name): regression.error_by_segment(values, y_test, predicted_test) for name, values in (segments or {}).items()
+            str(name): regression.error_by_segment(values, y_test, predicted_test)
+            for name, values in (segments or {}).items()
         },
         "target": dict(target or {}),
     }

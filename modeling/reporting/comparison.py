@@ -114,6 +114,16 @@ class RunFigures:
     epochs_run: int | None
     size_mb: float | None
     predict_seconds_per_1000: float | None
+    #: Regression runs (tables that predict a number): errors in the target's units, RMSE with its interval.
+    rmse: float | None = None
+    rmse_low: float | None = None
+    rmse_high: float | None = None
+    mae: float | None = None
+    r2: float | None = None
+
+    @property
+    def is_regression(self) -> bool:
+        return self.rmse is not None
 
 
 def accuracy_interval(evaluation: Evaluation) -> tuple[float | None, float | None, str]:
@@ -141,6 +151,16 @@ def run_figures(run: Run, label: str | None = None) -> RunFigures:
     low, high, method = accuracy_interval(ev)
     meta = run.meta
     speed = meta.get("predict_seconds_per_1000")
+    errors: dict[str, Any] = {}
+    if ev.get("kind") == "regression":
+        rmse_interval = (ev.get("intervals") or {}).get("rmse") or {}
+        errors = {
+            "rmse": model.get("rmse"),
+            "rmse_low": rmse_interval.get("low"),
+            "rmse_high": rmse_interval.get("high"),
+            "mae": model.get("mae"),
+            "r2": model.get("r2"),
+        }
     return RunFigures(
         run_id=run.info.run_id,
         label=label or run.info.run_id,
@@ -156,6 +176,7 @@ def run_figures(run: Run, label: str | None = None) -> RunFigures:
         epochs_run=meta.get("epochs_run"),
         size_mb=model_size_mb(run),
         predict_seconds_per_1000=float(speed) if speed is not None else None,
+        **errors,
     )
 
 
@@ -187,6 +208,8 @@ def comparison_sentences(figures: Sequence[RunFigures], same_split: bool) -> lis
     """Plain sentences: which run is most accurate, and whether the test set can tell the runs apart."""
     if not figures:
         return []
+    if all(f.is_regression for f in figures):
+        return _regression_sentences(figures, same_split)
     ranked = sorted(figures, key=lambda f: (-f.accuracy, -f.f1_macro))
     best, second = ranked[0], ranked[1] if len(ranked) > 1 else None
     sentences = [
@@ -225,5 +248,31 @@ def comparison_sentences(figures: Sequence[RunFigures], same_split: bool) -> lis
         sentences.append(
             "Careful: these runs were not tested on the same examples (different data, test share or seed), so "
             "part of any difference comes from the test sets themselves."
+        )
+    return sentences
+
+
+def _regression_sentences(figures: Sequence[RunFigures], same_split: bool) -> list[str]:
+    """Which number-predicting run misses least (RMSE), and whether the test set can tell them apart."""
+    ranked = sorted(figures, key=lambda f: f.rmse if f.rmse is not None else float("inf"))
+    best = ranked[0]
+    sentences = [
+        f"The most accurate run is {best.label}: a typical miss (RMSE) of {best.rmse:,.4g} on {best.n:,} test rows"
+        + (f", R² {best.r2:.3f}." if best.r2 is not None else ".")
+    ]
+    if len(ranked) > 1:
+        second = ranked[1]
+        overlap = best.rmse_high is not None and second.rmse_low is not None and second.rmse_low <= best.rmse_high
+        gap = (second.rmse or 0.0) / best.rmse - 1 if best.rmse else 0.0
+        verdict = (
+            "their 95% intervals overlap, so this test set cannot tell the two apart with confidence"
+            if overlap
+            else "the 95% intervals do not overlap, so the difference is unlikely to be luck of the split"
+        )
+        sentences.append(f"{second.label} comes next, with {gap:.0%} larger misses; {verdict}.")
+    if not same_split:
+        sentences.append(
+            "Careful: these runs were not tested on the same rows (different data, test share or seed), so part of "
+            "any difference comes from the test sets themselves."
         )
     return sentences

@@ -91,8 +91,16 @@ def _summary(ev: dict[str, Any], target: str, currency: str) -> str:
         boxes.append(kpi("R² (variation explained)", f"{float(model['r2']):.2f}", "1 is perfect"))
     reduction = (ev.get("error_reduction") or {}).get("mean")
     if reduction is not None:
-        boxes.append(kpi("Smaller errors than guessing the average", fmt.share(float(reduction)), "RMSE", "good" if reduction > 0 else "bad"))
-    return f'<div class="lead">{markdown_block(regression_summary(ev, target, currency))}</div><div class="kpis">{"".join(boxes)}</div>'
+        boxes.append(
+            kpi(
+                "Smaller errors than guessing the average",
+                fmt.share(float(reduction)),
+                "RMSE",
+                "good" if reduction > 0 else "bad",
+            )
+        )
+    lead = markdown_block(regression_summary(ev, target, currency))
+    return f'<div class="lead">{lead}</div><div class="kpis">{"".join(boxes)}</div>'
 
 
 def _figures(ev: dict[str, Any], currency: str) -> str:
@@ -106,7 +114,11 @@ def _figures(ev: dict[str, Any], currency: str) -> str:
             else "—"
         )
         rows.append([label, _figure(key, model.get(key), currency), span, f"{int(model['n']):,}", meaning])
-    out = [table(["Figure", "This model", "95% interval (bootstrap)", "Test size", "What it means"], rows, numeric=(1, 2, 3))]
+    out = [
+        table(
+            ["Figure", "This model", "95% interval (bootstrap)", "Test size", "What it means"], rows, numeric=(1, 2, 3)
+        )
+    ]
     baselines = ev.get("baselines") or {}
     if baselines:
         base_rows = [["This model", amount(model["mae"], currency), amount(model["rmse"], currency), "—"]]
@@ -128,7 +140,7 @@ def _figures(ev: dict[str, Any], currency: str) -> str:
 def _ranges(ev: dict[str, Any], target: str, currency: str) -> str:
     report = ev.get("prediction_intervals") or {}
     rows = []
-    for key, item in sorted((report.get("levels") or {}).items()):
+    for _key, item in sorted((report.get("levels") or {}).items()):
         if item.get("half_width") is None:
             continue
         rows.append(
@@ -142,10 +154,12 @@ def _ranges(ev: dict[str, Any], target: str, currency: str) -> str:
         )
     if not rows:
         return paragraph("Prediction ranges were not computed for this run (too few validation rows).", "note")
-    how = (
-        "multiplicative (wider for larger values)" if report.get("scale") == "log" else "the same width for every row"
-    )
-    return table(["Range", "Actual values inside (test)", "95% interval", "Average width", "Test rows"], rows, numeric=(1, 2, 3, 4)) + paragraph(
+    how = "multiplicative (wider for larger values)" if report.get("scale") == "log" else "the same width for every row"
+    return table(
+        ["Range", "Actual values inside (test)", "95% interval", "Average width", "Test rows"],
+        rows,
+        numeric=(1, 2, 3, 4),
+    ) + paragraph(
         f"Ranges are set by split conformal prediction on {int(report.get('validation_n') or 0):,} validation rows "
         f"({how}) and checked on the test rows, which played no part in setting them.",
         "note",
@@ -165,7 +179,9 @@ def _misses(ev: dict[str, Any], test: Any, target: str, currency: str) -> str:
         rows = []
         for m in misses:
             values = [str(test.frame.iloc[int(m["index"])][c]) for c in columns] if columns else []
-            rows.append([amount(m["actual"], currency), amount(m["predicted"], currency), amount(m["error"], currency), *values])
+            rows.append(
+                [amount(m["actual"], currency), amount(m["predicted"], currency), amount(m["error"], currency), *values]
+            )
         out.append(table(["Actual", "Predicted", "Miss", *columns], rows, numeric=(0, 1, 2)))
     for column, segments in list((ev.get("segments") or {}).items())[:2]:
         out.append(chart(charts.error_by_segment(segments, column, currency), 360))

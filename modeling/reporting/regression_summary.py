@@ -51,7 +51,9 @@ def regression_summary(
     r2 = model.get("r2")
     if r2 is not None:
         if r2 >= 0:
-            sentences.append(f"It explains {fmt.share(max(0.0, float(r2)))} of the variation in {name} (R² {float(r2):.2f}).")
+            sentences.append(
+                f"It explains {fmt.share(max(0.0, float(r2)))} of the variation in {name} (R² {float(r2):.2f})."
+            )
         else:
             sentences.append(
                 f"Its R² is {float(r2):.2f}: it does worse than always guessing the average, so do not use it as it is."
@@ -65,6 +67,12 @@ def regression_summary(
     importance = evaluation.get("importance")
     if importance and importance.get("columns"):
         sentences.append(describe_importance(importance, target or "the target", currency=currency))
+    copies = int((evaluation.get("duplicates") or {}).get("exact") or 0)
+    if copies:
+        sentences.append(
+            f"{fmt.plural(copies, 'test row')} ({fmt.share(copies / max(n, 1))}) repeat a training row exactly, "
+            "which flatters these figures."
+        )
     if n < SMALL_TEST_SET:
         sentences.append(
             f"The test set is small (n={n}), so these figures are rough; test on more rows before relying on them."

@@ -26,8 +26,17 @@ log = logging.getLogger(__name__)
 TEXT_MISTAKES = 8
 IMAGE_MISTAKES = 24
 #: Settings a table run's neural network uses (the rest of the general ones are for texts and images).
-TABLE_NETWORK_SETTINGS = ("hidden_units", "hidden_layers", "dropout", "optimizer", "learning_rate", "schedule", "epochs",
-                          "batch_size", "patience")
+TABLE_NETWORK_SETTINGS = (
+    "hidden_units",
+    "hidden_layers",
+    "dropout",
+    "optimizer",
+    "learning_rate",
+    "schedule",
+    "epochs",
+    "batch_size",
+    "patience",
+)
 #: Longest text quoted in the mistakes table (the rest is cut with an ellipsis).
 QUOTE_CHARS = 280
 
@@ -88,8 +97,12 @@ def mistakes_section(run: Run, ev: Evaluation, names: Sequence[str], test: Any, 
     elif test.kind == "table":  # the row's values, so a reader sees what kind of case it gets wrong
         columns = [str(c) for c in test.frame.columns][:6]
         rows = [
-            [*(fmt.one_line(test.frame.iloc[int(w["index"])][c], 30) for c in columns), w["true"], w["predicted"],
-             fmt.percent(w["confidence"], 0)]
+            [
+                *(fmt.one_line(test.frame.iloc[int(w["index"])][c], 30) for c in columns),
+                w["true"],
+                w["predicted"],
+                fmt.percent(w["confidence"], 0),
+            ]
             for w in wrong[:TEXT_MISTAKES]
         ]
         out.append(table([*columns, "True", "Model said", "Confidence"], rows, numeric=(len(columns) + 2,)))

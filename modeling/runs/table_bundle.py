@@ -130,7 +130,9 @@ def load_sklearn(path: Path) -> Any:
     try:
         untrusted = skops.io.get_untrusted_types(file=path)
     except Exception as exc:
-        raise RunError(f"The model file {path.name} is damaged or is not a skops file ({type(exc).__name__}).") from None
+        raise RunError(
+            f"The model file {path.name} is damaged or is not a skops file ({type(exc).__name__})."
+        ) from None
     unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
     if unknown:
         raise RunError(

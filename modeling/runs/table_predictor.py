@@ -134,7 +134,9 @@ class TablePredictor:
             report.blanks = self.model.encoder.blank_counts(frame)
             report.unseen = self.model.encoder.unseen_counts(frame)
             if report.extra_columns:
-                report.notes.append(f"Columns the model does not use were ignored: {', '.join(report.extra_columns[:8])}.")
+                report.notes.append(
+                    f"Columns the model does not use were ignored: {', '.join(report.extra_columns[:8])}."
+                )
             return frame, report
         prepared = self.preparation.prepare(table)
         report = BatchReport(

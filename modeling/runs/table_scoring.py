@@ -22,6 +22,21 @@ from modeling.errors import DataError
 from modeling.evaluation.regression import regression_metrics
 from modeling.runs.table_predictor import TablePredictor
 
+#: A regression run's test and validation values and predictions (plain arrays, no pickle).
+REGRESSION_PREDICTIONS = "regression_predictions.npz"
+
+
+def saved_regression_predictions(run_dir: str | Path) -> dict[str, np.ndarray]:
+    """``test_values``, ``test_predicted``, ``validation_values``, ``validation_predicted`` of a regression run."""
+    path = Path(run_dir) / REGRESSION_PREDICTIONS
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {name: z[name].astype(np.float64) for name in z.files}
+    except FileNotFoundError:
+        raise DataError("This run has no saved predictions (it did not finish).") from None
+    except (OSError, ValueError) as exc:
+        raise DataError(f"The saved predictions of this run are damaged ({exc}).") from None
+
 
 def read_table_file(path: str | Path) -> pd.DataFrame:
     path = Path(path)

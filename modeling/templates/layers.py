@@ -149,3 +149,53 @@ def word_pieces(tokenizer: Any, texts: Any) -> Any:
     if isinstance(pieces, tf.Tensor):
         return tf.RaggedTensor.from_tensor(pieces)
     return tf.ragged.constant(pieces, dtype=tf.int32, ragged_rank=1)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class TermWeighting(keras.layers.Layer):
+    """Term counts in, weighted unit-length term vectors out: ``log(1 + count) * weight``, then L2 norm.
+
+    The weights are one number per vocabulary entry, learnt from the training texts when the model is
+    fitted (inverse document frequency times how strongly the term separates the classes, see
+    :mod:`modeling.templates.weighted_ngrams`) and saved as a non-trainable variable of the layer, so the
+    ``.keras`` file holds them beside the vocabulary and no Python object. Plain element-wise maths on
+    ``keras.ops``: it runs on every backend and exports to ONNX / LiteRT as a multiply and a norm.
+    ``sublinear`` (the default) dampens repeated words: the tenth "great" adds less than the first.
+    """
+
+    def __init__(self, vocabulary_size: int, sublinear: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if int(vocabulary_size) < 1:
+            raise ValueError(f"vocabulary_size must be at least 1, got {vocabulary_size}")
+        self.vocabulary_size = int(vocabulary_size)
+        self.sublinear = bool(sublinear)
+        self.term_weights = self.add_weight(
+            shape=(self.vocabulary_size,), initializer="ones", trainable=False, name="term_weights"
+        )
+
+    def set_term_weights(self, weights: Any) -> None:
+        """Replace the per-term weights (a vector as long as the vocabulary, finite and not negative)."""
+        import numpy as np
+
+        values = np.asarray(weights, dtype="float32").reshape(-1)
+        if values.shape != (self.vocabulary_size,):
+            raise ValueError(f"expected {self.vocabulary_size} term weights, got {values.shape[0]}")
+        if not np.isfinite(values).all() or (values < 0).any():
+            raise ValueError("term weights must be finite numbers of at least 0")
+        self.term_weights.assign(values)
+
+    def call(self, counts: Any) -> Any:
+        x = keras.ops.cast(counts, self.compute_dtype)
+        if self.sublinear:
+            x = keras.ops.log1p(keras.ops.maximum(x, 0.0))
+        x = x * keras.ops.cast(self.term_weights, self.compute_dtype)
+        norm = keras.ops.sqrt(keras.ops.sum(x * x, axis=-1, keepdims=True))
+        return x / keras.ops.maximum(norm, 1e-12)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(vocabulary_size=self.vocabulary_size, sublinear=self.sublinear)
+        return config

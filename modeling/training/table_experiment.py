@@ -32,6 +32,7 @@ from modeling.evaluation.schema import build_evaluation, build_regression_evalua
 from modeling.runs.predictions import save_predictions
 from modeling.runs.store import RunStore, atomic_write, write_json
 from modeling.runs.table_bundle import save_table_model
+from modeling.runs.table_scoring import REGRESSION_PREDICTIONS
 from modeling.templates.tabular.encoding import TableEncoder, is_number_column
 from modeling.templates.tabular.model import TableModel
 from modeling.training.progress import Progress
@@ -39,7 +40,6 @@ from modeling.training.table_fit import fit, fit_linear_model
 
 log = logging.getLogger(__name__)
 
-REGRESSION_PREDICTIONS = "regression_predictions.npz"
 #: Columns whose categories get an error-by-segment table (the most common values of each).
 MAX_SEGMENT_COLUMNS = 8
 #: Top columns that get a partial-dependence curve.
@@ -96,7 +96,7 @@ def run_table_experiment(
     owner: str | None,
     fail: Any,
 ) -> Path:
-    """Train, evaluate and save a table run; ``fail(store, run_dir, progress, reason, hint, started)`` records errors."""
+    """Train, evaluate, save a table run; ``fail(store, run_dir, progress, reason, hint, started)`` records errors."""
     import keras
 
     if config.task != dataset.task:
@@ -179,6 +179,26 @@ def run_table_experiment(
         raise ModelDeckError(f"{reason} {hint}") from exc
 
 
+def shared_rows(train: Dataset, validation: Dataset, test: Dataset) -> dict[str, Any]:
+    """Test rows whose feature values exactly repeat a training or validation row (they flatter the score)."""
+    import pandas as pd
+
+    seen = pd.concat([train.frame, validation.frame], ignore_index=True)
+    known = set(pd.util.hash_pandas_object(seen, index=False).tolist())
+    hashes = pd.util.hash_pandas_object(test.frame, index=False).tolist()
+    index = [i for i, h in enumerate(hashes) if h in known]
+    return {
+        "checked": True,
+        "method": "exact rows (same value in every column the model reads)",
+        "near_checked": False,
+        "exact": len(index),
+        "near": 0,
+        "share_of_test": len(index) / len(test) if len(test) else 0.0,
+        "test_indices": index,
+        "examples": [],
+    }
+
+
 def _linear_baseline(config: Any, train: Dataset, test: Dataset) -> tuple[np.ndarray, float]:
     """The linear template's answers on the test rows (probabilities or values) and its training time."""
     began = time.perf_counter()
@@ -219,6 +239,7 @@ def _classification_report(config, model, train, validation, test, raw_test, raw
         baselines={"majority": majority, "logistic": linear},
         y_validation=validation.labels if raw_val is not None else None,
         raw_validation=raw_val,
+        shared_copies=shared_rows(train, validation, test),
     )
 
 
@@ -256,6 +277,7 @@ def _regression_report(config, model, train, validation, test, predicted, predic
         interval_scale=scale,
         seed=config.settings.seed,
     )
+    report["duplicates"] = shared_rows(train, validation, test)
     interval = {
         "scale": scale,
         "half_widths": {k: v.get("half_width") for k, v in report["prediction_intervals"]["levels"].items()},
@@ -263,7 +285,9 @@ def _regression_report(config, model, train, validation, test, predicted, predic
     return report, interval
 
 
-def _add_importance(report: dict[str, Any], model: TableModel, test: Dataset, seed: int, cancel: threading.Event) -> None:
+def _add_importance(
+    report: dict[str, Any], model: TableModel, test: Dataset, seed: int, cancel: threading.Event
+) -> None:
     """Permutation importance and partial dependence; a failure here never loses the trained model."""
     if cancel.is_set() or len(test) < 5:
         return

@@ -36,7 +36,10 @@ from modeling.training.progress import Progress
 #: A chunk of boosting rounds should take about this long: short enough for a live curve and a quick Stop,
 #: long enough that re-starting scikit-learn's fit between chunks costs little.
 CHUNK_SECONDS = 2.0
-FIRST_CHUNK = 50
+#: Fewest rounds per chunk, and how much work (rows x columns x rounds) the first chunk may hold: about two
+#: seconds on one core of the 2-core development machine. A small table trains in one chunk (no restart cost).
+FIRST_CHUNK = 20
+FIRST_CHUNK_WORK = 30e6
 #: Rounds without validation improvement before the trees stop (per unit of the ``patience`` setting).
 ROUNDS_PER_PATIENCE = 5
 #: ``log_target: auto`` learns the log when the target is positive and its top 1% is this many times its median.
@@ -124,7 +127,7 @@ def fit_boosted_trees(
     outcome = TableOutcome()
     cancel = cancel or threading.Event()
     began = time.monotonic()
-    size = min(FIRST_CHUNK, target)
+    size = min(target, max(FIRST_CHUNK, int(FIRST_CHUNK_WORK / max(1, x.size))))
     reported = 0
     if progress is not None:
         progress.update(epochs=target, steps=0, step=0)
@@ -156,7 +159,9 @@ def fit_boosted_trees(
     return model, outcome
 
 
-def _report_rounds(model: Any, reported: int, done: int, progress: Progress | None, outcome: TableOutcome, val: bool) -> int:
+def _report_rounds(
+    model: Any, reported: int, done: int, progress: Progress | None, outcome: TableOutcome, val: bool
+) -> int:
     """Append rounds ``reported+1..done`` to the curves (scikit-learn keeps scores as negative losses)."""
     train = np.asarray(getattr(model, "train_score_", []), dtype=np.float64)
     valid = np.asarray(getattr(model, "validation_score_", []), dtype=np.float64)
@@ -256,13 +261,13 @@ def fit(
     progress.update(phase="Learning the columns (numbers, categories, blanks)")
     encoder = TableEncoder.fit(train.frame)
     log_target = regression and use_log_target(train.labels, settings.log_target)
-    member = fit_member(
-        config.template, encoder, train, validation, settings, log_target, progress, cancel, deadline
-    )
+    member = fit_member(config.template, encoder, train, validation, settings, log_target, progress, cancel, deadline)
     model = TableModel(config.task, train.class_names, encoder, [member[0]], config.template)
     outcome = member[1]
     if log_target:
-        outcome.notes.append("It learned the logarithm of the target (positive and heavy-tailed) and answers in its units.")
+        outcome.notes.append(
+            "It learned the logarithm of the target (positive and heavy-tailed) and answers in its units."
+        )
     return TableFitResult(model, outcome, lambda part: model.predict(part.frame))
 
 
@@ -293,8 +298,17 @@ def fit_member(
     inputs = inputs if inputs is not None else encode_splits(encoder, train, validation)
     if template == "boosted_trees":
         estimator, outcome = fit_boosted_trees(
-            encoder, inputs["codes"], y, inputs.get("val_codes"), y_val, settings, regression, progress, cancel,
-            deadline, **overrides,
+            encoder,
+            inputs["codes"],
+            y,
+            inputs.get("val_codes"),
+            y_val,
+            settings,
+            regression,
+            progress,
+            cancel,
+            deadline,
+            **overrides,
         )
         return Member("trees", estimator, log_target=log_target, settings=dict(overrides)), outcome
     if template == "linear":

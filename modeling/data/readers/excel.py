@@ -77,7 +77,7 @@ def read_excel_sheet(data: bytes, filename: str, sheet: str | int | None = None)
             f"The sheet '{fmt.clip(name, 30)}' of '{filename}' is empty. Pick the sheet that holds the table."
         )
     df = _table_from_grid(grid, notes)
-    _note_unsaved_formulas(data, filename, name, df, notes)
+    _note_unsaved_formulas(data, filename, name, grid, notes)
     df.attrs["notes"] = notes
     return df
 
@@ -188,23 +188,29 @@ def _join(top: str, sub: Any) -> str:
     return f"{top} {sub_text}".strip()
 
 
-def _note_unsaved_formulas(data: bytes, filename: str, sheet: str, df: pd.DataFrame, notes: list[str]) -> None:
-    """Formulas without a saved result read as empty cells: count them per column and say how to fix it."""
-    if df.empty or not df.isna().any().any():
+def _note_unsaved_formulas(
+    data: bytes, filename: str, sheet: str, grid: list[tuple[Any, ...]], notes: list[str]
+) -> None:
+    """Formulas without a saved result read as empty cells: count them and say how to fix it.
+
+    Only cells that are empty among the values and hold a formula count, so a workbook Excel saved (with
+    its results) never gets the note.
+    """
+    empty = {(i, j) for i, row in enumerate(grid[:FORMULA_SCAN_ROWS]) for j, v in enumerate(row) if v is None}
+    if not empty:
         return
     workbook = _open_workbook(data, filename, values=False)
     try:
-        formulas = 0
+        unsaved = 0
         for i, row in enumerate(workbook[sheet].iter_rows(values_only=True)):
-            if i > FORMULA_SCAN_ROWS:
+            if i >= FORMULA_SCAN_ROWS:
                 break
-            formulas += sum(1 for v in row if isinstance(v, str) and v.startswith("="))
+            unsaved += sum(1 for j, v in enumerate(row) if isinstance(v, str) and v.startswith("=") and (i, j) in empty)
     finally:
         workbook.close()
-    empty = int(df.head(FORMULA_SCAN_ROWS).isna().sum().sum())
-    if formulas and empty:
+    if unsaved:
         notes.append(
-            f"The sheet has {fmt.plural(formulas, 'formula')} whose results were not saved in the file (it was written "
-            "by a program rather than by Excel), so those cells read as empty. Open the file in Excel or LibreOffice "
-            "and save it again, or export the sheet as CSV."
+            f"{fmt.plural(unsaved, 'formula')} in the sheet had no saved result (the file was written by a program "
+            "rather than by Excel), so those cells read as empty. Open the file in Excel or LibreOffice and save it "
+            "again, or export the sheet as CSV."
         )

@@ -17,17 +17,10 @@ import pandas as pd
 
 from modeling import format as fmt
 from modeling.data.readers.columns import is_texty
-from modeling.data.readers.csv_fields import (
-    DELIMITER_NAMES,
-    PLAIN_NUMBER,
-    SKIPPED_LINES,
-    THOUSANDS,
-    FieldReport,
-    check_fields,
-    fix_field_counts,
-)
+from modeling.data.readers.csv_fields import DELIMITER_NAMES, SKIPPED_LINES, FieldReport, check_fields, fix_field_counts
 from modeling.data.readers.excel import read_excel_sheet
 from modeling.data.readers.formats import detect_format, refuse_format, suffix
+from modeling.data.readers.join_fields import PLAIN_NUMBER, THOUSANDS
 from modeling.data.readers.limits import LIMITS, MAX_COLUMN_NAME_CHARS, check_upload_size
 from modeling.data.readers.parquet import read_parquet_table
 from modeling.errors import DataError

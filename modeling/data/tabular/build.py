@@ -86,7 +86,9 @@ def dataset_from_table(
             notes.append(f"{fmt.plural(n, 'row')} that repeated an earlier row exactly {fmt.was_were(n)} removed.")
     infos = columns if columns is not None else infer_columns(table)
     infos = apply_roles(infos, {k: v for k, v in (roles or {}).items() if str(k) != target_column})
-    target_info = next(c for c in infos if c.name == target_column)
+    target_info = next((c for c in infos if c.name == target_column), None)
+    if target_info is None:
+        raise DataError(f"The column facts given do not include the target '{target_column}'; infer them again.")
     if task is None:
         proposal = propose_task(table[target_column], target_info)
         if proposal.task is None:

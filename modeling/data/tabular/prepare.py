@@ -8,6 +8,10 @@ goes through :meth:`TablePreparation.prepare`, which gives the feature frame and
 had to handle: blanks, categories never seen in training, unreadable cells, extra columns. A column the
 model needs but the table lacks is a :class:`~modeling.errors.DataError` that names it.
 
+It is fitted on the whole table the person gave (before ModelDeck cuts its test rows): it learns how cells
+are written, which categories exist and the earliest date, nothing a model could over-fit on; scaling and
+encodings are fitted by the templates on their training rows.
+
 The feature frame's contract (what templates may rely on): one row per input row, columns in
 :attr:`TablePreparation.feature_names` order; ``number`` and ``boolean`` features are float64 with NaN
 for missing (yes = 1.0, no = 0.0); ``category`` features are strings (missing kept missing), always one
@@ -32,6 +36,8 @@ from modeling.errors import DataError
 OTHER = "(other)"
 #: Most categories kept per column (the most frequent); the rest become OTHER. Trees bin at most 255 values.
 MAX_CATEGORIES = 200
+#: Rows a typical row (to pre-fill a what-if form) is computed from.
+TYPICAL_ROWS = 20_000
 #: Parts each date/time column is expanded into (hour only when the column has times).
 DATE_PARTS = ("year", "month", "weekday", "day", "hour", "days_since")
 _PART_WORDS = {
@@ -136,6 +142,9 @@ class TablePreparation:
         categories: dict[str, list[str]] = {}
         references: dict[str, str] = {}
         typical: dict[str, Any] = {}
+        # Typical values (medians, the most frequent answer) from a fixed sample keep 200,000-row tables quick;
+        # categories and the earliest date always read every row.
+        sample = df.sample(n=TYPICAL_ROWS, random_state=0) if len(df) > TYPICAL_ROWS else df
         for info in used:
             series = df[info.name]
             kind = value_kind(info)
@@ -149,11 +158,11 @@ class TablePreparation:
                 references[info.name] = pd.Timestamp(earliest).isoformat()
                 typical[info.name] = pd.Timestamp(dates.median()).isoformat() if len(dates) else None
             elif kind == "boolean":
-                values = parse_booleans(series, info.format)[0]
+                values = parse_booleans(sample[info.name], info.format)[0]
                 values = values[np.isfinite(values)]
                 typical[info.name] = bool(values.mean() >= 0.5) if len(values) else None
             else:
-                values = parse_numbers(series, info.format)[0]
+                values = parse_numbers(sample[info.name], info.format)[0]
                 values = values[np.isfinite(values)]
                 typical[info.name] = float(np.median(values)) if len(values) else None
         ignored = [c.name for c in columns if c.role == "ignore"]
@@ -214,10 +223,11 @@ class TablePreparation:
         data: dict[str, Any] = {}
         for info in self.columns:
             series = table[info.name].reset_index(drop=True)
-            blanks = int(missing_mask(series).sum())
+            kind = value_kind(info)
+            native = kind == "number" and pd.api.types.is_numeric_dtype(series)
+            blanks = int(series.isna().sum()) if native else int(missing_mask(series).sum())
             if blanks:
                 result.blanks[info.name] = blanks
-            kind = value_kind(info)
             if kind == "category":
                 values, unseen = self._categories(series, info.name)
                 data[info.name] = values
@@ -266,6 +276,13 @@ class TablePreparation:
         known = self.categories.get(name, [])
         present = text.notna()
         inside = text.isin(known)
+        if (present & ~inside).any():
+            # 'Basic' where training saw 'basic': the same category, written in another case.
+            folded = {}
+            for value in known:
+                folded.setdefault(value.casefold(), value)
+            text = text.where(inside | ~present, text.str.casefold().map(folded).fillna(text))
+            inside = text.isin(known)
         outside = present & ~inside
         values = text.where(~outside, OTHER).astype("str")
         return values, int(outside.sum())

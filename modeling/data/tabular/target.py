@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from modeling import format as fmt
-from modeling.data.tabular.columns import ColumnInfo, infer_column
+from modeling.data.tabular.columns import ColumnInfo, infer_column, infer_columns
 from modeling.data.tabular.values import parse_numbers, present_text
 
 CLASSIFICATION = "tabular_classification"
@@ -73,7 +73,7 @@ def propose_target(df: pd.DataFrame, columns: list[ColumnInfo] | None = None) ->
     A column named like a target (see ``TARGET_NAMES``; the whole name first, then a word of it) wins;
     otherwise the last column that is not an ID, empty, constant, free text or a date.
     """
-    infos = columns if columns is not None else [infer_column(df[c], str(c)) for c in df.columns]
+    infos = columns if columns is not None else infer_columns(df)
     usable = [c for c in infos if _can_be_target(c)]
     if not usable:
         return None

@@ -246,12 +246,24 @@ def parse_numbers(series: pd.Series, fmt: ValueFormat) -> tuple[np.ndarray, np.n
 
     Infinite values count as unreadable: no model can learn from them and most metrics break on them.
     """
-    missing = missing_mask(series)
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        cleaned, _ = _strip_number(series.astype("str").where(~pd.Series(missing, index=series.index), "0"))
-        values = to_floats(cleaned, fmt.decimal, fmt.thousands)
+        # The common case in wide tables, in three passes over the column.
+        values = np.array(series.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+        bad = np.isinf(values)
+        values[bad] = np.nan
+        return values, bad
+    missing = missing_mask(series)
+    cleaned, _ = _strip_number(series.astype("str").where(~pd.Series(missing, index=series.index), "0"))
+    values = np.array(to_floats(cleaned, fmt.decimal, fmt.thousands), dtype=np.float64)
+    failed = ~missing & ~np.isfinite(values)
+    if failed.any():
+        # Written another way than in training ("1,200" where training had 1200): read those cells by their
+        # own format, so a batch exported from another tool is not half missing.
+        retry, _ = _strip_number(series[failed].astype("str"))
+        shaped = retry.str.match(_NUMBERISH).to_numpy(dtype=bool)
+        if shaped.any():
+            decimal, thousands = _separators(retry[shaped])
+            values[failed] = to_floats(retry, decimal, thousands)
     values = np.where(missing, np.nan, values)
     bad = ~missing & ~np.isfinite(values)
     values = np.where(bad, np.nan, values)

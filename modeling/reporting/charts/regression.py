@@ -7,6 +7,7 @@ importance with its 95% intervals, and partial dependence for a top column.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,15 +28,21 @@ def predicted_vs_actual(evaluation: Mapping[str, Any], target: str = "value", cu
     if not actual:
         return note(layout(fig, f"Predicted vs actual {target}"), "No test predictions were saved for this run.")
     low, high = min(min(actual), min(predicted)), max(max(actual), max(predicted))
-    fig.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", name="perfect estimate", line={"color": GREY, "dash": "dash"}))
     fig.add_trace(
-        go.Scatter(x=actual, y=predicted, mode="markers", name="test rows", marker={"color": BLUE, "size": 5, "opacity": 0.5})
+        go.Scatter(
+            x=[low, high], y=[low, high], mode="lines", name="perfect estimate", line={"color": GREY, "dash": "dash"}
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=actual, y=predicted, mode="markers", name="test rows", marker={"color": BLUE, "size": 5, "opacity": 0.5}
+        )
     )
     return layout(
         fig,
         f"Predicted vs actual {target}: the closer to the dashed line, the better",
-        xaxis_title=f"actual {target}{_units(currency)}",
-        yaxis_title=f"predicted {target}{_units(currency)}",
+        xaxis_title=plain(f"actual {target}{_units(currency)}"),
+        yaxis_title=plain(f"predicted {target}{_units(currency)}"),
     )
 
 
@@ -47,13 +54,17 @@ def residuals_by_prediction(evaluation: Mapping[str, Any], target: str = "value"
     if not actual:
         return note(layout(fig, "Misses by estimate"), "No test predictions were saved for this run.")
     residual = [p - a for a, p in zip(actual, predicted, strict=True)]
-    fig.add_trace(go.Scatter(x=predicted, y=residual, mode="markers", name="test rows", marker={"color": BLUE, "size": 5, "opacity": 0.5}))
+    fig.add_trace(
+        go.Scatter(
+            x=predicted, y=residual, mode="markers", name="test rows", marker={"color": BLUE, "size": 5, "opacity": 0.5}
+        )
+    )
     fig.add_hline(y=0, line={"color": GREY, "dash": "dash"})
     return layout(
         fig,
         "Misses by estimate: above zero it guessed too high, below too low",
-        xaxis_title=f"predicted {target}{_units(currency)}",
-        yaxis_title=f"predicted minus actual{_units(currency)}",
+        xaxis_title=plain(f"predicted {target}{_units(currency)}"),
+        yaxis_title=plain(f"predicted minus actual{_units(currency)}"),
     )
 
 
@@ -64,14 +75,14 @@ def residual_distribution(evaluation: Mapping[str, Any], currency: str = "") -> 
     fig = go.Figure()
     if not counts:
         return note(layout(fig, "Size of the misses"), "No test predictions were saved for this run.")
-    centres = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    centres = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
     width = (edges[1] - edges[0]) if len(edges) > 1 else 1.0
     fig.add_trace(go.Bar(x=centres, y=counts, width=width * 0.95, name="test rows", marker={"color": BLUE}))
     fig.add_vline(x=0, line={"color": GREY, "dash": "dash"})
     return layout(
         fig,
         "Size of the misses: most should sit close to zero",
-        xaxis_title=f"predicted minus actual{_units(currency)}",
+        xaxis_title=plain(f"predicted minus actual{_units(currency)}"),
         yaxis_title="test rows",
         showlegend=False,
     )
@@ -84,14 +95,20 @@ def error_by_segment(segments: Sequence[Mapping[str, Any]], column: str, currenc
         return note(layout(fig, f"Typical miss by {column}"), "Too few rows per category to compare.")
     fig.add_trace(
         go.Bar(
-            x=[plain(s["segment"]) for s in segments],
+            x=[s["segment"] for s in segments],
             y=[s["mae"] for s in segments],
             text=[f"n = {s['n']:,}" for s in segments],
             marker={"color": ORANGE},
             name="average miss",
         )
     )
-    return layout(fig, f"Typical miss by {column}", xaxis_title=column, yaxis_title=f"average miss (MAE){_units(currency)}", showlegend=False)
+    return layout(
+        fig,
+        f"Typical miss by {column}",
+        xaxis_title=plain(column),
+        yaxis_title=plain(f"average miss (MAE){_units(currency)}"),
+        showlegend=False,
+    )
 
 
 def importance_chart(importance: Mapping[str, Any] | None, top: int = 15, currency: str = "") -> go.Figure:
@@ -105,7 +122,7 @@ def importance_chart(importance: Mapping[str, Any] | None, top: int = 15, curren
     fig.add_trace(
         go.Bar(
             x=[r["importance"] for r in rows],
-            y=[plain(r["column"]) for r in rows],
+            y=[r["column"] for r in rows],
             orientation="h",
             marker={"color": [BLUE if r["low"] > 0 else GREY for r in rows]},
             error_x={
@@ -122,14 +139,16 @@ def importance_chart(importance: Mapping[str, Any] | None, top: int = 15, curren
     return layout(
         fig,
         "Which columns matter: how much worse it gets when a column is scrambled",
-        xaxis_title=unit,
+        xaxis_title=plain(unit),
         yaxis_title="",
         showlegend=False,
         height=max(320, 28 * len(rows) + 120),
     )
 
 
-def partial_dependence_chart(item: Mapping[str, Any], class_names: Sequence[str] = (), target: str = "value") -> go.Figure:
+def partial_dependence_chart(
+    item: Mapping[str, Any], class_names: Sequence[str] = (), target: str = "value"
+) -> go.Figure:
     """The average answer as one column changes and everything else stays as it was."""
     column = str(item.get("column", "column"))
     grid, average = list(item.get("grid") or []), list(item.get("average") or [])
@@ -142,11 +161,18 @@ def partial_dependence_chart(item: Mapping[str, Any], class_names: Sequence[str]
         shown = list(range(len(class_names)))[-1:] if len(class_names) == 2 else list(range(len(class_names)))
         for k in shown:
             values = [100.0 * float(a[k]) for a in average]
-            trace: Any = kind(x=[plain(g) if not is_number else g for g in grid], y=values, name=plain(class_names[k]))
+            trace: Any = kind(x=grid, y=values, name=class_names[k])
             fig.add_trace(trace)
-        ytitle = f"average probability of '{class_names[-1]}' (%)" if len(class_names) == 2 else "average probability (%)"
+        ytitle = (
+            f"average probability of '{class_names[-1]}' (%)" if len(class_names) == 2 else "average probability (%)"
+        )
     else:
         values = [float(a if not isinstance(a, list) else a[0]) for a in average]
-        fig.add_trace(kind(x=[plain(g) if not is_number else g for g in grid], y=values, name=f"average {target}", marker={"color": BLUE}))
+        fig.add_trace(kind(x=grid, y=values, name=f"average {target}", marker={"color": BLUE}))
         ytitle = f"average predicted {target}"
-    return layout(fig, f"How {column} moves the answer (everything else unchanged)", xaxis_title=column, yaxis_title=ytitle)
+    return layout(
+        fig,
+        f"How {column} moves the answer (everything else unchanged)",
+        xaxis_title=plain(column),
+        yaxis_title=plain(ytitle),
+    )

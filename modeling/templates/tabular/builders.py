@@ -18,7 +18,7 @@ ROUND_CHUNK_MIN = 10
 
 
 def make_trees(settings: Any, regression: bool, categorical: np.ndarray, **overrides: Any) -> Any:
-    """scikit-learn's HistGradientBoosting with native blanks and categories; early stopping is driven by the trainer."""
+    """scikit-learn's HistGradientBoosting, native blanks and categories; the trainer drives early stopping."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     params: dict[str, Any] = {

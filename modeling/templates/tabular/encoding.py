@@ -29,7 +29,7 @@ from modeling.errors import DataError
 #: Most categories a tree sees per column (scikit-learn's histogram trees allow at most 255 bins).
 MAX_TREE_CATEGORIES = 250
 #: Most categories one-hot encoded per column for the linear model and the neural network.
-MAX_ONE_HOT = 40
+MAX_ONE_HOT = 100
 #: A category seen fewer times than this in training is read as "rare" (a missing value) by the one-hot part.
 MIN_CATEGORY_COUNT = 3
 ENCODER_VERSION = 1
@@ -236,8 +236,10 @@ class TableEncoder:
         out = {}
         for c in self.columns:
             column = frame[c.name]
-            blank = int(np.isnan(as_numbers(column)).sum()) if c.kind == "number" else int(
-                sum(v is None for v in as_text(column))
+            blank = (
+                int(np.isnan(as_numbers(column)).sum())
+                if c.kind == "number"
+                else int(sum(v is None for v in as_text(column)))
             )
             if blank:
                 out[c.name] = blank
@@ -245,4 +247,7 @@ class TableEncoder:
 
     def typical_row(self) -> dict[str, Any]:
         """A typical row: the training median of each number and the most common category."""
-        return {c.name: (c.median if c.kind == "number" else (c.categories[0] if c.categories else None)) for c in self.columns}
+        return {
+            c.name: (c.median if c.kind == "number" else (c.categories[0] if c.categories else None))
+            for c in self.columns
+        }

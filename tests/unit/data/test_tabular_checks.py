@@ -244,7 +244,7 @@ def test_an_excel_file_with_a_title_merged_header_cells_formulas_and_sheets():
     assert len(df) == 12 and df["Revenue Q1"].iloc[0] == 100
     notes = " ".join(df.attrs["notes"])
     assert "2 sheets" in notes and "'Quarterly sales report'" in notes and "skipped" in notes
-    assert "span two rows" in notes and "formulas whose results were not saved" in notes
+    assert "span two rows" in notes and "12 formulas in the sheet had no saved result" in notes
     with pytest.raises(DataError, match="no rows of data"):
         read_table(data, "sales.xlsx", sheet="Notes")
     with pytest.raises(DataError, match="no sheet called 'Nope'"):
@@ -269,3 +269,24 @@ def test_a_parquet_file_with_nested_columns():
     assert "address.city" in df.columns and "address.zip" in df.columns and "tags" not in df.columns
     notes = " ".join(df.attrs["notes"])
     assert "split into one column per field" in notes and "'tags'" in notes and "left out" in notes
+
+
+def test_a_config_picks_the_excel_sheet(tmp_path):
+    from openpyxl import Workbook
+
+    from modeling.data.sources import load_source
+
+    book = Workbook()
+    book.active.title = "Readme"
+    book.active.append(["This workbook holds the deals on the next sheet."])
+    deals = book.create_sheet("Deals")
+    deals.append(["region", "size", "won"])
+    for i in range(60):
+        deals.append(["north" if i % 3 else "south", 1000 + 10 * i, "yes" if i % 2 else "no"])
+    path = tmp_path / "deals.xlsx"
+    book.save(path)
+    ds = load_source(str(path), target_column="won", sheet="Deals")
+    assert ds.kind == "table" and ds.class_names == ["no", "yes"] and len(ds) == 60
+    assert any("2 sheets" in n for n in ds.notes)
+    with pytest.raises(DataError, match="no sheet called"):
+        load_source(str(path), target_column="won", sheet="Deal")

@@ -156,3 +156,29 @@ def test_a_config_trains_a_table_from_the_command_line(tmp_path):
     assert guessed.target_column == "price" and "guessed" in guessed.notes[0]
     assert load_source("sample:churn", task="tabular_classification").target_column == "churn"
     assert load_source("sample:reviews").kind == "text"
+
+
+def test_a_class_seen_once_is_left_out_and_too_many_classes_are_refused():
+    rng = np.random.default_rng(0)
+    outcome = rng.choice(["won", "lost"], 200).astype(object)
+    outcome[7] = "merged"
+    df = pd.DataFrame({"x": rng.normal(size=200), "outcome": outcome})
+    ds = dataset_from_table(df, "outcome")
+    assert ds.class_names == ["lost", "won"] and len(ds) == 199
+    assert any("seen in a single row ('merged')" in n for n in ds.notes)
+    many = pd.DataFrame({"x": rng.normal(size=1000), "code": [f"k{i % 150}" for i in range(1000)]})
+    with pytest.raises(DataError, match="150 different values; ModelDeck predicts at most 100 classes"):
+        dataset_from_table(many, "code", task="tabular_classification")
+
+
+def test_a_batch_written_differently_from_training_is_still_read():
+    df = customers(200)
+    df["balance"] = np.linspace(10.5, 5000.5, 200)
+    preparation = dataset_from_table(df, "churn").preparation
+    new = customers(3).drop(columns=["churn"])
+    new["balance"] = ["$1,200", "3,000.5", "x"]
+    new["plan"] = ["Basic", "PRO ", "gold"]
+    prepared = preparation.prepare(new)
+    assert prepared.frame["balance"].tolist()[:2] == [1200.0, 3000.5]
+    assert prepared.unreadable["balance"] == 1
+    assert prepared.frame["plan"].tolist() == ["basic", "pro", OTHER] and prepared.unseen == {"plan": 1}

@@ -219,3 +219,15 @@ def test_a_customer_table_is_a_table_and_reviews_are_text():
     is_table, reason = looks_like_table(reviews)
     assert not is_table and "'review' holds free text" in reason
     assert not looks_like_table(pd.DataFrame({"only": ["a", "b"] * 10}))[0]
+
+
+def test_the_shared_imdb_reviews_stay_a_text_task():
+    from tests.conftest import SHARED_DATA
+
+    path = SHARED_DATA / "imdb_reviews_2000.csv"
+    if not path.exists():
+        pytest.skip("../shared/data/imdb_reviews_2000.csv is not on this machine")
+    from modeling.data.readers import read_table
+
+    is_table, reason = looks_like_table(read_table(path.read_bytes(), path.name))
+    assert not is_table and "'review' holds free text" in reason

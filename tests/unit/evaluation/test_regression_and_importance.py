@@ -1,4 +1,4 @@
-"""Regression metrics against scikit-learn, conformal coverage over seeds, permutation importance with a known answer."""
+"""Regression metrics against scikit-learn, conformal coverage over seeds, importance with a known answer."""
 
 from __future__ import annotations
 

@@ -288,8 +288,46 @@ def representative_figures() -> dict[str, go.Figure]:
         "value_by_threshold_chart": charts.value_by_threshold_chart(
             curve, best_threshold(curve), 0.5, "EUR", names[1], chosen=0.6
         ),
+        **_regression_figures(),
     }
     return figures
+
+
+def _regression_figures() -> dict[str, go.Figure]:
+    """The table charts (issue 12), drawn from a regression evaluation, importance and partial dependence."""
+    from modeling.evaluation.regression import baseline_entry
+    from modeling.evaluation.schema import build_regression_evaluation
+
+    rng = np.random.default_rng(4)
+    y, y_val = rng.normal(200_000, 50_000, 400), rng.normal(200_000, 50_000, 200)
+    p, p_val = y + rng.normal(0, 12_000, 400), y_val + rng.normal(0, 12_000, 200)
+    base = {"mean": baseline_entry("mean", "always the mean", y, np.full(400, 200_000.0))}
+    segments = {"neighbourhood": rng.choice(["North Ames", "College Creek", "Old Town"], 400).tolist()}
+    ev = build_regression_evaluation(
+        y, p, y_validation=y_val, predicted_validation=p_val, baselines=base, segments=segments
+    )
+    importance = {
+        "metric": "rmse",
+        "columns": [
+            {"column": "living area (sqft)", "importance": 21_000.0, "low": 18_000.0, "high": 24_000.0},
+            {"column": "neighbourhood", "importance": 9_000.0, "low": 7_000.0, "high": 11_000.0},
+            {"column": "garage cars", "importance": 300.0, "low": -200.0, "high": 800.0},
+        ],
+    }
+    dependence = {
+        "column": "contract",
+        "kind": "category",
+        "grid": ["Month-to-month", "One year", "Two year"],
+        "average": [[0.55, 0.45], [0.85, 0.15], [0.97, 0.03]],
+    }
+    return {
+        "error_by_segment": charts.error_by_segment(ev["segments"]["neighbourhood"], "neighbourhood", "$"),
+        "importance_chart": charts.importance_chart(importance, currency="$"),
+        "partial_dependence_chart": charts.partial_dependence_chart(dependence, ["stays", "churns"], "churn"),
+        "predicted_vs_actual": charts.predicted_vs_actual(ev, "sale price", "$"),
+        "residual_distribution": charts.residual_distribution(ev, "$"),
+        "residuals_by_prediction": charts.residuals_by_prediction(ev, "sale price", "$"),
+    }
 
 
 def _figure_functions() -> set[str]:

@@ -114,7 +114,9 @@ def test_fresh_process_reproduces_saved_predictions(tmp_path: Path):
         "print('same')\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, env=env, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "same" in done.stdout
 
@@ -153,6 +155,8 @@ def test_network_handles_blanks_and_infinities(onednn: str, tmp_path: Path):
         "print('finite')\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TF_ENABLE_ONEDNN_OPTS": onednn, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300, cwd=REPO_ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300, cwd=REPO_ROOT
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "finite" in done.stdout

@@ -35,4 +35,6 @@ def frame_dataset(n: int = 400, seed: int = 0, regression: bool = True) -> Datas
     if regression:
         return Dataset(kind="table", name="synthetic", labels=value, class_names=[], frame=frame, target_column="value")
     labels = (value > np.median(value)).astype(int)
-    return Dataset(kind="table", name="synthetic", labels=labels, class_names=["low", "high"], frame=frame, target_column="high")
+    return Dataset(
+        kind="table", name="synthetic", labels=labels, class_names=["low", "high"], frame=frame, target_column="high"
+    )

@@ -157,7 +157,7 @@ def test_a_job_that_cannot_train_says_why_and_exits_2(tmp_path, capsys):
 def test_a_job_trains_and_prints_its_run_back(tmp_path):
     ds = make_text_dataset(80)
     path = jp.save_job_dataset(ds, tmp_path / "job")
-    config = default_config("text_classification", source="synthetic")
+    config = default_config("text_classification", source="synthetic", template="ngram_bag")
     config = config.model_copy(update={"settings": config.settings.model_copy(update={"epochs": 2})})
     out = io.StringIO()
     assert jp.run_job(config, RunStore(tmp_path / "home"), str(path), out) == 0

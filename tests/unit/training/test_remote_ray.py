@@ -104,7 +104,8 @@ def _listening(pids: set[int]) -> list[str]:
 @pytest.fixture(scope="module")
 def ray_head():
     temp = tempfile.mkdtemp(prefix="mdray")  # short: Ray's socket paths must fit in 107 characters
-    gcs, dashboard = _free_port(), _free_port()
+    # Every port chosen here: Ray's fixed defaults (52365 for the job agent...) would clash with another head.
+    gcs, dashboard, agent, agent_grpc, env_agent, metrics, client = (_free_port() for _ in range(7))
     env = {
         **os.environ,
         "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
@@ -115,7 +116,10 @@ def ray_head():
     marks = (temp, f"127.0.0.1:{gcs}")
     command = [
         ray, "start", "--head", "--node-ip-address=127.0.0.1", "--dashboard-host=127.0.0.1",
-        f"--port={gcs}", f"--dashboard-port={dashboard}", "--num-cpus=1", f"--temp-dir={temp}",
+        f"--port={gcs}", f"--dashboard-port={dashboard}", f"--dashboard-agent-listen-port={agent}",
+        f"--dashboard-agent-grpc-port={agent_grpc}", f"--runtime-env-agent-port={env_agent}",
+        f"--metrics-export-port={metrics}", f"--ray-client-server-port={client}",
+        "--num-cpus=1", f"--temp-dir={temp}",
         "--disable-usage-stats", "--include-dashboard=true",
     ]  # fmt: skip
     try:
@@ -145,7 +149,7 @@ def cluster(ray_head, monkeypatch):
 
 
 def _config(epochs: int, **settings):
-    config = default_config("text_classification", source="synthetic reviews")
+    config = default_config("text_classification", source="synthetic reviews", template="ngram_bag")
     return config.model_copy(update={"settings": config.settings.model_copy(update={"epochs": epochs, **settings})})
 
 
@@ -211,7 +215,14 @@ def test_a_job_whose_entrypoint_fails_shows_failed_with_its_reason(cluster, monk
     job = JobManager().start(_config(2), make_text_dataset(60), store, owner=OWNER)
     _follow(job, timeout=120)
     snap = job.snapshot()
-    assert snap["state"] == "failed" and "no-such-settings.yaml" in snap["error"], snap
-    info = store.list_runs(owner=OWNER)[0]
+    assert snap["state"] == "failed" and "no-such-settings.yaml" in snap["error"], (snap, _logs(cluster, job))
+    info = store.load(job.progress.run_id, owner=OWNER).info
     assert info.status == "failed" and "no-such-settings.yaml" in info.error
     assert _ray_status(cluster["address"], job) == "FAILED"
+
+
+def _logs(cluster, job) -> str:
+    from ray.job_submission import JobSubmissionClient
+
+    meta = RunStore(os.environ["MODELDECK_HOME"]).load(job.progress.run_id).meta
+    return JobSubmissionClient(cluster["address"]).get_job_logs(meta["remote"]["job_id"])[-3000:]

@@ -1,0 +1,76 @@
+"""Regression in words and pictures: the summary in the user's units, the charts, the report, Compare runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from modeling.config import default_config
+from modeling.data.tabular import dataset_from_table
+from modeling.evaluation.regression import baseline_entry
+from modeling.evaluation.schema import build_regression_evaluation
+from modeling.reporting import charts
+from modeling.reporting import comparison as cmp
+from modeling.reporting.regression_summary import regression_summary
+from modeling.reporting.run_report import run_report_html
+from modeling.reporting.summary import business_summary
+from modeling.runs.store import RunStore
+from modeling.training.experiment import run_experiment
+from tests.unit.training.table_data import raw_houses
+
+
+def _evaluation(n: int = 400):
+    rng = np.random.default_rng(0)
+    y_val, y = rng.normal(200_000, 50_000, 300), rng.normal(200_000, 50_000, n)
+    p_val, p = y_val + rng.normal(0, 12_000, 300), y + rng.normal(0, 12_000, n)
+    base = {"mean": baseline_entry("mean", "always the mean", y, np.full(n, 200_000.0))}
+    ev = build_regression_evaluation(
+        y, p, y_validation=y_val, predicted_validation=p_val, baselines=base, target={"name": "price", "currency": "$"}
+    )
+    return ev
+
+
+def test_summary_speaks_in_the_users_units():
+    ev = _evaluation()
+    text = regression_summary(ev, "price", "$")
+    assert "its estimates of price are off by about \\$" in text  # $ escaped: Streamlit reads $...$ as maths
+    assert "in 10 actual values of price fall inside its 90% range" in text
+    assert "smaller errors than always guessing the average price" in text
+    # The page's general entry point hands regression to the same sentences.
+    assert business_summary(ev, [], "tabular_regression") == text
+    assert "\\*" in regression_summary(ev, "*price*", "")  # user text is escaped for Markdown
+
+
+def test_regression_charts_are_figures_with_titles():
+    ev = _evaluation()
+    for fig in (
+        charts.predicted_vs_actual(ev, "price", "$"),
+        charts.residuals_by_prediction(ev, "price"),
+        charts.residual_distribution(ev),
+    ):
+        assert fig.layout.title.text and len(fig.data) >= 1
+    empty = charts.importance_chart(None)
+    assert empty.layout.annotations  # explains itself instead of an empty plot
+    imp = {"metric": "rmse", "columns": [{"column": "<b>size</b>", "importance": 3.0, "low": 1.0, "high": 5.0}]}
+    assert "&lt;b&gt;" in charts.importance_chart(imp).data[0].y[0]
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    store = RunStore(tmp_path_factory.mktemp("reports"))
+    ds = dataset_from_table(raw_houses(300), "price", name="houses")
+    runs = []
+    for template in ("boosted_trees", "linear"):
+        run_dir = run_experiment(default_config(ds.task, "session:houses", template), ds, store=store)
+        runs.append(store.load(run_dir.name))
+    return runs
+
+
+def test_regression_report_and_comparison(two_runs):
+    html = run_report_html(two_runs[0], now=0)
+    for part in ("Headline figures", "Prediction ranges", "The largest misses", "Which columns matter", "RMSE"):
+        assert part in html
+    figures = [cmp.run_figures(run) for run in two_runs]
+    assert all(f.is_regression and f.rmse > 0 for f in figures)
+    sentences = cmp.comparison_sentences(figures, cmp.same_test_set(two_runs))
+    assert sentences[0].startswith("The most accurate run is") and "RMSE" in sentences[0]

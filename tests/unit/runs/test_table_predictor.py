@@ -1,0 +1,86 @@
+"""The table predictor: what-if rows with contributions, batch scoring with counts, the saved decision rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from modeling.config import default_config
+from modeling.data.tabular import dataset_from_table
+from modeling.errors import DataError
+from modeling.evaluation.decisions import Decision
+from modeling.runs.predictor import Predictor
+from modeling.runs.store import RunStore
+from modeling.runs.table_predictor import TablePredictor, describe_contribution
+from modeling.training.experiment import run_experiment
+from tests.unit.training.table_data import raw_houses
+
+
+@pytest.fixture(scope="module")
+def houses_run(tmp_path_factory):
+    store = RunStore(tmp_path_factory.mktemp("houses"))
+    ds = dataset_from_table(raw_houses(400), "price", name="houses")
+    config = default_config(ds.task, "session:houses", "boosted_trees")
+    run_dir = run_experiment(config, ds, store=store)
+    return store.load(run_dir.name)
+
+
+def test_what_if_row_gives_a_value_ranges_and_contributions(houses_run):
+    predictor = Predictor.from_run(houses_run)
+    assert isinstance(predictor, TablePredictor) and predictor.is_regression
+    assert set(predictor.input_columns) >= {"size", "city", "garden"}
+    typical = predictor.typical_row()
+    answer = predictor.predict_row({**typical, "city": "Paris", "size": "300"})
+    low80, high80 = answer.ranges["0.8"]
+    low90, high90 = answer.ranges["0.9"]
+    assert low90 <= low80 <= answer.value <= high80 <= high90
+    assert answer.contributions[0].column in ("size", "city")  # the columns the price is made of
+    cheaper = predictor.predict_row({**typical, "city": "Lyon", "size": "300"})
+    assert cheaper.value < answer.value  # change one value, see the answer move
+    assert ": " in describe_contribution(answer.contributions[0], True, "$")
+
+
+def test_batch_names_missing_columns_and_counts_what_it_handled(houses_run):
+    predictor = Predictor.from_run(houses_run)
+    table = raw_houses(30, seed=5).drop(columns=["price"])
+    table.loc[0, "city"] = "Atlantis"
+    table.loc[1, "size"] = ""
+    table["comment"] = "x"
+    scored, report = predictor.score_table(table)
+    assert len(scored) == 30 and {"predicted_price", "low_80", "high_80", "low_90", "high_90"} <= set(scored.columns)
+    assert (scored["low_90"] <= scored["predicted_price"]).all() and (
+        scored["predicted_price"] <= scored["high_90"]
+    ).all()
+    assert report.extra_columns == ["comment"]
+    assert report.unseen.get("city") == 1 and report.blanks.get("size", 0) >= 1
+    assert any("comment" in note for note in report.notes)
+    with pytest.raises(DataError, match="city"):
+        predictor.score_table(table.drop(columns=["city"]))
+
+
+def test_classification_follows_the_saved_decision_rule(tmp_path):
+    raw = raw_houses(400)
+    raw["expensive"] = np.where(raw["price"] > raw["price"].median(), "yes", "no")
+    ds = dataset_from_table(raw.drop(columns=["price"]), "expensive", name="houses", task="tabular_classification")
+    store = RunStore(tmp_path)
+    run = store.load(run_experiment(default_config(ds.task, "s", "linear"), ds, store=store).name)
+    predictor = Predictor.from_run(run)
+    rows = raw.drop(columns=["price", "expensive"]).head(50)
+    probs = predictor.predict(rows)
+    assert probs.shape == (50, 2) and np.allclose(probs.sum(axis=1), 1.0)
+    strict = predictor.using(Decision(threshold=0.99, positive_class=predictor.class_names[1]))
+    scored, _ = strict.score_table(rows)
+    relaxed, _ = predictor.score_table(rows)
+    positive = predictor.class_names[1]
+    assert (scored["predicted_label"] == positive).sum() <= (relaxed["predicted_label"] == positive).sum()
+    answer = predictor.predict_row(rows.iloc[0].to_dict())
+    assert answer.label in predictor.class_names and pytest.approx(sum(answer.probabilities.values())) == 1.0
+    assert answer.contributions and all(np.isfinite(c.change) for c in answer.contributions)
+
+
+def test_an_empty_table_scores_to_an_empty_table(houses_run):
+    predictor = Predictor.from_run(houses_run)
+    empty = pd.DataFrame({c: pd.Series([], dtype="str") for c in predictor.input_columns})
+    scored, report = predictor.score_table(empty)
+    assert len(scored) == 0 and report.rows == 0
