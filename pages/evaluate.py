@@ -17,6 +17,11 @@ if run is None:
 if not run.evaluation:
     st.warning("This run has no evaluation saved (it did not finish).")
     st.stop()
+if run.task == "tabular_regression":  # a number: errors in the target's units, ranges, misses, columns that matter
+    from ui import table_evaluate
+
+    table_evaluate.regression_page(run)
+    st.stop()
 
 from modeling.reporting import charts  # noqa: E402
 from modeling.reporting.summary import business_summary  # noqa: E402
@@ -28,14 +33,11 @@ decision = decision_view.load_rule(run)
 model_m = ev["model"]
 names = run.class_names
 n = model_m["n"]
-noun = "texts" if run.task == "text_classification" else "images"
+noun = {"text_classification": "texts", "tabular_classification": "rows"}.get(run.task, "images")
 
 if run.info.starter:
     st.caption("⭐ Starter model shipped with ModelDeck, trained on the built-in sample.")
-st.markdown(
-    f"Held-out test split: **{n:,} {'texts' if run.task == 'text_classification' else 'images'}** "
-    "that the model never saw while training."
-)
+st.markdown(f"Held-out test split: **{n:,} {noun}** that the model never saw while training.")
 
 with st.container(border=True):
     st.markdown("#### In plain words")
@@ -106,7 +108,12 @@ with tabs[3]:
     else:
         st.info("ROC and precision-recall curves are drawn for two-class tasks.")
 with tabs[4]:
-    st.plotly_chart(charts.training_curves(run.history), width="stretch")
+    if run.task == "tabular_classification" and run.config.template == "boosted_trees":  # one point per round
+        from ui import table_charts
+
+        st.plotly_chart(table_charts.rounds_curve(run.history, regression=False), width="stretch")
+    else:
+        st.plotly_chart(charts.training_curves(run.history), width="stretch")
     meta = run.meta
     st.caption(
         f"Device: {meta.get('device', '?')} · training time {meta.get('duration_s', 0):.1f} s · "
@@ -130,6 +137,10 @@ with tabs[5]:
                 caption=[f"true {w['true']} → {w['predicted']} ({w['confidence']:.0%})" for w in shown],
                 width=84,
             )
+        elif test is not None and test.kind == "table":  # the customers (rows) it got wrong, with their values
+            from ui import table_rows
+
+            table_rows.mistakes_table(run, wrong)
         elif test is not None:
             table = pd.DataFrame(
                 {
@@ -149,6 +160,11 @@ with tabs[5]:
     if run.task == "text_classification":
         st.markdown("#### Most telling words")
         explain_view.telling_words(ev, names)
+
+if run.task == "tabular_classification":  # permutation importance with intervals, partial dependence
+    from ui import table_importance
+
+    table_importance.columns_that_matter(run, ev, str(run.meta.get("dataset", {}).get("target_column") or "the target"))
 
 decision_view.decision_sections(run, ev, predictions, decision, noun)
 

@@ -12,7 +12,7 @@ from modeling.config import (
     template_settings,
 )
 from modeling.errors import ConfigError
-from ui import export_view, model_extras, state
+from ui import export_view, model_extras, state, table_draft, table_model, table_overview
 
 state.require_router("pages/model.py")
 
@@ -24,7 +24,12 @@ if cfg is None or cfg.task != ds.task:
     cfg = default_config(ds.task, source=ds.source or f"session:{ds.name}")
     if ds.kind == "text":
         cfg.data.text_column, cfg.data.label_column = ds.text_column, ds.label_column
-st.markdown(f"**Task:** {TASK_LABELS[ds.task]} — follows from your data ({len(ds.class_names)} classes).")
+    elif ds.kind == "table":  # the target, roles and sheet chosen on the Data page travel in the settings file
+        cfg = table_draft.config_for(ds, cfg, fresh=True)
+if ds.kind == "table":
+    st.markdown(f"**Task:** {TASK_LABELS[ds.task]} — your table {table_overview.describe_table(ds)}.")
+else:
+    st.markdown(f"**Task:** {TASK_LABELS[ds.task]} — follows from your data ({len(ds.class_names)} classes).")
 
 with st.expander("Load settings from a YAML file"):
     yaml_file = st.file_uploader("Settings (.yaml)", type=["yaml", "yml"], key="yaml_upload")
@@ -64,6 +69,9 @@ if template != cfg.template:
 
 fields = describe_fields()
 current = cfg.settings.model_dump()
+if ds.kind == "table":  # the table templates' own settings, what they do, and Find the best model
+    table_model.table_model_page(ds, cfg, template, current, fields)
+    st.stop()
 
 
 def number(name: str, label: str, col, fmt: str | None = None, step=None):

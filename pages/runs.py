@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from modeling.format import seconds as format_seconds
-from ui import state
+from ui import state, team_view
 
 state.require_router("pages/runs.py")
 
@@ -39,6 +39,7 @@ def workspace_section() -> None:
 infos = store.list_runs(owner=owner)
 if not infos:
     st.info("No runs yet.")
+    team_view.tracked_runs_section(store, owner)
     workspace_section()
     st.stop()
 
@@ -81,6 +82,7 @@ try:
     run = store.load(chosen, owner=owner)
     c2.download_button("Download settings (YAML)", run.config.to_yaml(), file_name=f"{chosen}.yaml")
     st.caption(f"Reproduce from the command line: `python -m modeling train {chosen}.yaml`")
+    team_view.register_box(run)
 except Exception as exc:
     state.show_error(exc, "reading the run")
     run = None
@@ -98,4 +100,5 @@ if not info.starter and c3.button("Delete this run"):
         st.rerun()
     except Exception as exc:
         state.show_error(exc, "deleting the run")
+team_view.tracked_runs_section(store, owner)
 workspace_section()

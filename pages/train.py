@@ -2,9 +2,11 @@
 
 import streamlit as st
 
+from modeling.errors import ModelDeckError
 from modeling.format import seconds as format_seconds
+from modeling.reporting.tracked import after_save
 from modeling.training.jobs import JOBS
-from ui import state
+from ui import state, table_train, team_view
 
 state.require_router("pages/train.py")
 
@@ -44,6 +46,10 @@ if ds is not None and cfg is None:
     from modeling.config import default_config
 
     cfg = default_config(ds.task, source=ds.source or ds.name)
+    if ds.kind == "table":  # the Data page's target and roles, for the settings file of the run
+        from ui import table_draft
+
+        cfg = table_draft.config_for(ds, cfg, fresh=True)
     state.set_config(cfg)
 
 if ds is None and job is None:
@@ -52,20 +58,31 @@ if ds is None and job is None:
 if ds is not None and cfg is not None:
     busy = job is not None and not job.done
     with st.container(border=True):
-        st.markdown(
-            f"**Ready to train:** template `{cfg.template}` on **{state.md_escape(ds.name)}** "
-            f"({len(ds):,} examples), up to {cfg.settings.epochs} epochs, batch {cfg.settings.batch_size}, "
-            f"{cfg.settings.optimizer} at learning rate {cfg.settings.learning_rate:g}. "
-            f"{cfg.data.test_share:.0%} of the data is kept aside for the final test."
-        )
+        if ds.kind == "table":  # rounds, budget and the target instead of epochs and batches
+            st.markdown(table_train.ready_line(cfg, ds))
+        else:
+            st.markdown(
+                f"**Ready to train:** template `{cfg.template}` on **{state.md_escape(ds.name)}** "
+                f"({len(ds):,} examples), up to {cfg.settings.epochs} epochs, batch {cfg.settings.batch_size}, "
+                f"{cfg.settings.optimizer} at learning rate {cfg.settings.learning_rate:g}. "
+                f"{cfg.data.test_share:.0%} of the data is kept aside for the final test."
+            )
+        on_cluster = team_view.training_place()
         if st.button("Start training", type="primary", disabled=busy, help="Runs in the background."):
-            job = JOBS.start(cfg, ds, state.run_store(), owner=state.session_owner())
-            st.session_state[state.JOB_ID] = job.job_id
-            st.rerun()
+            store = state.run_store()
+            try:
+                job = JOBS.start(
+                    cfg, ds, store, owner=state.session_owner(), remote=on_cluster, after_save=after_save(store)
+                )
+            except ModelDeckError as exc:  # e.g. the server is near its memory limit
+                state.show_error(exc)
+            else:
+                st.session_state[state.JOB_ID] = job.job_id
+                st.rerun()
         if busy:
             st.caption("A run is in progress; wait for it or stop it to start another.")
         else:
-            st.caption(server_load())
+            st.caption(team_view.cluster_line() if on_cluster else server_load())
 
 
 def draw_job(job) -> None:
@@ -81,26 +98,34 @@ def draw_job(job) -> None:
         "finished": "✅ Finished",
         "stopped": "⏹️ Stopped — the best model so far was kept",
         "failed": "❌ Failed",
+        "interrupted": "⚠️ Interrupted",
     }.get(snap["state"], snap["state"])
+    if job.remote and snap["state"] == "queued":
+        status = f"⏳ {snap['phase']}"
     if snap["state"] == "queued":
         pos = JOBS.queue_position(job)
         status += f" (position {pos} in the queue)" if pos else ""
     st.progress(snap["fraction"], text=status)
     c1, c2, c3, c4, c5 = st.columns(5)
-    c1.metric("Epoch", f"{snap['epoch']} / {snap['epochs']}")
+    c1.metric(table_train.step_label(snap), f"{snap['epoch']} / {snap['epochs']}")
     c2.metric("Step", f"{snap['step']} / {snap['steps']}" if snap["steps"] else "—")
     c3.metric("Elapsed", format_seconds(snap["elapsed_s"]))
     c4.metric("Remaining", format_seconds(snap["remaining_s"]) if snap["state"] == "running" else "—")
     device = snap["device"] or "—"
     c5.metric("Device", "GPU" if device.startswith("GPU") else device.split(" (")[0], help=device)
     if snap["device"]:
-        st.caption(f"Training on {device}.")
-    st.plotly_chart(charts.training_curves(snap["history"]), width="stretch", key=f"curves_{job_id}")
+        st.caption(f"Training on {device}" + (" on the Ray cluster." if job.remote else "."))
+    rounds = table_train.round_chart(snap)  # trees: the loss after each boosting round
+    curves = rounds if rounds is not None else charts.training_curves(snap["history"])
+    st.plotly_chart(curves, width="stretch", key=f"curves_{job_id}")
 
     if not job.done:
         if st.button("Stop", key=f"stop_{job_id}", help="Ends after the current batch and keeps the best model."):
             job.stop()
             st.toast("Stopping after the current batch…")
+        return
+    if snap["state"] in ("interrupted", "stopped") and snap["error"]:  # no model came back from the cluster
+        st.warning(state.md_escape(snap["error"]))
         return
     if snap["state"] == "failed":
         st.error(state.md_escape(snap["error"] or "The run failed."))

@@ -176,6 +176,10 @@ def duplicates_block(run: Run, ev: dict, noun: str) -> None:
 def drop_and_resplit(run: Run) -> None:
     """Remove duplicate rows from the run's data in this session, so the next training splits it afresh."""
 
+    if run.task.startswith("tabular"):  # tables drop exact copies of rows on the Data page, before the split
+        st.caption("For a table: on the Data page, click the fix under 'rows are exact copies', then train again.")
+        st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+        return
     if not st.button("Drop them and re-split", key="drop_duplicates_eval"):
         return
     facts = run.meta.get("dataset") or {}

@@ -17,14 +17,22 @@ import streamlit as st
 
 from modeling import format as fmt
 from modeling.config import ExperimentConfig
+from modeling.errors import RunError
 from modeling.export.bundle import ExportResult, build_export, cached_export
 from modeling.export.code import facts_from_dataset, run_script, training_script
-from modeling.export.formats import offers
+from modeling.export.formats import input_kind, offers
 from modeling.reporting.model_card import model_card_markdown
 from modeling.runs.store import Run
 from ui import state
 
 log = logging.getLogger("modeldeck.ui")
+
+#: The Export box of a table run, while no export format holds table models (issue 12 leaves them out).
+TABLE_EXPORT_NOTE = (
+    "Table models are not exported to Keras, SavedModel, ONNX or LiteRT files yet: their trees, encoders and blend "
+    "weights live in the run's `table_model/` folder (skops and JSON, no pickle). To use this model outside the app "
+    "today, score a whole table on the Predict page (CSV download) or run `python -m modeling predict RUN table.csv`."
+)
 
 
 def prepare_export(run_id: str, fmt_key: str, store: Any = None, owner: Any = ...) -> ExportResult:
@@ -57,6 +65,9 @@ def export_box(run: Run) -> None:
     if not run.info.usable:
         st.info("This run has no finished model to export.")
         return
+    if input_kind(run.config.template) is None and run.task.startswith("tabular"):
+        st.info(TABLE_EXPORT_NOTE)  # one sentence for the whole box instead of the same refusal per format
+        return
     for item in offers(run.config.template):
         key = f"{run.info.run_id}_{item.format.key}"
         with st.container(border=True):
@@ -79,6 +90,14 @@ def export_box(run: Run) -> None:
                 _show_ready(result, key)
 
 
+def _no_code(exc: Exception) -> None:
+    """A template without a code writer (the table templates, for now) is a fact to state, not an error."""
+    if isinstance(exc, RunError):
+        st.info(state.md_escape(str(exc)))
+    else:
+        state.show_error(exc, "writing the code")
+
+
 def _code_block(script: str, file_name: str, key: str) -> None:
     st.download_button("Download train.py", script, file_name=file_name, mime="text/x-python", key=f"code_{key}")
     st.code(script, language="python", line_numbers=True)
@@ -94,7 +113,7 @@ def show_run_code(run: Run) -> None:
         try:
             script = run_script(run)
         except Exception as exc:
-            state.show_error(exc, "writing the code")
+            _no_code(exc)
             return
         _code_block(script, f"train_{run.info.run_id}.py", run.info.run_id)
 
@@ -106,6 +125,6 @@ def show_config_code(config: ExperimentConfig, dataset: object) -> None:
         try:
             script = training_script(config, facts_from_dataset(dataset))
         except Exception as exc:
-            state.show_error(exc, "writing the code")
+            _no_code(exc)
             return
         _code_block(script, "train.py", "model_page")

@@ -3,6 +3,10 @@
 The active dataset, the settings chosen on the Model page, the job being
 trained and the run being looked at all live here, so each page reads what the
 previous one produced and says plainly what is missing.
+
+The router, the sidebar and the Start page import this module, so it imports nothing heavy: no
+pandas, NumPy or pydantic (``tests/unit/test_light_start.py`` holds it to that). The run store and
+loaded models live in :mod:`ui.run_state`.
 """
 
 from __future__ import annotations

@@ -73,6 +73,9 @@ def _client() -> Any:
         raise RunError(reason)
     # Like Streamlit's gatherUsageStats = false: a visitor's server does not phone home unless its admin says so.
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # MLflow retries an unreachable server 7 times with growing pauses (minutes): a page would hang on it.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
     from mlflow import MlflowClient
 
     uri = settings.mlflow_uri()

@@ -18,8 +18,10 @@ from modeling import settings
 from modeling.errors import ModelDeckError
 from modeling.format import count
 
-#: What one training adds to the server's memory at its peak, measured with benchmarks/bench_cloud_memory.py
-#: (default settings: digits CNN and text n-grams, 2-core machine; see benchmarks/RESULTS.md).
+#: Memory kept free for one more training. Measured with benchmarks/bench_cloud_memory.py (hosted mode, default
+#: settings, 2-core machine): a digit training added 178 MB at its peak with TensorFlow loaded; loading
+#: TensorFlow took ~690 MB and the text layers ~400 MB more. 600 MB covers a training plus what a first image or
+#: text training may still have to load; the whole walk of both samples peaked at 1,358 MB.
 TRAINING_RESERVE_MB = 600
 
 
@@ -75,6 +77,5 @@ def check_memory(
     )
     raise MemoryLimitReached(
         f"This server is using {count(round(used))} MB of its {count(limit)} MB, and a training needs about "
-        f"{count(reserve_mb)} MB more, so it was not started: going over would restart the app for everyone. "
-        + advice
+        f"{count(reserve_mb)} MB more, so it was not started: going over would restart the app for everyone. " + advice
     )

@@ -39,6 +39,23 @@ def test_pretrained_template_is_offered_with_its_mode_length_and_time_estimate()
     assert at.session_state["config"].settings.encoder_mode == "fine_tune"
 
 
+def test_automatic_is_preselected_and_names_the_template_it_picked_and_why():
+    at = _with_sample("reviews")
+    picker = at.radio[0]
+    assert picker.value == "automatic" and picker.options[0].startswith("Automatic — ")
+    expected = "minilm_ngrams" if ENCODER_READY else "ngram_nb"
+    assert at.session_state["config"].template == expected  # the concrete template, as the YAML will say
+    texts = _texts(at)
+    assert f"Automatic picked `{expected}`" in texts and "fitted in one step" in texts
+    picker.set_value("ngram_bag").run()  # a template picked by hand stays picked
+    assert not at.exception
+    assert at.session_state["config"].template == "ngram_bag" and at.radio[0].value == "ngram_bag"
+    at.run()
+    assert at.radio[0].value == "ngram_bag"
+    at.radio[0].set_value("automatic").run()
+    assert at.session_state["config"].template == expected
+
+
 def test_unavailable_encoder_is_greyed_out_with_the_reason(monkeypatch, tmp_path):
     """Without the package (a folder lacking the weights) the template disappears and the reason is shown."""
     monkeypatch.setattr(minilm.encoder, "local_model_dir", lambda: tmp_path)
@@ -48,8 +65,10 @@ def test_unavailable_encoder_is_greyed_out_with_the_reason(monkeypatch, tmp_path
     model_extras.encoder_status.clear()
     try:
         at = _with_sample("reviews")
-        assert not any(o.startswith("minilm — ") for o in at.radio[0].options)
+        assert not any(o.startswith("minilm") for o in at.radio[0].options)
         assert "unavailable here" in _texts(at) and "not available" in _texts(at)
+        assert at.session_state["config"].template == "ngram_nb"  # Automatic falls back, and says why
+        assert "Automatic picked `ngram_nb`" in _texts(at) and "cannot be used here" in _texts(at)
     finally:
         model_extras.encoder_status.clear()
 

@@ -29,6 +29,10 @@ PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 #: A column with at most this many different values, each seen twice on average, holds categories (labels).
 MAX_CATEGORIES = 50
+#: Columns beyond which no repair is attempted, and partial readings tried in all (a wide table with many
+#: extra fields per row has too many ways to spread them to try them all): past either, no repair.
+MAX_COLUMNS = 50
+MAX_TRIES = 200_000
 #: Well-formed rows needed to learn what each column holds; with fewer, only a two-column file is repaired,
 #: learning from both ends of at least MIN_ROWS_TO_LEARN rows (in fewer, a stray field can pass for labels).
 MIN_GOOD_ROWS = 5
@@ -50,11 +54,13 @@ class ColumnProfile:
     values: set[str] = field(default_factory=set)
     numeric: bool = True
     is_text: bool = False  # known to hold free text, whatever its values look like
+    _kind: str | None = field(default=None, repr=False, compare=False)  # cached: asked once per value checked
 
     def add(self, value: str) -> None:
         value = value.strip()
         if not value:
             return
+        self._kind = None
         self.count += 1
         if len(self.values) <= MAX_CATEGORIES:
             self.values.add(value)
@@ -64,13 +70,18 @@ class ColumnProfile:
     @property
     def kind(self) -> str:
         """``'category'`` (few values, repeated), ``'number'`` or ``'text'``."""
-        if self.is_text:
-            return "text"
-        if self.count and len(self.values) <= min(MAX_CATEGORIES, self.count / 2):
-            return "category"
-        if self.count and self.numeric:
-            return "number"
-        return "text"
+        if self._kind is None:
+            if self.is_text:
+                self._kind = "text"
+            elif self.count and len(self.values) <= min(MAX_CATEGORIES, self.count / 2):
+                self._kind = "category"
+            else:
+                self._kind = "number" if self.count and self.numeric else "text"
+        return self._kind
+
+    def mark_text(self) -> None:
+        """Known to hold free text (the other end of a two-column file holds the labels)."""
+        self.is_text, self._kind = True, None
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,8 @@ def plan_joins(
     n = len(header)
     if n < 2:
         return JoinPlan(why_not="the file has a single column, so there is no label to keep apart.")
+    if n > MAX_COLUMNS:
+        return JoinPlan(why_not=f"with {n:,} columns there are too many places the extra fields could belong.")
     for start, end, _ in longer:
         if end > start:
             return JoinPlan(
@@ -136,7 +149,11 @@ def plan_joins(
     doubtful = _first_doubtful_row(wide, readings[column], columns, delimiter)
     if doubtful is not None:
         start, glued = doubtful
-        return JoinPlan(why_not=_ambiguity(start, [header[j] for j in glued] or [header[column], "another column"]))
+        if not glued:
+            return JoinPlan(
+                why_not="there are too many ways to spread the extra fields over the columns to check them all."
+            )
+        return JoinPlan(why_not=_ambiguity(start, [header[j] for j in glued]))
     return JoinPlan(
         repairs={**dict(exact), **dict(readings[column])},
         joined_into=(header[column].strip() or f"column {column + 1}",),
@@ -205,32 +222,33 @@ def _first_doubtful_row(
     columns at once); a row with more than one way that fits is not guessed.
     """
     known = [set(column.values) | {row[j].strip() for _, row in reading} for j, column in enumerate(columns)]
+    budget = [MAX_TRIES + 10 * len(wide)]  # a handful of tries per row, and room for a few hard ones
     for start, fields in wide:
-        ways = _ways_to_read(fields, columns, known, delimiter)
+        ways = _ways_to_read(fields, columns, known, delimiter, budget)
         if len(ways) != 1:
             glued = sorted({j for widths in ways for j, width in enumerate(widths) if width > 1})
             return start, glued
     return None
 
 
-#: Partial readings tried per row before giving up on it (a very wide table with many extra fields).
-MAX_TRIES = 20_000
-
-
 def _ways_to_read(
-    fields: Sequence[str], columns: Sequence[ColumnProfile], known: Sequence[set[str]], delimiter: str
+    fields: Sequence[str],
+    columns: Sequence[ColumnProfile],
+    known: Sequence[set[str]],
+    delimiter: str,
+    budget: list[int],
 ) -> list[tuple[int, ...]]:
     """Up to two ways (fields per column) to spread ``fields`` over the columns so each looks like itself.
 
-    More than two (or past :data:`MAX_TRIES`) comes back as two: all that matters is "one" or "not one".
+    More than two comes back as two, and running out of ``budget`` (tries left, shared by all rows) as
+    two empty ones: all that matters is "exactly one" or "not exactly one".
     """
     n, total = len(columns), len(fields)
     found: list[tuple[int, ...]] = []
-    tries = 0
     stack: list[tuple[int, tuple[int, ...]]] = [(0, ())]  # (next field, widths so far)
     while stack and len(found) < 2:
-        tries += 1
-        if tries > MAX_TRIES:
+        budget[0] -= 1
+        if budget[0] < 0:
             return [(), ()]
         position, widths = stack.pop()
         j = len(widths)
@@ -316,7 +334,7 @@ def _edge_columns(
     labels, text = (last, first) if labels_last else (first, last)
     if labels.kind != "category" or len(labels.values) < 2:  # one repeated value is a stray field, not labels
         return None
-    text.is_text = True
+    text.mark_text()
     return [first, last]
 
 

@@ -115,8 +115,46 @@ def test_register_this_model_creates_a_registry_version_with_the_card(mlflow_db,
 
 
 def test_tracking_trouble_never_fails_the_run(monkeypatch, tmp_path):
-    monkeypatch.setenv("MODELDECK_MLFLOW_URI", f"sqlite:///{tmp_path / 'no-such-folder' / 'x' / 'mlflow.db'}")
+    monkeypatch.setenv("MODELDECK_MLFLOW_URI", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     path = _owned_run(tmp_path, "r1", None)
     assert tracking.track_quietly(path) is None
     assert json.loads((path / "run.json").read_text())["status"] == "finished"
+
+
+def _small_config(tmp_path: Path) -> Path:
+    from modeling.config import default_config
+
+    config = default_config("text_classification", source="sample:reviews", template="ngram_bag")
+    config = config.model_copy(update={"settings": config.settings.model_copy(update={"epochs": 2})})
+    path = tmp_path / "small.yaml"
+    path.write_text(config.to_yaml())
+    return path
+
+
+def test_a_run_from_the_command_line_is_tracked_with_its_report(mlflow_db, tmp_path, capsys):
+    from mlflow import MlflowClient
+
+    from modeling.__main__ import main
+
+    assert main(["--home", str(tmp_path / "home"), "train", str(_small_config(tmp_path))]) == 0
+    assert "tracked in MLflow" in capsys.readouterr().err
+    (run,) = tracking.tracked_runs(None)
+    client = MlflowClient(tracking_uri=mlflow_db)
+    assert run.status == "finished" and run.accuracy is not None
+    assert [f.path for f in client.list_artifacts(run.mlflow_run_id, "report")] == ["report/report.html"]
+    assert len(client.get_metric_history(run.mlflow_run_id, "loss")) == 2
+
+
+def test_a_training_started_by_the_job_manager_is_tracked(mlflow_db, tmp_path):
+    from modeling.config import ExperimentConfig
+    from modeling.training.jobs import JobManager
+
+    config = ExperimentConfig.from_file(_small_config(tmp_path))
+    job = JobManager().start(config, None, RunStore(tmp_path / "home"), owner=ALICE, remote=False)
+    job.thread.join(timeout=240)
+    assert job.snapshot()["state"] == "finished"
+    (run,) = tracking.tracked_runs(ALICE)
+    assert run.run_id == job.snapshot()["run_id"] and run.owner == ALICE

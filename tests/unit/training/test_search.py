@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,8 +24,9 @@ def test_candidates_follow_the_data_size_and_language():
     chosen, left_out = automl.candidate_templates(make_text_dataset(120))
     assert "ngram_bag" in chosen and "embedding_bag" in chosen
     assert "conv1d" in left_out and "1,000" in left_out["conv1d"]
+    assert "ngram_nb" in chosen
     chosen, left_out = automl.candidate_templates(_chinese())
-    assert "minilm" not in chosen
+    assert "minilm" not in chosen and "minilm_ngrams" not in chosen and "ngram_nb" in chosen
 
 
 def test_a_tiny_budget_skips_everything_with_a_note(tmp_path):
@@ -79,3 +81,45 @@ def test_search_runs_in_the_background(tmp_path):
     assert search.board is not None and search.board.best.template == "ngram_bag"
     assert JOBS.get_search(search.search_id) is search
     assert JOBS.get_search(search.search_id, owner="someone else") is None  # owner check, as for trainings
+
+
+def test_the_command_line_search_prints_the_leaderboard_and_keeps_the_winner(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    from modeling.__main__ import main
+    from modeling.config import default_config
+
+    ds = make_text_dataset(160, seed=9)
+    data = tmp_path / "reviews.csv"
+    pd.DataFrame({"review": ds.texts, "sentiment": [ds.class_names[i] for i in ds.labels]}).to_csv(data, index=False)
+    cfg = default_config("text_classification", str(data), text_column="review", label_column="sentiment")
+    (tmp_path / "search.yaml").write_text(cfg.to_yaml())
+    # Two quick templates keep the test short; which ones run is the search's own business (tested above).
+    monkeypatch.setattr(automl, "candidate_templates", lambda d: (["ngram_nb", "ngram_bag"], {"conv1d": "too few"}))
+    code = main(["--home", str(tmp_path / "ws"), "search", str(tmp_path / "search.yaml"), "--budget", "120"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert "Keyword baseline accuracy" in lines[0] and "Same split for every template" in lines[0]
+    table = "\n".join(lines)
+    assert "ngram_nb" in table and "ngram_bag" in table and "conv1d" in table and "too few" in table
+    kept = Path(lines[-1])
+    assert kept.is_dir() and (kept / "model.keras").exists()
+    store = RunStore(tmp_path / "ws", starters=None)
+    assert [info.run_id for info in store.list_runs()] == [kept.name]
+    assert store.load(kept.name).meta["automl"]["rank"] == 1
+    assert "kept" in err
+
+
+def test_the_command_line_search_refuses_images_and_a_bad_budget(tmp_path, capsys):
+    from modeling.__main__ import main
+    from modeling.config import default_config
+
+    images = tmp_path / "digits.yaml"
+    images.write_text(default_config("image_classification", "sample:digits").to_yaml())
+    assert main(["--home", str(tmp_path), "search", str(images)]) == 2
+    assert "compares text templates" in capsys.readouterr().err
+    text = tmp_path / "text.yaml"
+    text.write_text(default_config("text_classification", "sample:reviews").to_yaml())
+    assert main(["--home", str(tmp_path), "search", str(text), "--budget", "0"]) == 2
+    assert "--budget 0 is not valid" in capsys.readouterr().err

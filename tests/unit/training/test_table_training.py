@@ -130,8 +130,8 @@ def test_find_best_table_model_blends_and_adopts(tmp_path):
     assert blend["validation_score"] <= best_single + 1e-9  # the greedy blend starts from the best one
     run_id = adopt_table(board, store)
     run = store.load(run_id)
-    assert run.config.template == "automatic" and run.info.usable
-    assert json.loads((run.path / "table_model" / "bundle.json").read_text())["template"] == "automatic"
+    assert run.config.template == "auto_blend" and run.info.usable
+    assert json.loads((run.path / "table_model" / "bundle.json").read_text())["template"] == "auto_blend"
 
 
 def test_table_search_runs_as_a_background_job(tmp_path):
