@@ -7,7 +7,7 @@
 Per table (read and typed by the app's own data side, ``dataset_from_table``), on one seeded split
 (20% test first, then 15% of the rest for validation):
 
-* each template (``boosted_trees``, ``linear``, ``neural_network``) and ``auto_blend`` trained through the
+* each template (``boosted_trees``, ``linear``, ``neural_network``) and ``automatic`` trained through the
   app's trainer (:func:`modeling.training.table_fit.fit`) on the training rows, watching the validation rows;
 * plain references trained on training + validation rows: logistic / ridge regression on one-hot and
   scaled columns, and ``HistGradientBoosting`` with scikit-learn's defaults (native categories);
@@ -83,7 +83,7 @@ def app_templates(config, train, validation, test, budget: int) -> list[dict]:
     from modeling.training.table_fit import fit
 
     rows = []
-    for template in ("boosted_trees", "linear", "neural_network", "auto_blend"):
+    for template in ("boosted_trees", "linear", "neural_network", "automatic"):
         cfg = config.model_copy(update={"template": template})
         from modeling.config import template_settings
 

@@ -81,9 +81,15 @@ with st.container(border=True):
     )
 
 st.markdown("#### Figures side by side")
-header, rows = compare_table(figures)
-st.dataframe(pd.DataFrame(rows, columns=header), hide_index=True, width="stretch")
-st.plotly_chart(charts.compare_accuracy(accuracy_rows(runs, figures)), width="stretch")
+if task == "tabular_regression":  # numbers: errors in the target's units, not accuracy
+    from ui import table_runs
+
+    target_facts = (runs[0].evaluation or {}).get("target") or {}
+    table_runs.regression_comparison(figures, str(target_facts.get("currency") or ""))
+else:
+    header, rows = compare_table(figures)
+    st.dataframe(pd.DataFrame(rows, columns=header), hide_index=True, width="stretch")
+    st.plotly_chart(charts.compare_accuracy(accuracy_rows(runs, figures)), width="stretch")
 
 st.markdown("#### Training curves")
 st.plotly_chart(

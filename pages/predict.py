@@ -16,7 +16,7 @@ task = st.radio(
     list(TASK_LABELS),
     format_func=TASK_LABELS.get,
     horizontal=True,
-    index=0 if (state.dataset() is not None and state.dataset().kind == "image") else 1,
+    index=list(TASK_LABELS).index(state.dataset().task) if state.dataset() is not None else 1,
     key="predict_task",
 )
 run = state.pick_run("Model", task=task, key=f"predict_run_{task}")
@@ -33,6 +33,11 @@ try:
     predictor = state.predictor(run)
 except Exception as exc:
     state.show_error(exc, "loading the model")
+    st.stop()
+if task in ("tabular_classification", "tabular_regression"):  # a what-if form, and whole tables
+    from ui import table_predict
+
+    table_predict.page(run, predictor)
     st.stop()
 
 from modeling.evaluation.decisions import describe_rule  # noqa: E402

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from modeling.format import seconds as format_seconds
-from ui import state, team_view
+from ui import state, table_runs, team_view
 
 state.require_router("pages/runs.py")
 
@@ -54,6 +54,7 @@ table = pd.DataFrame(
             "template": i.template,
             "data": i.dataset.get("name", ""),
             "test accuracy": i.accuracy,
+            "headline": table_runs.headline(i),  # the task's own figure: accuracy, or RMSE and R² for numbers
             "training time": format_seconds(i.duration_s),
             "created": i.created,
         }

@@ -200,5 +200,8 @@ def show_error(exc: BaseException, context: str = "") -> None:
 def describe_dataset(ds: Any) -> str:
     if ds is None:
         return "none yet"
+    if ds.kind == "table":
+        what = f"{len(ds.class_names)} classes" if ds.class_names else "a number"
+        return f"{md_escape(ds.name)} · {len(ds):,} rows · predicts '{md_escape(ds.target_column)}' ({what})"
     noun = "texts" if ds.kind == "text" else "images"
     return f"{md_escape(ds.name)} · {len(ds):,} {noun} · {len(ds.class_names)} classes"

@@ -65,7 +65,10 @@ def pick_sheet(raw: bytes, name: str, df: pd.DataFrame, signature: str) -> tuple
 
 
 def read_as_table(df: pd.DataFrame, signature: str) -> bool:
-    """Table (predict a column from the others) or texts (a text column and its label)? Proposed, switchable."""
+    """Table (predict a column from the others) or texts (a text column and its label)? Proposed, switchable.
+
+    ``signature`` names the file and sheet: each gets its own proposal and choice.
+    """
     is_table, why = _detect(df, signature)
     choice = st.radio(
         "How should ModelDeck read this file?",

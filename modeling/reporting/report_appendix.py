@@ -178,7 +178,7 @@ def _other_kind_of_setting(run: Run, name: str, help_text: str) -> bool:
     table_setting = help_text.startswith("Tables")
     if not run.task.startswith("tabular"):
         return table_setting
-    network = run.config.template in ("neural_network", "auto_blend") and name in TABLE_NETWORK_SETTINGS
+    network = run.config.template in ("neural_network", "automatic") and name in TABLE_NETWORK_SETTINGS
     return not (table_setting or network or name in ("seed", "validation_share"))
 
 

@@ -220,14 +220,14 @@ _TABLE_SPECS = (
         fit=_TABLE_FIT,
     ),
     TemplateSpec(
-        name="auto_blend",
+        name="automatic",
         task=TABLE_CLASSIFICATION,
         also_tasks=(TABLE_REGRESSION,),
         description=(
-            "Automatic blend: tries several tree settings, the linear model and the neural network within the time "
+            "Automatic: tries several tree settings, the linear model and the neural network within the time "
             "budget, and blends the best of them (weights chosen on the validation rows). Most accurate, slower."
         ),
-        builder="modeling.templates.tabular.builders:auto_blend",
+        builder="modeling.templates.tabular.builders:automatic",
         fit=_TABLE_FIT,
         searchable=False,
     ),

@@ -56,7 +56,7 @@ class TableOutcome:
     best_epoch: int = 0
     epochs_run: int = 0
     notes: list[str] = field(default_factory=list)
-    #: The auto_blend template: every candidate with its validation score and weight in the blend.
+    #: The automatic template: every candidate with its validation score and weight in the blend.
     candidates: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -263,7 +263,7 @@ def fit(
     regression = train.is_regression
     check_target(train.labels, regression)
     deadline = time.monotonic() + settings.time_budget_s
-    if config.template == "auto_blend":
+    if config.template == "automatic":
         from modeling.training.table_search import fit_automatic
 
         return fit_automatic(config, train, validation, progress, cancel, deadline)

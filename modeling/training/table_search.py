@@ -10,7 +10,7 @@ the budget is spent. For a positive regression target it first learns whether th
 
 Every candidate learns on the same training rows and is scored on the same validation rows (log loss for
 classes, RMSE for numbers), so the leaderboard compares like with like; the test rows are never used to
-choose. This is the ``fit`` of the ``auto_blend`` template (:func:`fit_automatic`); :func:`find_best_table_model`
+choose. This is the ``fit`` of the ``automatic`` template (:func:`fit_automatic`); :func:`find_best_table_model`
 runs it as "Find the best model" and returns a leaderboard for the background job interface.
 """
 
@@ -107,9 +107,7 @@ def fit_automatic(
 ) -> TableFitResult:
     """Train the candidates that fit the budget, blend the best; the run saves the blend as one model."""
     if validation is None or len(validation) < 10:
-        raise DataError(
-            "The automatic blend (auto_blend) needs at least 10 validation rows to compare models; add rows."
-        )
+        raise DataError("The automatic template needs at least 10 validation rows to compare models; add rows.")
     regression = train.is_regression
     settings = config.settings
     progress.update(phase="Learning the columns (numbers, categories, blanks)")
@@ -172,14 +170,14 @@ def fit_automatic(
         if name == LOG_PROBE and len(candidates) >= 2:
             log_target = candidates[-1].score < candidates[-2].score  # did learning the log beat the raw target?
     if not candidates:
-        raise RunError("No candidate finished within the time budget; give the automatic blend more time.")
+        raise RunError("No candidate finished within the time budget; give the automatic template more time.")
     weights = ensemble_weights(candidates, y_val, regression)
     members = []
     for candidate, weight in zip(candidates, weights, strict=True):
         if weight > 0:
             candidate.member.weight = weight
             members.append(candidate.member)
-    model = TableModel(config.task, train.class_names, encoder, members, "auto_blend")
+    model = TableModel(config.task, train.class_names, encoder, members, "automatic")
     blend = validation_score(y_val, model.predict(validation.frame), regression)
     outcome = TableOutcome(
         history={"val_loss": [c.score for c in candidates]},
@@ -293,11 +291,11 @@ def find_best_table_model(
     started = time.monotonic()
     search_dir = store.root / "automl" / f"table-{time.strftime('%Y%m%d-%H%M%S')}-{seed}"
     scratch = RunStore(search_dir, starters=None)
-    base = default_config(dataset.task, source=dataset.source or f"session:{dataset.name}", template="auto_blend")
+    base = default_config(dataset.task, source=dataset.source or f"session:{dataset.name}", template="automatic")
     config = ExperimentConfig(
         data=DataConfig(source=base.data.source, test_share=test_share),
         task=dataset.task,  # type: ignore[arg-type]
-        template="auto_blend",
+        template="automatic",
         settings=base.settings.model_copy(
             update={"seed": seed, "validation_share": validation_share, "time_budget_s": max(5, int(budget_s))}
         ),

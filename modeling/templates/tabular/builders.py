@@ -1,6 +1,6 @@
 """Settings -> an untrained table model (scikit-learn estimator or Keras network), one short function each.
 
-The registry's builders (``boosted_trees``, ``neural_network``, ``linear``, ``auto_blend``) take
+The registry's builders (``boosted_trees``, ``neural_network``, ``linear``, ``automatic``) take
 ``(settings, train)`` like every template; the ``make_*`` functions take exactly what they need, so the
 trainer (:mod:`modeling.training.table_fit`) and the model search build the same models.
 """
@@ -94,6 +94,6 @@ def neural_network(settings: Any, train: Any) -> Any:
     return make_network(settings, len(encoder.dense_names()), outputs, train.is_regression)
 
 
-def auto_blend(settings: Any, train: Any) -> Any:
-    """The auto_blend template has no single untrained model: its members are chosen while training."""
+def automatic(settings: Any, train: Any) -> Any:
+    """The automatic template has no single untrained model: its members are chosen while training."""
     return boosted_trees(settings, train)

@@ -27,7 +27,7 @@ from tests.unit.training.table_data import frame_dataset
 def test_table_templates_are_registered_for_both_tasks():
     for task in registry.TABLE_TASKS:
         names = [s.name for s in registry.for_task(task)]
-        assert names == ["boosted_trees", "neural_network", "linear", "auto_blend"]
+        assert names == ["boosted_trees", "neural_network", "linear", "automatic"]
     assert default_config("tabular_regression", "x.csv").template == "boosted_trees"
     with pytest.raises(ConfigError, match="template 'ngram_bag' does not exist"):
         ExperimentConfig.validate_dict({"task": "tabular_classification", "template": "ngram_bag"})
@@ -97,7 +97,7 @@ def test_each_template_trains_and_reloads_identically(tmp_path: Path, template: 
 def test_fresh_process_reproduces_saved_predictions(tmp_path: Path):
     """A model saved here answers identically in a new Python process (skops + .keras + JSON only)."""
     ds = frame_dataset(300)
-    config = _config(ds.task, "auto_blend", time_budget_s=20)
+    config = _config(ds.task, "automatic", time_budget_s=20)
     train, validation, test = split_table(ds, config)
     result = fit(config, train, validation, None, threading.Event())
     save_table_model(tmp_path, result.model)

@@ -130,8 +130,8 @@ def test_find_best_table_model_blends_and_adopts(tmp_path):
     assert blend["validation_score"] <= best_single + 1e-9  # the greedy blend starts from the best one
     run_id = adopt_table(board, store)
     run = store.load(run_id)
-    assert run.config.template == "auto_blend" and run.info.usable
-    assert json.loads((run.path / "table_model" / "bundle.json").read_text())["template"] == "auto_blend"
+    assert run.config.template == "automatic" and run.info.usable
+    assert json.loads((run.path / "table_model" / "bundle.json").read_text())["template"] == "automatic"
 
 
 def test_table_search_runs_as_a_background_job(tmp_path):
@@ -141,3 +141,40 @@ def test_table_search_runs_as_a_background_job(tmp_path):
     search.thread.join(timeout=300)
     assert search.state == "finished", search.error
     assert search.board.metric == "log_loss" and search.board.run_path.is_dir()
+
+
+def test_a_fresh_process_reproduces_the_saved_evaluation(tmp_path):
+    """Load the run in a new Python process, as the CLI would, and recompute the saved figures exactly."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    ds = frame_dataset(300)
+    store = RunStore(tmp_path)
+    run_dir = run_experiment(_config(ds, "automatic", time_budget_s=15), ds, store=store)
+    script = (
+        "import json, sys, numpy as np\n"
+        "from sklearn.metrics import root_mean_squared_error, r2_score\n"
+        "from modeling.runs.store import RunStore\n"
+        "from modeling.runs.predictor import Predictor\n"
+        "store = RunStore(sys.argv[1])\n"
+        "run = store.load(sys.argv[2])\n"
+        "test = run.load_test()\n"
+        "pred = Predictor.from_run(run).predict(test.frame, prepared=True)\n"
+        "saved = run.evaluation['model']\n"
+        "assert root_mean_squared_error(test.labels, pred) == saved['rmse'], 'rmse differs'\n"
+        "assert r2_score(test.labels, pred) == saved['r2'], 'r2 differs'\n"
+        "print('reproduced')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path), run_dir.name],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "reproduced" in done.stdout

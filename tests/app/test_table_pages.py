@@ -1,0 +1,309 @@
+"""Business tables in the app, page by page: both samples end to end, and the hostile bits of issue 12.
+
+Churn (classification) and house prices (regression) walk Data (target, roles, warnings) -> Model ->
+Train (a short training) -> Evaluate -> Predict (what-if and a whole table). Then a leaking column is
+flagged and its fix works, a batch file missing a column gets the sentence naming it, the target and the
+task can be changed, an Excel sheet can be picked, "predict the log" reaches the settings, and Compare runs
+lines up regression runs of different templates. Messages are Markdown-escaped: compared after unescaping.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from modeling.config import default_config
+from modeling.data.samples import load_sample, sample_table
+from modeling.runs.store import RunStore
+from modeling.training.experiment import run_experiment
+from tests.app.test_hostile_inputs import _errors, _page_text, _plain
+from tests.app.test_pages import _app, _goto
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------------
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _wait_for_training(at: AppTest, timeout: float = 300) -> None:
+    from modeling.training.jobs import JOBS
+
+    job = JOBS.get(at.session_state["job_id"])
+    deadline = time.time() + timeout
+    while not job.done and time.time() < deadline:
+        time.sleep(0.5)
+    assert job.done and job.snapshot()["state"] == "finished", job.snapshot()
+    at.run()
+    _no_exception(at)
+
+
+def _metric(at: AppTest, label: str):
+    (found,) = [m for m in at.metric if m.label == label]
+    return found
+
+
+def _upload_table(at: AppTest, name: str, df: pd.DataFrame) -> AppTest:
+    at.file_uploader(key="data_upload").upload(name, df.to_csv(index=False).encode(), "text/csv").run()
+    _no_exception(at)
+    return at
+
+
+def _score(at: AppTest, name: str, df: pd.DataFrame) -> AppTest:
+    at.file_uploader(key="table_score_upload").upload(name, df.to_csv(index=False).encode(), "text/csv").run()
+    _no_exception(at)
+    return at
+
+
+def _train(at: AppTest) -> AppTest:
+    _goto(at, "pages/train.py")
+    assert "Ready to train" in _page_text(at)
+    next(b for b in at.button if b.label == "Start training").click().run()
+    _wait_for_training(at)
+    assert "Saved as run" in _page_text(at)
+    return at
+
+
+def _dataframes_with(at: AppTest, column: str) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe if column in [str(c) for c in d.value.columns]]
+
+
+# ---- the two samples, end to end ------------------------------------------------------------------------------
+def test_churn_sample_walks_every_page(local_home: Path):
+    at = _goto(_app(), "pages/data.py")
+    at.button(key="sample_churn").click().run()
+    _no_exception(at)
+    ds = at.session_state["dataset"]
+    assert ds.kind == "table" and ds.task == "tabular_classification" and ds.class_names == ["No", "Yes"]
+    assert at.selectbox(key="table_target_sample:churn").value == "churn"
+    assert "yes/no values" in _page_text(at)  # the reason the task was proposed
+    assert _metric(at, "Rows").value == "2,500"
+    # The column table: one row per column but the target, with its type and an editable role.
+    (editor,) = at.data_editor
+    columns = editor.value
+    assert {"column", "type", "role", "missing", "distinct", "example"} <= set(columns.columns)
+    assert "churn" not in columns["column"].tolist() and len(columns) == 20
+    assert columns.set_index("column").loc["total_charges", "missing"] == "0.2%"
+    # Switching a role in the editor rebuilds the table without that column.
+    row = columns["column"].tolist().index("customer")
+    at.session_state[editor.key] = {"edited_rows": {row: {"role": "ignore"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    _no_exception(at)
+    assert "customer" not in at.session_state["dataset"].preparation.input_columns
+    assert "'customer' is now left out" in _page_text(at)
+
+    _goto(at, "pages/model.py")
+    assert at.radio[0].value == "boosted_trees"  # the registry's default for tables
+    assert at.button(key="table_search_start")  # Find the best model is there for tables
+    at.number_input(key="setting_max_rounds").set_value(20).run()
+    _no_exception(at)
+    cfg = at.session_state["config"]
+    assert cfg.template == "boosted_trees" and cfg.settings.max_rounds == 20
+    assert cfg.data.target_column == "churn" and cfg.data.columns == {"customer": "ignore"}
+    assert "Inputs after encoding" in [m.label for m in at.metric]
+
+    _train(at)
+    assert "Round" in [m.label for m in at.metric]  # trees count boosting rounds, not epochs
+
+    _goto(at, "pages/evaluate.py")
+    assert {"Accuracy", "F1 (macro)"} <= {m.label for m in at.metric}
+    text = _page_text(at)
+    assert "Which columns matter" in [s.value for s in at.subheader]
+    assert "scrambling it raises the error" in text
+    mistakes = _dataframes_with(at, "model said")
+    assert mistakes and "tenure" in mistakes[0].columns  # each mistake with the row's values
+    assert at.selectbox(key=f"partial_dependence_{at.session_state['run_id']}").options
+
+    _goto(at, "pages/predict.py")
+    assert at.radio(key="predict_task").value == "tabular_classification"
+    run_id = at.session_state["run_id"]
+    before = _metric(at, "Prediction")
+    before_text = (before.value, str(before.delta))
+    at.selectbox(key=f"whatif_{run_id}_contract").set_value("Two year").run()
+    _no_exception(at)
+    after = _metric(at, "Prediction")
+    assert (after.value, str(after.delta)) != before_text  # one value changed, the answer moved
+
+    raw, _ = sample_table("churn")
+    batch = raw.drop(columns=["churn"]).head(40).assign(notes="called twice")
+    batch.loc[0, "contract"] = "Three year"  # a category training never saw
+    batch.loc[1, "tenure"] = None
+    _score(at, "customers.csv", batch)
+    text = _page_text(at)
+    assert "Scored 40 rows" in text
+    assert "'notes'" in text and "ignored" in text
+    assert "never saw in training" in text
+    scored = at.session_state["table_scored"][1]
+    assert {"predicted_label", "confidence", "probability_Yes"} <= set(scored.columns)
+    assert any(b.label.startswith("Download the scored table") for b in at.get("download_button"))
+
+
+def test_house_prices_sample_walks_every_page(local_home: Path):
+    at = _goto(_app(), "pages/data.py")
+    at.button(key="sample_house_prices").click().run()
+    _no_exception(at)
+    ds = at.session_state["dataset"]
+    assert ds.task == "tabular_regression" and ds.target_column == "price"
+    assert _metric(at, "Task").value == "A number (regression)"
+    assert "The dates in 'sold' are read as year, month" in _page_text(at)
+
+    _goto(at, "pages/model.py")
+    at.radio[0].set_value("linear").run()
+    _no_exception(at)
+    assert at.session_state["config"].template == "linear"
+    assert at.number_input(key="setting_regularization")
+    assert at.selectbox(key="setting_log_target")  # a regression-only setting, drawn for regression
+    _train(at)
+
+    _goto(at, "pages/evaluate.py")
+    labels = [m.label for m in at.metric]
+    assert labels[:4] == ["Average miss (MAE)", "Typical miss (RMSE)", "R² (variation explained)", "Average miss in %"]
+    text = _page_text(at)
+    assert text.count("n = 400 test rows, 95% interval") >= 4
+    assert "smaller errors than always guessing the average" in text
+    assert "its 90% range held the actual price for" in text
+    misses = _dataframes_with(at, "actual price")
+    assert misses and "living_area_sqft" in misses[0].columns
+    baselines = _dataframes_with(at, "this model's typical miss is")[0]
+    assert baselines["model"].tolist()[0] == "This model" and len(baselines) == 3
+    assert "Which columns matter" in [s.value for s in at.subheader]
+
+    _goto(at, "pages/predict.py")
+    run_id = at.session_state["run_id"]
+    before = _metric(at, "Estimated price").value
+    at.number_input(key=f"whatif_{run_id}_living_area_sqft").set_value(4000.0).run()
+    _no_exception(at)
+    after = _metric(at, "Estimated price").value
+    assert float(after.replace(",", "")) > float(before.replace(",", ""))  # a bigger house costs more
+    assert "90% range:" in _page_text(at)
+
+    raw, _ = sample_table("house_prices")
+    _score(at, "houses.csv", raw.drop(columns=["price"]).head(25))
+    scored = at.session_state["table_scored"][1]
+    assert {"predicted_price", "low_80", "high_80", "low_90", "high_90"} <= set(scored.columns)
+    assert (scored["low_90"] <= scored["low_80"]).all() and (scored["high_80"] <= scored["high_90"]).all()
+
+    _goto(at, "pages/runs.py")
+    (runs_table,) = _dataframes_with(at, "headline")
+    assert runs_table["headline"].str.startswith("RMSE").any()
+
+
+# ---- hostile and special tables ------------------------------------------------------------------------------
+def _leaky_table(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    """Customers whose 'account_closed' column is the answer itself (known only after they left)."""
+    rng = np.random.default_rng(seed)
+    tenure = rng.integers(1, 72, n)
+    plan = rng.choice(["basic", "plus", "pro"], n)
+    monthly = rng.normal(60, 15, n).round(2)
+    left = rng.random(n) < 1 / (1 + np.exp(0.05 * tenure - 1.0))
+    closed = np.where(rng.random(n) < 0.98, left, ~left)
+    return pd.DataFrame(
+        {
+            "tenure": tenure,
+            "plan": plan,
+            "monthly": monthly,
+            "account_closed": np.where(closed, "yes", "no"),
+            "churned": np.where(left, "yes", "no"),
+        }
+    )
+
+
+def test_a_leaking_column_is_flagged_and_its_fix_leaves_it_out(local_home: Path):
+    at = _upload_table(_goto(_app(), "pages/data.py"), "leaky.csv", _leaky_table())
+    assert at.session_state["dataset"].target_column == "churned"
+    leak = [w.value for w in at.warning if "account" in _plain(w.value)]
+    assert leak and "almost perfectly" in _plain(leak[0]), [w.value for w in at.warning]
+    fix = next(b for b in at.button if b.label == "Leave 'account_closed' out")
+    fix.click().run()
+    _no_exception(at)
+    assert "account_closed" not in at.session_state["dataset"].preparation.input_columns
+    assert "'account_closed' is now left out" in _page_text(at)
+    assert not [w for w in at.warning if "almost perfectly" in _plain(w.value)]
+    roles = at.data_editor[0].value.set_index("column")["role"]
+    assert roles["account_closed"] == "ignore"
+
+
+def test_a_batch_missing_a_column_gets_the_sentence_that_names_it(local_home: Path):
+    ds = load_sample("house_prices")
+    run_experiment(default_config(ds.task, "sample:house_prices", "linear"), ds, store=RunStore(local_home))
+    at = _goto(_app(), "pages/predict.py")
+    at.radio(key="predict_task").set_value("tabular_regression").run()
+    _no_exception(at)
+    raw, _ = sample_table("house_prices")
+    _score(at, "incomplete.csv", raw.drop(columns=["price", "living_area_sqft"]).head(10))
+    errors = _errors(at)
+    assert "lacks 1 column the model needs: 'living_area_sqft'" in errors, errors
+    assert "table_scored" not in at.session_state
+
+
+def test_target_and_task_can_be_changed_and_a_bad_choice_says_why(local_home: Path):
+    at = _goto(_app(), "pages/data.py")
+    at.button(key="sample_house_prices").click().run()
+    target = at.selectbox(key="table_target_sample:house_prices")
+    target.set_value("overall_quality").run()
+    _no_exception(at)
+    assert at.session_state["dataset"].task == "tabular_classification"  # 10 whole numbers: classes, proposed
+    assert "only 10 different whole numbers" in _page_text(at)
+    at.radio(key="table_task_sample:house_prices_overall_quality").set_value("tabular_regression").run()
+    _no_exception(at)
+    assert at.session_state["dataset"].task == "tabular_regression"
+    assert "You chose regression" in _page_text(at)
+    # A category as a number to predict: refused with the reason, and no stale table stays active.
+    at.selectbox(key="table_target_sample:house_prices").set_value("neighborhood").run()
+    at.radio(key="table_task_sample:house_prices_neighborhood").set_value("tabular_regression").run()
+    _no_exception(at)
+    assert at.error and "dataset" not in at.session_state
+
+
+def test_an_excel_sheet_can_be_picked(local_home: Path):
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        pd.DataFrame({"note": ["read me", "second line"]}).to_excel(writer, sheet_name="About", index=False)
+        _leaky_table(120).drop(columns=["account_closed"]).to_excel(writer, sheet_name="Customers", index=False)
+    at = _goto(_app(), "pages/data.py")
+    at.file_uploader(key="data_upload").upload("book.xlsx", buffer.getvalue(), "application/vnd.ms-excel").run()
+    _no_exception(at)
+    sheet = next(s for s in at.selectbox if s.label == "Sheet")
+    assert sheet.options == ["About", "Customers"]
+    sheet.set_value("Customers").run()
+    _no_exception(at)
+    ds = at.session_state["dataset"]
+    assert ds.target_column == "churned" and len(ds) == 120
+    _goto(at, "pages/model.py")
+    assert at.session_state["config"].data.sheet == "Customers"
+
+
+def test_predicting_the_log_reaches_the_settings(local_home: Path):
+    rng = np.random.default_rng(3)
+    n = 300
+    size = rng.gamma(3, 40, n).round(1)
+    revenue = (size * 900 * rng.lognormal(0, 0.9, n)).round(0)
+    table = pd.DataFrame({"size": size, "region": rng.choice(["north", "south"], n), "revenue": revenue})
+    at = _upload_table(_goto(_app(), "pages/data.py"), "shops.csv", table)
+    fix = next(b for b in at.button if b.label == "Predict the log of 'revenue'")
+    fix.click().run()
+    _no_exception(at)
+    assert "learns the logarithm of 'revenue'" in _page_text(at)
+    _goto(at, "pages/model.py")
+    assert at.session_state["config"].settings.log_target == "yes"
+    assert at.selectbox(key="setting_log_target").value == "yes"
+
+
+@pytest.mark.parametrize("task", ["tabular_regression"])
+def test_compare_runs_lines_up_the_table_templates(local_home: Path, task: str):
+    ds = load_sample("house_prices")
+    store = RunStore(local_home)
+    for template, settings in (("linear", {}), ("boosted_trees", {"max_rounds": 15})):
+        config = default_config(ds.task, "sample:house_prices", template)
+        config = config.model_copy(update={"settings": config.settings.model_copy(update=settings)})
+        run_experiment(config, ds, store=store)
+    at = _goto(_app(), "pages/compare.py")
+    assert at.radio(key="compare_task").value == task
+    (figures,) = _dataframes_with(at, "Figure")
+    assert figures["Figure"].tolist()[:3] == ["Typical miss (RMSE)", "95% interval (RMSE)", "Average miss (MAE)"]
+    assert "most accurate run" in _page_text(at)
