@@ -114,7 +114,7 @@ with upload_tab:
             field_repair.offer_repair(raw, upload.name, signature, df)
             df, sheet = table_setup.pick_sheet(raw, upload.name, df, signature)
             rows = f"{len(df):,} row{'s' if len(df) != 1 else ''}"
-            if table_setup.read_as_table(df, f"{signature}:{sheet or ''}"):  # a business table: set up under "Active data" below
+            if table_setup.read_as_table(df, f"{signature}:{sheet or ''}"):  # a table: set up under "Active data"
                 st.markdown(f"**{rows}, {len(df.columns)} columns.**")
                 table_setup.start_upload(df, name, signature, sheet)
             else:

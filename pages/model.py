@@ -65,7 +65,9 @@ if template != cfg.template:
         if key.startswith("setting_") and key != "setting_test_share":
             del st.session_state[key]
     state.set_config(cfg)
-    st.toast(f"Settings adjusted to what {template} needs (learning rate {cfg.settings.learning_rate:g}).")
+    rate = "" if ds.kind == "table" else f" (learning rate {cfg.settings.learning_rate:g})"
+    st.toast(f"Settings adjusted to what {template} needs{rate}.")
+    st.rerun()  # the picker's default follows the config: draw it again so the next click is not lost
 
 fields = describe_fields()
 current = cfg.settings.model_dump()

@@ -5,7 +5,8 @@ Every format the run's template can be exported to gets a button; the export is 
 spinner, and the ZIP is offered with its check next to the download. A format the model cannot be
 exported to, or whose converter is not installed here, is listed with the one sentence saying why. A
 failed check shows its reason and offers nothing. The run is loaded again with the session's owner
-before anything is written, so one visitor can never export another's run.
+before anything is written, so one visitor can never export another's run. A new ZIP is also added to the
+run's MLflow run when tracking is configured (a failure there never blocks the download).
 """
 
 from __future__ import annotations
@@ -16,30 +17,40 @@ from typing import Any
 import streamlit as st
 
 from modeling import format as fmt
+from modeling import settings
 from modeling.config import ExperimentConfig
 from modeling.errors import RunError
 from modeling.export.bundle import ExportResult, build_export, cached_export
 from modeling.export.code import facts_from_dataset, run_script, training_script
-from modeling.export.formats import input_kind, offers
+from modeling.export.formats import offers
 from modeling.reporting.model_card import model_card_markdown
 from modeling.runs.store import Run
+from modeling.runs.tracking import log_file
 from ui import state
 
 log = logging.getLogger("modeldeck.ui")
-
-#: The Export box of a table run, while no export format holds table models (issue 12 leaves them out).
-TABLE_EXPORT_NOTE = (
-    "Table models are not exported to Keras, SavedModel, ONNX or LiteRT files yet: their trees, encoders and blend "
-    "weights live in the run's `table_model/` folder (skops and JSON, no pickle). To use this model outside the app "
-    "today, score a whole table on the Predict page (CSV download) or run `python -m modeling predict RUN table.csv`."
-)
 
 
 def prepare_export(run_id: str, fmt_key: str, store: Any = None, owner: Any = ...) -> ExportResult:
     """Load ``run_id`` as this session's owner (another's run reads as missing), then export and check it."""
     store = store if store is not None else state.run_store()
     run = store.load(run_id, owner=state.session_owner() if owner is ... else owner)
-    return cached_export(run, fmt_key) or build_export(run, fmt_key, model_card_markdown(run))
+    kept = cached_export(run, fmt_key)
+    if kept is not None:
+        return kept
+    result = build_export(run, fmt_key, model_card_markdown(run))
+    _track(run, result)
+    return result
+
+
+def _track(run: Run, result: ExportResult) -> None:
+    """Add a new export ZIP to the run's MLflow run when tracking is on; never fails the export."""
+    if not settings.mlflow_uri():
+        return
+    try:
+        log_file(run.path, result.zip_path)
+    except Exception as exc:  # tracking is a copy for the team: the download must not depend on it
+        log.warning("Export %s was not added to MLflow: %s", result.file_name, exc)
 
 
 def _show_ready(result: ExportResult, key: str) -> None:
@@ -65,9 +76,6 @@ def export_box(run: Run) -> None:
     if not run.info.usable:
         st.info("This run has no finished model to export.")
         return
-    if input_kind(run.config.template) is None and run.task.startswith("tabular"):
-        st.info(TABLE_EXPORT_NOTE)  # one sentence for the whole box instead of the same refusal per format
-        return
     for item in offers(run.config.template):
         key = f"{run.info.run_id}_{item.format.key}"
         with st.container(border=True):
@@ -91,7 +99,7 @@ def export_box(run: Run) -> None:
 
 
 def _no_code(exc: Exception) -> None:
-    """A template without a code writer (the table templates, for now) is a fact to state, not an error."""
+    """A template without a code writer is a fact to state, not an error."""
     if isinstance(exc, RunError):
         st.info(state.md_escape(str(exc)))
     else:
@@ -103,12 +111,22 @@ def _code_block(script: str, file_name: str, key: str) -> None:
     st.code(script, language="python", line_numbers=True)
 
 
+def _libraries(task: str) -> str:
+    """What the script is written in: tables need pandas and scikit-learn (Keras only for the network)."""
+    return "pandas + scikit-learn" if task.startswith("tabular") else "Keras"
+
+
 def show_run_code(run: Run) -> None:
     """The "Show the code" block of a saved run: the standalone script, downloadable."""
-    with st.expander("Show the code: this run as a plain Keras script"):
+    with st.expander(f"Show the code: this run as a plain {_libraries(run.task)} script"):
+        steps = (
+            "the same data file, column reading, split, encoding and model settings"
+            if run.task.startswith("tabular")
+            else "the same data file, split, preparation, model, optimizer and early stopping"
+        )
         st.caption(
-            "Reproduces this run without ModelDeck: the same data file, split, preparation, model, optimizer and "
-            f"early stopping, then the test figures. Command line: `python -m modeling code {run.info.run_id}`."
+            f"Reproduces this run without ModelDeck: {steps}, then the test figures. "
+            f"Command line: `python -m modeling code {run.info.run_id}`."
         )
         try:
             script = run_script(run)
@@ -120,7 +138,7 @@ def show_run_code(run: Run) -> None:
 
 def show_config_code(config: ExperimentConfig, dataset: object) -> None:
     """The "Show the code" block of the Model page: the script these settings would run on the active data."""
-    with st.expander("Show the code: these settings as a plain Keras script"):
+    with st.expander(f"Show the code: these settings as a plain {_libraries(config.task)} script"):
         st.caption("What training with these settings does, as a script you can run without ModelDeck.")
         try:
             script = training_script(config, facts_from_dataset(dataset))

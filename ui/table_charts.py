@@ -29,7 +29,7 @@ def target_histogram(values: Sequence[float] | np.ndarray, target: str, currency
     fig = go.Figure()
     if not len(y):
         return note(layout(fig, f"Values of {target}"), "No values to draw.")
-    fig.add_trace(go.Histogram(x=y, nbinsx=40, marker={"color": BLUE}, name=plain(target)))
+    fig.add_trace(go.Histogram(x=y, nbinsx=40, marker={"color": BLUE}, name=target))
     fig.add_vline(x=float(np.median(y)), line={"color": ORANGE, "dash": "dash"})
     return layout(
         fig,
@@ -60,7 +60,7 @@ def rounds_curve(history: Mapping[str, Sequence[float]] | None, regression: bool
         )
     if not fig.data:
         return note(layout(fig, "Loss per boosting round"), "The first trees are being grown…")
-    loss = "squared error" if regression else "log loss"
+    loss = "the trees' own error measure" if regression else "log loss"
     return layout(
         fig,
         "Loss per boosting round (lower is better): each round adds one tree",

@@ -107,14 +107,15 @@ def draft() -> TableDraft | None:
 
 def start_draft(
     df: pd.DataFrame, name: str, source: str, key: str, target: str | None = None, sheet: str | None = None
-) -> TableDraft:
-    """A new draft for ``df`` (columns inferred, target proposed) that replaces any earlier one, built at once."""
+) -> None:
+    """A new draft for ``df`` (columns inferred, target proposed) that replaces any earlier one, built at once;
+    then the app runs again so every part of it (the sidebar too) shows the new table."""
     columns = tabular.infer_columns(df)
     proposed = target if target is not None else tabular.propose_target(df, columns)
     new = TableDraft(df=df, name=name, source=source, key=key, columns=columns, target=proposed, sheet=sheet)
     st.session_state[DRAFT_KEY] = new
     rebuild(new)
-    return new
+    st.rerun()  # draw the whole app again (the sidebar too) with the new table as the active data
 
 
 def use_sample(key: str) -> None:
@@ -123,9 +124,10 @@ def use_sample(key: str) -> None:
 
     try:
         df, target = sample_table(key)
-        start_draft(df, SAMPLES[key].title, f"sample:{key}", f"sample:{key}", target=target)
     except Exception as exc:
         state.show_error(exc, "loading the sample")
+        return
+    start_draft(df, SAMPLES[key].title, f"sample:{key}", f"sample:{key}", target=target)
 
 
 # ---- building the Dataset -----------------------------------------------------------------------------------------
@@ -172,9 +174,11 @@ def rebuild(d: TableDraft) -> Dataset | None:
 
 
 def refresh(d: TableDraft) -> Dataset | None:
-    """Rebuild when the choices changed since the last build; the active dataset otherwise."""
+    """The active dataset of the draft's choices; when they changed, rebuild it and run the app again
+    (so the sidebar, drawn before the page, names the new table)."""
     if d.built_key != d.choice_key():
-        return rebuild(d)
+        rebuild(d)
+        st.rerun()
     return state.dataset() if d.error is None else None
 
 

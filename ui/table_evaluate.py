@@ -73,7 +73,14 @@ def regression_page(run: Run) -> None:
         delta = None
         if metric == "rmse" and reduction is not None:
             delta = f"{fmt.share(abs(reduction))} {'smaller' if reduction >= 0 else 'larger'} than the average's"
-        column.metric(label, _value(metric, model.get(metric), currency), delta, delta_color="off", help=help_text)
+        column.metric(
+            label,
+            _value(metric, model.get(metric), shown_currency),
+            delta,
+            delta_color="off",
+            delta_arrow="off",
+            help=help_text,
+        )
         column.caption(interval_line(ev, metric, shown_currency) if model.get(metric) is not None else "not defined")
     copies_note(ev)
 

@@ -39,8 +39,13 @@ def overview(ds: Dataset, draft: Any = None) -> None:
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Rows", fmt.count(len(ds)))
     m2.metric("Columns used", fmt.count(used))
-    m3.metric("Predicts", fmt.clip(str(ds.target_column or "?"), 24), help=str(ds.target_column or ""))
-    m4.metric("Task", "A number (regression)" if ds.is_regression else f"{len(ds.class_names)} classes")
+    target = str(ds.target_column or "?")
+    m3.metric("Predicts", fmt.md_name(target, 24), help=fmt.md_name(target, 200))
+    m4.metric(
+        "Task",
+        "A number" if ds.is_regression else f"{len(ds.class_names)} classes",
+        help="Regression: predict a number." if ds.is_regression else "Classification: choose one of the classes.",
+    )
     for note in ds.notes:
         st.info(state.md_escape(note))
     left, right = st.columns([3, 2])

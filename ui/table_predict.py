@@ -26,7 +26,7 @@ from modeling.reporting import charts
 from modeling.reporting.regression_summary import amount
 from modeling.runs.predictor import to_safe_csv
 from modeling.runs.store import Run
-from modeling.runs.table_predictor import TableAnswer, TablePredictor, describe_contribution
+from modeling.runs.table_predictor import TableAnswer, TablePredictor
 from ui import state, table_charts
 
 BLANK = "(blank)"
@@ -68,7 +68,7 @@ def _number(info: Any, typical: Any, key: str) -> float | None:
         step=1.0 if whole else None,
         format="%.0f" if whole else None,
         key=key,
-        help=f"A number (example from training: {info.example}). Clear it for a blank.",
+        help=f"A number (example from training: {fmt.md_name(info.example, 40)}). Clear it for a blank.",
     )
 
 
@@ -153,15 +153,16 @@ def _target(run: Run, predictor: TablePredictor) -> tuple[str, str]:
 def show_answer(run: Run, predictor: TablePredictor, answer: TableAnswer, baseline: TableAnswer) -> None:
     """The answer beside the chart of what moved it."""
     target, currency = _target(run, predictor)
+    shown_currency = fmt.md_name(currency) if currency else ""  # metric values and labels are Markdown
     left, right = st.columns([2, 3])
     with left:
         if predictor.is_regression:
             value = float(answer.value or 0.0)
             change = value - float(baseline.value or 0.0)
             st.metric(
-                f"Estimated {fmt.clip(target, 30)}",
-                amount(value, currency),
-                f"{'+' if change >= 0 else ''}{amount(change, currency)} vs a typical row",
+                f"Estimated {fmt.md_name(target, 30)}",
+                amount(value, shown_currency),
+                f"{'+' if change >= 0 else ''}{amount(change, shown_currency)} vs a typical row",
                 delta_color="off",
             )
             lines = []
@@ -169,8 +170,8 @@ def show_answer(run: Run, predictor: TablePredictor, answer: TableAnswer, baseli
                 if level in answer.ranges:
                     low, high = answer.ranges[level]
                     lines.append(
-                        f"- **{float(level):.0%} range:** {amount(low, fmt.md_name(currency))} to "
-                        f"{amount(high, fmt.md_name(currency))}"
+                        f"- **{float(level):.0%} range:** {amount(low, shown_currency)} to "
+                        f"{amount(high, shown_currency)}"
                     )
             if lines:
                 st.markdown("\n".join(lines))
@@ -186,7 +187,7 @@ def show_answer(run: Run, predictor: TablePredictor, answer: TableAnswer, baseli
             before = baseline.probabilities.get(str(answer.label), 0.0)
             st.metric(
                 "Prediction",
-                str(answer.label),
+                fmt.md_name(answer.label),
                 f"{answer.confidence:.0%} sure ({fmt.points(100 * ((answer.confidence or 0) - before))} "
                 "vs a typical row)",
                 delta_color="off",
@@ -210,7 +211,9 @@ def contributions_block(predictor: TablePredictor, answer: TableAnswer, currency
         {
             "label": labels.get(c.column, c.column),
             "change": scale * c.change,
-            "text": amount(c.change, currency) if regression else fmt.points(100 * c.change),
+            "text": ("+" if c.change > 0 else "") + amount(c.change, currency)
+            if regression
+            else fmt.points(100 * c.change),
         }
         for c in answer.contributions
     ]
@@ -218,11 +221,30 @@ def contributions_block(predictor: TablePredictor, answer: TableAnswer, currency
     st.plotly_chart(table_charts.contribution_chart(items, unit), width="stretch")
     strongest = [c for c in answer.contributions if abs(c.change) > 0][:3]
     if strongest:
-        said = "; ".join(fmt.md_name(describe_contribution(c, regression, currency), 120) for c in strongest)
+        said = "; ".join(fmt.md_name(describe(c, labels, regression, currency), 120) for c in strongest)
         st.caption(
             f"Biggest pushes: {said}. Each is the change of the answer when that column alone is set back to its "
             "typical value: what the model does, not what causes the outcome."
         )
+
+
+def _shown(value: Any) -> str:
+    """A cell as people write it: 1,444 rather than 1444.0; '(blank)' for missing."""
+    if value is None:
+        return BLANK
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.4g}"
+    return str(value)
+
+
+def describe(item: Any, labels: dict[str, str], regression: bool, currency: str = "") -> str:
+    """'living_area_sqft = 4,000 (typical 1,443): +12,744' or 'tenure = 2 (typical 29): +18.0 points'."""
+    if regression:
+        change = ("+" if item.change > 0 else "") + amount(item.change, currency)
+    else:
+        change = fmt.points(100.0 * item.change)
+    name = labels.get(item.column, item.column)
+    return f"{name} = {_shown(item.value)} (typical {_shown(item.typical)}): {change}"
 
 
 # ---- a whole table ---------------------------------------------------------------------------------------------------

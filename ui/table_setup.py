@@ -110,7 +110,6 @@ def start_upload(df: pd.DataFrame, name: str, signature: str, sheet: str | None)
         return
     st.session_state[STARTED_KEY] = key
     table_draft.start_draft(df, name, source=name, key=key, sheet=sheet)
-    st.success("Read as a table: choose what to predict under **Active data** below.")
 
 
 # ---- the active table -----------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def _fix_button(d: table_draft.TableDraft, warning: tabular.TableWarning) -> Non
     if fix is None:
         return
     key = f"fix_{warning.code}_{warning.column or ''}"
-    if st.button(fix.label, key=key, type="primary" if warning.severity == "warning" else "secondary"):
+    if st.button(state.md_escape(fix.label), key=key, type="primary" if warning.severity == "warning" else "secondary"):
         st.session_state[FLASH] = table_draft.apply_fix(d, fix)
         st.rerun()
 

@@ -86,6 +86,21 @@ def write_artefacts(model: Any, template: str, fmt: str, folder: Path, example: 
     return facts
 
 
+def write_keras_model(model: Any, fmt: str, target: Path, example: Any) -> dict[str, Any]:
+    """A Keras model that reads numbers (a table's network) written as ``fmt`` at ``target``.
+
+    ``example`` is a few input rows (float32), used to run the model once. Returns the facts ``predict.py``
+    needs (the SavedModel's signature and its input key).
+    """
+    if fmt == "keras":
+        model.save(target)
+        return {}
+    _export_keras(_called(inference_model(model), example), fmt, target)
+    if fmt != "saved_model":
+        return {}
+    return {"signature": SIGNATURE, "signature_input": _signature_input(target)}
+
+
 def _tokenized(spec: dict[str, Any], texts: Any) -> Any:
     from modeling.export.shipped.tokenizer import Tokenizer
 

@@ -9,83 +9,32 @@ under ``$MODELDECK_HOME/exports/``) with its check, so asking again is instant w
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import shutil
 import tempfile
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from modeling import settings
 from modeling.errors import RunError
+from modeling.export.archive import (
+    ExportFailed,
+    ExportResult,
+    cached_export,
+    export_folder,
+    package_versions,
+    zip_and_keep,
+)
 from modeling.export.artefacts import SHIPPED, digit_preparation_files, write_artefacts
-from modeling.export.formats import FORMATS, input_kind, offer
+from modeling.export.formats import FORMATS, input_kind, is_table_template, offer
 from modeling.export.readme import export_readme
-from modeling.export.verify import ParityCheck, check_export
-from modeling.runs.store import Run, atomic_write
+from modeling.export.table_export import build_table_export
+from modeling.export.verify import check_export
+from modeling.runs.store import Run
 
-
-class ExportFailed(RunError):
-    """The export did not pass its check; the message says which check and by how much."""
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    """A verified export: the ZIP on disk, its check and what it holds."""
-
-    format: str
-    zip_path: Path
-    check: ParityCheck
-    files: list[str]
-
-    @property
-    def size_bytes(self) -> int:
-        return self.zip_path.stat().st_size
-
-    @property
-    def file_name(self) -> str:
-        return self.zip_path.name
-
-
-def export_folder(run: Run) -> Path:
-    """Where a run's finished exports are kept: inside an own run, under the workspace for a starter."""
-    if run.info.starter:
-        return settings.home() / "exports" / run.info.run_id
-    return run.path / "exports"
-
-
-def _stamp(run: Run) -> str:
-    """Changes whenever the model file does, so a kept export is never served for another model."""
-    stat = run.model_path.stat()
-    return f"{stat.st_size}-{stat.st_mtime_ns}"
-
-
-def cached_export(run: Run, fmt: str) -> ExportResult | None:
-    """The kept, verified export of ``run`` in ``fmt`` when it is still for the current model."""
-    folder = export_folder(run)
-    record_path = folder / f"{fmt}.json"
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    zip_path = folder / str(record.get("zip", ""))
-    if record.get("stamp") != _stamp(run) or not zip_path.is_file() or zip_path.parent != folder:
-        return None
-    return ExportResult(fmt, zip_path, ParityCheck(**record["check"]), list(record.get("files", [])))
-
-
-def _versions(names: tuple[str, ...]) -> list[str]:
-    lines = []
-    for name in names:
-        try:
-            lines.append(f"{name}=={importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            lines.append(name)
-    return lines
+#: Re-exported: callers import the result types and the cache from here.
+__all__ = ["ExportFailed", "ExportResult", "build_export", "cached_export", "export_folder"]
 
 
 def _requirements(fmt: str, kind: str, facts: dict[str, Any], digits: bool) -> str:
@@ -94,7 +43,7 @@ def _requirements(fmt: str, kind: str, facts: dict[str, Any], digits: bool) -> s
         names += ["pillow"] + (["scipy"] if digits else [])
     if facts.get("needs_tensorflow_text") or facts.get("needs_keras_hub"):
         names += ["tensorflow-text", "keras-hub"]
-    return "\n".join(_versions(tuple(dict.fromkeys(names)))) + "\n"
+    return package_versions(names)
 
 
 def _check_tokenizer(model: Any, staging: Path, texts: np.ndarray) -> None:
@@ -129,6 +78,8 @@ def build_export(run: Run, fmt: str, model_card: str = "", out_dir: Path | None 
         raise RunError(offered.reason)
     if not run.info.usable:
         raise RunError("This run has no finished model to export.")
+    if is_table_template(template):
+        return build_table_export(run, fmt, model_card, out_dir)
     kind = input_kind(template) or ""
     test = run.load_test()
     inputs = test.texts if test.kind == "text" else test.images
@@ -164,7 +115,7 @@ def build_export(run: Run, fmt: str, model_card: str = "", out_dir: Path | None 
         (staging / "README.md").write_text(export_readme(run, item, facts, check), encoding="utf-8")
         if model_card:
             (staging / "MODEL_CARD.md").write_text(model_card, encoding="utf-8")
-        return _zip_and_keep(run, fmt, staging, check, out_dir)
+        return zip_and_keep(run, fmt, staging, check, out_dir)
 
 
 def _input_facts(run: Run, test: Any, kind: str, facts: dict[str, Any], digits: bool) -> dict[str, Any]:
@@ -172,22 +123,3 @@ def _input_facts(run: Run, test: Any, kind: str, facts: dict[str, Any], digits: 
         column = run.config.data.text_column or run.meta.get("dataset", {}).get("text_column") or "text"
         return {"kind": "text", "text_column": column, "tokenizer": bool(facts.get("tokenizer"))}
     return {"kind": "image", "shape": list(test.image_shape), "digits": digits, "dtype": "uint8 pixels 0..255"}
-
-
-def _zip_and_keep(run: Run, fmt: str, staging: Path, check: ParityCheck, out_dir: Path | None) -> ExportResult:
-    folder = out_dir or export_folder(run)
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{run.info.run_id}-{fmt}.zip"
-    files = sorted(
-        str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-    )
-    partial = folder / f".{name}.partial"
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for relative in files:
-            archive.write(staging / relative, f"{staging.name}/{relative}")
-    partial.replace(folder / name)
-    result = ExportResult(fmt, folder / name, check, files)
-    if out_dir is None:
-        record = {"zip": name, "stamp": _stamp(run), "check": check.to_dict(), "files": files}
-        atomic_write(folder / f"{fmt}.json", json.dumps(record, indent=1))
-    return result

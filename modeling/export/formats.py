@@ -9,10 +9,11 @@ One table per concern, keyed by name, so a new template plugs in with one line i
   JSON and a plain-Python ``tokenizer.py`` (string operations do not run in those runtimes).
 * ``encoder_text``: the pretrained MiniLM encoder (word pieces through TensorFlow Text, windows of
   128 tokens): Keras and SavedModel only, for the reason in :data:`NOT_OFFERED`.
-* ``table_trees`` / ``table_mlp``: the table templates (gradient-boosted trees through ``skl2onnx``;
-  the Keras MLP like ``pixels`` behind JSON column encoders). Reserved for the tabular templates,
-  whose models are not in the registry yet: until a builder for them exists in
-  ``modeling.export.artefacts`` they are refused with :data:`NOT_OFFERED`'s sentence.
+* ``table_trees``, ``table_linear``, ``table_mlp``, ``table_blend``: the table templates. Every table export
+  ships the column preparation and encoder as JSON with a plain pandas replica (``prepare_table.py``);
+  the model itself is scikit-learn's trees or linear model (ONNX only: ModelDeck's own tree converter,
+  skl2onnx for the linear model), the Keras MLP (every format), or the automatic template's blend (one
+  ONNX file per member plus the weights; see :mod:`modeling.export.table_export`).
 
 Nothing here imports a heavy library: availability is looked up with ``importlib.util.find_spec``.
 """
@@ -85,14 +86,33 @@ TEMPLATE_INPUTS: dict[str, str] = {
     "embedding_bag": "vectorized_text",
     "conv1d": "vectorized_text",
     "minilm": "encoder_text",
+    "boosted_trees": "table_trees",
+    "linear": "table_linear",
+    "neural_network": "table_mlp",
+    "automatic": "table_blend",
 }
+#: Input kinds of the table templates.
+TABLE_KINDS = ("table_trees", "table_linear", "table_mlp", "table_blend")
 
 #: Formats each input kind can be exported to.
 SUPPORTED: dict[str, tuple[str, ...]] = {
     "pixels": ("keras", "saved_model", "onnx", "litert"),
     "vectorized_text": ("keras", "saved_model", "onnx", "litert"),
     "encoder_text": ("keras", "saved_model"),
+    "table_trees": ("onnx",),
+    "table_linear": ("onnx",),
+    "table_mlp": ("keras", "saved_model", "onnx", "litert"),
+    "table_blend": ("onnx",),
 }
+#: What a (kind, format) needs instead of the format's own ``needs`` (import names): scikit-learn members
+#: need no TensorFlow converter; the linear model (and a blend, which may hold one) needs skl2onnx.
+KIND_NEEDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("table_trees", "onnx"): ("onnx", "onnxruntime"),
+    ("table_linear", "onnx"): ("onnx", "onnxruntime", "skl2onnx"),
+    ("table_blend", "onnx"): ("onnx", "onnxruntime", "skl2onnx", "tf2onnx"),
+}
+_USE_ONNX = "use the ONNX export, which holds the whole model and gives the same answers (checked on the test rows)."
+_PHONES = "use the ONNX export (ONNX Runtime also runs on phones)."
 
 #: One sentence per (input kind, format) that is not offered, saying why.
 NOT_OFFERED: dict[tuple[str, str], str] = {
@@ -105,10 +125,34 @@ NOT_OFFERED: dict[tuple[str, str], str] = {
         "interpreter does not include, and its 22 million weights are too big for most phones; use the "
         "SavedModel (TensorFlow) or Keras export."
     ),
+    ("table_trees", "keras"): f"Gradient-boosted trees are scikit-learn's, not a Keras network; {_USE_ONNX}",
+    ("table_trees", "saved_model"): f"Gradient-boosted trees are scikit-learn's, not a TensorFlow graph; {_USE_ONNX}",
+    ("table_trees", "litert"): f"LiteRT has no operations for decision trees; {_PHONES}",
+    ("table_linear", "keras"): f"The linear model is scikit-learn's, not a Keras network; {_USE_ONNX}",
+    ("table_linear", "saved_model"): f"The linear model is scikit-learn's, not a TensorFlow graph; {_USE_ONNX}",
+    ("table_linear", "litert"): (
+        f"The linear model is scikit-learn's, not a Keras network, so LiteRT's converter cannot read it; {_PHONES}"
+    ),
+    ("table_blend", "keras"): (
+        f"The automatic blend holds scikit-learn models (trees, a linear model) besides any network; {_USE_ONNX}"
+    ),
+    ("table_blend", "saved_model"): (
+        f"The automatic blend holds scikit-learn models (trees, a linear model) besides any network; {_USE_ONNX}"
+    ),
+    (
+        "table_blend",
+        "litert",
+    ): f"The automatic blend holds decision trees, for which LiteRT has no operations; {_PHONES}",
 }
 
 #: pip names of import names, for messages ("pip install ai-edge-litert").
-PIP_NAMES = {"ai_edge_litert": "ai-edge-litert", "onnxruntime": "onnxruntime", "tf2onnx": "tf2onnx", "onnx": "onnx"}
+PIP_NAMES = {
+    "ai_edge_litert": "ai-edge-litert",
+    "onnxruntime": "onnxruntime",
+    "tf2onnx": "tf2onnx",
+    "onnx": "onnx",
+    "skl2onnx": "skl2onnx",
+}
 
 
 @dataclass(frozen=True)
@@ -125,9 +169,15 @@ def input_kind(template: str) -> str | None:
     return TEMPLATE_INPUTS.get(template)
 
 
-def missing_packages(key: str) -> list[str]:
-    """pip names of what format ``key`` needs and this machine lacks."""
-    return [PIP_NAMES.get(name, name) for name in FORMATS[key].needs if importlib.util.find_spec(name) is None]
+def is_table_template(template: str) -> bool:
+    """True for the business-table templates (their exports go through ``modeling.export.table_export``)."""
+    return input_kind(template) in TABLE_KINDS
+
+
+def missing_packages(key: str, kind: str | None = None) -> list[str]:
+    """pip names of what format ``key`` (for a model of input ``kind``) needs and this machine lacks."""
+    needs = KIND_NEEDS.get((kind or "", key), FORMATS[key].needs)
+    return [PIP_NAMES.get(name, name) for name in needs if importlib.util.find_spec(name) is None]
 
 
 def offer(template: str, key: str) -> Offer:
@@ -138,7 +188,7 @@ def offer(template: str, key: str) -> Offer:
         return Offer(item, False, f"ModelDeck cannot export the '{template}' template yet.")
     if key not in SUPPORTED[kind]:
         return Offer(item, False, NOT_OFFERED.get((kind, key), f"{item.title} cannot hold this model."))
-    missing = missing_packages(key)
+    missing = missing_packages(key, kind)
     if missing:
         return Offer(
             item,

@@ -8,8 +8,9 @@ The rule, from the measurements in benchmarks/RESULTS.md ("The text default"):
 3. Reading every text once with the encoder would take longer than :data:`ENCODER_TIME_LIMIT_S` on this
    machine (timed here, so a GPU raises the limit by itself) -> ``ngram_nb``, with both estimates.
 4. Otherwise -> ``minilm_ngrams``: the encoder's sentence vectors and the weighted n-grams, weighed on the
-   validation texts. It was the most accurate template on every English set measured: short reviews
-   (+6 to +16 points over keywords alone) and long ones (level or up to a point better, since the
+   validation texts. On every English set measured it was the most accurate template or one review
+   behind the encoder alone, and never below the keyword baseline: short reviews
+   (+3 to +12 points over the keyword baseline) and long ones (level or up to 2 points better, since the
    validation split then gives the keywords most of the say).
 
 The choice is made when the config is made (:func:`automatic_config`), so a saved run and its YAML name
@@ -118,7 +119,7 @@ def choose_text_template(
     if words <= 60:
         why = (
             "On short texts like these the encoder's sentence vectors add what single words miss (synonyms, "
-            "negation, phrasing): it scored 6 to 16 points above keywords alone on short reviews."
+            "negation, phrasing): it scored 3 to 12 points above the keyword baseline on short reviews here."
         )
     else:
         why = (

@@ -149,10 +149,14 @@ def test_house_prices_sample_walks_every_page(local_home: Path):
     _no_exception(at)
     ds = at.session_state["dataset"]
     assert ds.task == "tabular_regression" and ds.target_column == "price"
-    assert _metric(at, "Task").value == "A number (regression)"
+    assert _metric(at, "Task").value == "A number"
     assert "The dates in 'sold' are read as year, month" in _page_text(at)
 
     _goto(at, "pages/model.py")
+    at.radio[0].set_value("neural_network").run()  # the network's own settings, and its size
+    _no_exception(at)
+    assert at.number_input(key="setting_hidden_units").value == 128
+    assert int(_metric(at, "Weights (parameters)").value.replace(",", "")) > 1000
     at.radio[0].set_value("linear").run()
     _no_exception(at)
     assert at.session_state["config"].template == "linear"
@@ -213,19 +217,29 @@ def _leaky_table(n: int = 400, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def test_a_leaking_column_is_flagged_and_its_fix_leaves_it_out(local_home: Path):
-    at = _upload_table(_goto(_app(), "pages/data.py"), "leaky.csv", _leaky_table())
-    assert at.session_state["dataset"].target_column == "churned"
-    leak = [w.value for w in at.warning if "account" in _plain(w.value)]
-    assert leak and "almost perfectly" in _plain(leak[0]), [w.value for w in at.warning]
-    fix = next(b for b in at.button if b.label == "Leave 'account_closed' out")
-    fix.click().run()
+def _leaky_houses() -> pd.DataFrame:
+    """The house-price sample with the asking price beside the sale price (1% apart): a leak of a number."""
+    raw, _ = sample_table("house_prices")
+    noise = np.random.default_rng(0).normal(1.0, 0.01, len(raw))
+    return raw.assign(listed_price=(raw["price"] * noise).round(-2))
+
+
+@pytest.mark.parametrize(
+    ("make", "target", "leak", "metric"),
+    [(_leaky_table, "churned", "account_closed", "ROC AUC"), (_leaky_houses, "price", "listed_price", "R²")],
+)
+def test_a_leaking_column_is_flagged_and_its_fix_leaves_it_out(local_home: Path, make, target, leak, metric):
+    at = _upload_table(_goto(_app(), "pages/data.py"), "leaky.csv", make())
+    assert at.session_state["dataset"].target_column == target
+    found = [_plain(w.value) for w in at.warning if "almost perfectly" in _plain(w.value)]
+    assert len(found) == 1 and f"'{leak}'" in found[0] and metric in found[0], [w.value for w in at.warning]
+    next(b for b in at.button if _plain(b.label) == f"Leave '{leak}' out").click().run()
     _no_exception(at)
-    assert "account_closed" not in at.session_state["dataset"].preparation.input_columns
-    assert "'account_closed' is now left out" in _page_text(at)
+    assert leak not in at.session_state["dataset"].preparation.input_columns
+    assert f"'{leak}' is now left out" in _page_text(at)
     assert not [w for w in at.warning if "almost perfectly" in _plain(w.value)]
     roles = at.data_editor[0].value.set_index("column")["role"]
-    assert roles["account_closed"] == "ignore"
+    assert roles[leak] == "ignore"
 
 
 def test_a_batch_missing_a_column_gets_the_sentence_that_names_it(local_home: Path):
@@ -285,7 +299,7 @@ def test_predicting_the_log_reaches_the_settings(local_home: Path):
     revenue = (size * 900 * rng.lognormal(0, 0.9, n)).round(0)
     table = pd.DataFrame({"size": size, "region": rng.choice(["north", "south"], n), "revenue": revenue})
     at = _upload_table(_goto(_app(), "pages/data.py"), "shops.csv", table)
-    fix = next(b for b in at.button if b.label == "Predict the log of 'revenue'")
+    fix = next(b for b in at.button if _plain(b.label) == "Predict the log of 'revenue'")
     fix.click().run()
     _no_exception(at)
     assert "learns the logarithm of 'revenue'" in _page_text(at)
@@ -307,3 +321,30 @@ def test_compare_runs_lines_up_the_table_templates(local_home: Path, task: str):
     (figures,) = _dataframes_with(at, "Figure")
     assert figures["Figure"].tolist()[:3] == ["Typical miss (RMSE)", "95% interval (RMSE)", "Average miss (MAE)"]
     assert "most accurate run" in _page_text(at)
+
+
+def test_find_the_best_model_ranks_candidates_and_keeps_the_blend(local_home: Path):
+    from modeling.training.jobs import JOBS
+
+    at = _goto(_app(), "pages/data.py")
+    at.button(key="sample_churn").click().run()
+    _goto(at, "pages/model.py")
+    at.slider(key="table_search_budget").set_value(20).run()
+    at.button(key="table_search_start").click().run()
+    _no_exception(at)
+    search = JOBS.get_search(at.session_state["table_search_id"])
+    deadline = time.time() + 240
+    while not search.done and time.time() < deadline:
+        time.sleep(0.5)
+    assert search.done and search.snapshot()["state"] == "finished", search.snapshot()
+    at.run()
+    _no_exception(at)
+    (board,) = _dataframes_with(at, "validation log loss (lower is better)")
+    assert len(board) >= 2 and "the weighted blend below" in board["what it is"].tolist()
+    assert "The blend on the 500 test rows" in _page_text(at)
+    next(b for b in at.button if b.label == "Use this model").click().run()
+    _no_exception(at)
+    run_id = at.session_state["run_id"]
+    assert "Saved as run" in _page_text(at)
+    run = RunStore(local_home).load(run_id)
+    assert run.config.template == "automatic" and run.info.usable

@@ -29,6 +29,8 @@ TRAIN_SHARE = 0.7
 NUMBER_BINS = 20
 #: Most categories given their own bin; rarer ones share one.
 CATEGORY_BINS = 200
+#: Training rows per point of the interpolated curve (regression: numbers and dates), at most 200 points.
+ROWS_PER_POINT = 10
 #: Pseudo-count pulling a small bin's prediction towards the overall mean.
 SMOOTHING = 2.0
 
@@ -71,6 +73,10 @@ def prediction_power(
             continue
         codes = _bin_codes(sample[column.name], column, train)
         score = _score(codes, y, train, test, regression=task == REGRESSION, n_classes=len(target.class_names))
+        if task == REGRESSION and value_kind(column) in ("number", "datetime"):
+            # Bin means are a step function: an exact copy of a spread-out target scores only R² 0.93 with 20
+            # bins. Joining the bins' means with straight lines reads a smooth relationship at full resolution.
+            score = max(score, _interpolated_score(_values(sample[column.name], column), y, train, test))
         if np.isfinite(score):
             scores[column.name] = float(score)
     return scores
@@ -86,15 +92,7 @@ def _bin_codes(series: pd.Series, info: ColumnInfo, train: np.ndarray) -> np.nda
         codes = pd.Index(frequent).get_indexer(text)
         # 0 = missing, 1 = a category not among the frequent ones, then one bin per frequent category.
         return np.where(missing, 0, np.where(codes < 0, 1, codes + 2))
-    if kind == "datetime":
-        dates = parse_dates(series, info.format)[0]
-        values = ((dates - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
-    elif kind == "boolean":
-        values = parse_booleans(series, info.format)[0]
-    else:
-        values = parse_numbers(series, info.format)[0]
+    values = _values(series, info)
     finite = np.isfinite(values)
     learn = values[train][finite[train]]
     if len(learn) == 0:
@@ -102,6 +100,35 @@ def _bin_codes(series: pd.Series, info: ColumnInfo, train: np.ndarray) -> np.nda
     edges = np.unique(np.quantile(learn, np.linspace(0, 1, NUMBER_BINS + 1)[1:-1]))
     codes = np.searchsorted(edges, np.where(finite, values, 0.0), side="right") + 1
     return np.where(finite, codes, 0)
+
+
+def _values(series: pd.Series, info: ColumnInfo) -> np.ndarray:
+    """A number, yes/no or date column as floats (dates as days since 1970), NaN for missing."""
+    kind = value_kind(info)
+    if kind == "datetime":
+        dates = parse_dates(series, info.format)[0]
+        return ((dates - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64, na_value=np.nan)
+    if kind == "boolean":
+        return parse_booleans(series, info.format)[0]
+    return parse_numbers(series, info.format)[0]
+
+
+def _interpolated_score(values: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray) -> float:
+    """R² on the held-out rows of the target's mean per quantile bin, joined by straight lines (missing: the mean)."""
+    finite = np.isfinite(values)
+    learn = train[finite[train]]
+    count = min(len(learn) // ROWS_PER_POINT, 200)
+    if count < 2:
+        return float("nan")
+    bins = np.minimum((np.argsort(np.argsort(values[learn])) * count) // len(learn), count - 1)
+    x_mean = np.bincount(bins, weights=values[learn]) / np.bincount(bins)
+    y_mean = np.bincount(bins, weights=y[learn]) / np.bincount(bins)
+    truth = y[test]
+    predicted = np.where(
+        finite[test], np.interp(np.where(finite[test], values[test], 0.0), x_mean, y_mean), y[train].mean()
+    )
+    total = float(((truth - truth.mean()) ** 2).sum())
+    return 1.0 - float(((truth - predicted) ** 2).sum()) / total if total > 0 else float("nan")
 
 
 def _score(

@@ -33,7 +33,9 @@ def test_english_texts_get_the_encoder_with_keywords_and_a_reason_with_the_time(
     choice = automatic.choose_text_template(make_text_dataset(200), encoder=READY, read_tokens_per_s=FAST)
     assert choice.template == "minilm_ngrams"
     assert "short texts" in choice.reason and "Reading the texts once takes about" in choice.reason
-    assert choice.facts["rows"] == 200 and choice.facts["encoder_seconds"] == pytest.approx(200 * (7 * 1.35 + 2) / FAST, abs=0.05)
+    assert choice.facts["rows"] == 200 and choice.facts["encoder_seconds"] == pytest.approx(
+        200 * (7 * 1.35 + 2) / FAST, abs=0.05
+    )
     long_choice = automatic.choose_text_template(_long(), encoder=READY, read_tokens_per_s=FAST)
     assert long_choice.template == "minilm_ngrams" and "long texts" in long_choice.reason
 

@@ -34,7 +34,7 @@ def test_fine_tuning_is_refused_with_the_field_and_the_allowed_value():
     cfg = default_config("text_classification", "test", template="minilm_ngrams")
     cfg.settings.encoder_mode = "fine_tune"
     ds = make_text_dataset(20)
-    with pytest.raises(ConfigError, match="encoder_mode = 'fine_tune'.*allowed: frozen"):
+    with pytest.raises(ConfigError, match=r"encoder_mode = 'fine_tune'.*allowed: frozen"):
         hybrid_fit.fit(cfg, ds, ds)
 
 
