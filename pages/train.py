@@ -46,6 +46,10 @@ if ds is not None and cfg is None:
     from modeling.config import default_config
 
     cfg = default_config(ds.task, source=ds.source or ds.name)
+    if ds.kind == "text":  # straight here from the Data page: the template Automatic picks, as the Model page would
+        from modeling.templates.automatic import automatic_config
+
+        cfg, _ = automatic_config(ds, source=ds.source or ds.name)
     if ds.kind == "table":  # the Data page's target and roles, for the settings file of the run
         from ui import table_draft
 

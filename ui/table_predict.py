@@ -287,9 +287,9 @@ def score_file(run: Run, predictor: TablePredictor) -> None:
         except Exception as exc:
             state.show_error(exc, "scoring the table")
             return
-        done = (key, scored, report)
+        done = (key, scored, report, table.shape[1])
         st.session_state["table_scored"] = done
-    _, scored, report = done
+    _, scored, report, width = done
     line = f"Scored {fmt.plural(len(scored), 'row')}."
     if "needs_review" in scored:
         flagged = int(scored["needs_review"].sum())
@@ -298,7 +298,9 @@ def score_file(run: Run, predictor: TablePredictor) -> None:
     st.success(line)
     for note in report.notes:
         st.info(state.md_escape(note))
-    st.dataframe(scored.head(100), hide_index=True)
+    order = [*range(width, scored.shape[1]), *range(width)]  # the answers were added after the upload's columns
+    st.dataframe(scored.head(100).iloc[:, order], hide_index=True)
+    st.caption("The first 100 rows, the model's answers first; the download has every row, answers last.")
     st.download_button(
         "Download the scored table (CSV)",
         to_safe_csv(scored),

@@ -5,6 +5,7 @@ keras-io examples: read the data file, cut the same seeded split (the test part 
 validation part, stratified when every class allows it, exactly as ``modeling.data.split``), build the
 template's model layer by layer (:mod:`modeling.export.code_models`), compile and fit it with the chosen
 optimizer, schedule, best-weights and early stopping, then print the test accuracy and macro F1.
+Table runs get a pandas + scikit-learn script instead (:mod:`modeling.export.code_tables`).
 Nothing in it imports ModelDeck. ``python -m modeling code RUN > train.py`` prints it.
 """
 
@@ -20,15 +21,28 @@ from modeling.data.language import reads_characters
 from modeling.errors import RunError
 from modeling.export import code_parts
 from modeling.export.code_models import encoder_model, image_model, text_model
+from modeling.export.code_tables import (
+    TABLE_SAMPLE_FILES,
+    table_facts_from_dataset,
+    table_facts_from_run,
+    table_script,
+)
 from modeling.runs.store import Run
 from modeling.settings import REPO_ROOT
 
-SAMPLE_FILES = {"sample:reviews": "sample_data/reviews.csv", "sample:reviews_zh": "sample_data/reviews_zh.csv"}
+SAMPLE_FILES = {
+    "sample:reviews": "sample_data/reviews.csv",
+    "sample:reviews_zh": "sample_data/reviews_zh.csv",
+    **TABLE_SAMPLE_FILES,
+}
 CODE_TEMPLATES = ("small_cnn", "dense", "ngram_bag", "embedding_bag", "conv1d", "minilm")
+TABLE_CODE_TEMPLATES = ("boosted_trees", "linear", "neural_network", "automatic")
 
 
 def facts_from_dataset(dataset: Any) -> dict[str, Any]:
     """What the script needs to know about the data, from a loaded Dataset (the Model page, before training)."""
+    if dataset.kind == "table":
+        return table_facts_from_dataset(dataset)
     facts: dict[str, Any] = {"kind": dataset.kind, "source": dataset.source, "name": dataset.name}
     if dataset.kind == "text":
         facts.update(
@@ -66,6 +80,8 @@ def _vectorizer_split(model_path: Path) -> str | None:
 
 def facts_from_run(run: Run) -> dict[str, Any]:
     """The same facts for a saved run, from ``run.json`` and the saved model's own settings."""
+    if run.task.startswith("tabular"):
+        return table_facts_from_run(run)
     data = run.meta.get("dataset", {})
     facts: dict[str, Any] = {"kind": data.get("kind", "text"), "source": data.get("source") or run.config.data.source}
     facts["name"] = data.get("name", "")
@@ -95,6 +111,8 @@ def data_file(source: str) -> str:
 def training_script(config: ExperimentConfig, facts: dict[str, Any], run_id: str = "") -> str:
     """The standalone script that trains ``config`` on the data ``facts`` describes."""
     template = config.template
+    if template in TABLE_CODE_TEMPLATES and facts.get("kind") == "table":
+        return table_script(config, facts, run_id, data_file(str(facts.get("source") or config.data.source)))
     if template not in CODE_TEMPLATES:
         raise RunError(f"ModelDeck cannot write the code for the '{template}' template yet.")
     s = config.settings

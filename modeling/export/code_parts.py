@@ -211,10 +211,12 @@ def _optimizer(s: Any) -> str:
     )
 
 
-def training(s: Any) -> str:
+def training(s: Any, loss: str = '"sparse_categorical_crossentropy"', metrics: str = '["accuracy"]') -> str:
+    """make_optimizer, best weights and ``fit(model, x, y, validation, rows)``; ``loss``/``metrics`` are source text."""
     return (
         "# ---- training ----\n"
         + _optimizer(s)
+        + f"\nLOSS = {loss}\nMETRICS = {metrics}\n"
         + '''
 
 class KeepBestWeights(keras.callbacks.Callback):
@@ -237,7 +239,7 @@ def fit(model, x, y, validation, rows):
     """Compile and fit with the run's optimizer, best weights and early stopping."""
     batch_size = min(BATCH_SIZE, rows)
     steps = int(np.ceil(rows / batch_size))
-    model.compile(optimizer=make_optimizer(steps), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=make_optimizer(steps), loss=LOSS, metrics=METRICS)
     callbacks = [KeepBestWeights()]
     if PATIENCE > 0:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE))

@@ -15,6 +15,7 @@ from typing import Any
 from modeling import format as fmt
 from modeling.reporting import comparison as cmp
 from modeling.reporting.limitations import limitations
+from modeling.reporting.regression_summary import amount
 from modeling.reporting.summary import business_summary, noun_for
 from modeling.runs.predictions import complete_evaluation, load_predictions
 from modeling.runs.store import Run
@@ -84,6 +85,71 @@ def _calibration(ev: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def _regression_figure(key: str, value: Any, currency: str) -> str:
+    if key == "r2":
+        return f"{float(value):.3f}"
+    return fmt.percent(float(value)) if key == "mape" else amount(float(value), currency)
+
+
+def _regression_sections(run: Run, ev: dict[str, Any]) -> list[str]:
+    """Metrics in the target's units with 95% intervals, baselines as error reduction, the measured ranges."""
+    target = ev.get("target") or {}
+    name, currency = _plain(target.get("name") or "the target"), _plain(target.get("currency") or "")
+    model, intervals = ev.get("model") or {}, ev.get("intervals") or {}
+    lines = ["## Metrics (held-out test split)", "| measure | on the test split |", "|---|---|"]
+    for key, label in (
+        ("mae", "average miss (MAE)"),
+        ("rmse", "typical miss (RMSE)"),
+        ("r2", "share of the variation explained (R²)"),
+        ("mape", "average miss as a share of the true value (MAPE)"),
+    ):
+        if model.get(key) is None:
+            continue
+        item = intervals.get(key) or {}
+        span = ""
+        if item.get("low") is not None and item.get("high") is not None:
+            span = (
+                f" (95% interval {_regression_figure(key, item['low'], currency)} to "
+                f"{_regression_figure(key, item['high'], currency)})"
+            )
+        lines.append(f"| {label} | {_regression_figure(key, model[key], currency)}{span} |")
+    lines += ["", business_summary(ev, [], run.task), "", "## Baselines (same split)"]
+    lines += ["| model | typical miss (RMSE) | this model's errors are smaller by |", "|---|---|---|"]
+    for key, baseline in (ev.get("baselines") or {}).items():
+        if isinstance(baseline, dict) and baseline.get("rmse") is not None:
+            reduction = (ev.get("error_reduction") or {}).get(key)
+            shown = fmt.percent(float(reduction)) if reduction is not None else "—"
+            lines.append(f"| {_plain(baseline.get('title') or key)} | {amount(baseline['rmse'], currency)} | {shown} |")
+    lines += ["", "## Ranges"]
+    ranges = ev.get("prediction_intervals") or {}
+    for level, item in (ranges.get("levels") or {}).items():
+        if item.get("coverage") is None:
+            continue
+        lines.append(
+            f"- {round(float(level) * 100)}% range: measured on {fmt.plural(int(item.get('n') or 0), 'test row')}, "
+            f"{fmt.percent(item['coverage'])} of the actual values of {name} fell inside (95% interval "
+            f"{fmt.percent(item.get('coverage_low') or 0)} to {fmt.percent(item.get('coverage_high') or 0)}); "
+            "the exported `predict.py` writes the same ranges."
+        )
+    if len(lines) and lines[-1] == "## Ranges":
+        lines.append("Not measured for this run.")
+    caveats = []
+    if int(model.get("n") or 0) < 100:
+        caveats.append(f"The test set is small ({int(model.get('n') or 0)} rows): the figures could move a lot.")
+    if target.get("min") is not None and target.get("max") is not None:
+        caveats.append(
+            f"It learned from values of {name} between {amount(target['min'], currency)} and "
+            f"{amount(target['max'], currency)}; estimates far outside that range are guesses."
+        )
+    if ((ev.get("error_reduction") or {}).get("linear") or 0.0) < 0:
+        caveats.append("A simple linear model makes smaller errors on the same rows; prefer it, or improve this one.")
+    caveats.append(
+        f"All figures come from one split of the data (seed {run.config.settings.seed}); another split would give "
+        "slightly different numbers."
+    )
+    return [*lines, "", "## Limitations", *[f"- {item}" for item in caveats], ""]
+
+
 def model_card_markdown(run: Run) -> str:
     """The model card of ``run``; any part that cannot be computed is left out with a note, never the card."""
     ev: dict[str, Any] = dict(run.evaluation or {})
@@ -103,20 +169,29 @@ def model_card_markdown(run: Run) -> str:
         log.info("Limitations of %s unavailable: %s", run.info.run_id, exc)
         caveats = ["Tested on one split only: another split of the same data can give a few points more or less."]
     summary = business_summary(ev, run.class_names, run.task) if ev.get("model") else "No test figures saved."
+    regression = ev.get("kind") == "regression"
+    target = _plain((ev.get("target") or {}).get("name") or data.get("target_column") or "the target")
+    answers = f"predicts {target} (a number)" if regression else f"classes: {classes}"
+    use = (
+        f"Estimating {target} for {noun_for(run.task)} like the ones it was trained on, with its 80% and 90% ranges "
+        "as the uncertainty, and a person checking estimates that drive big decisions."
+        if regression
+        else f"Sorting {noun_for(run.task)} like the ones it was trained on into the classes above, with a person "
+        "checking the answers it is unsure of."
+    )
     lines = [
         f"# Model card: {_plain(run.info.title)}",
         "",
         "## Model details",
         f"- Made with ModelDeck, run `{run.info.run_id}`, {run.info.created}.",
-        f"- Task: {TASK_LABELS.get(run.task, run.task)}; classes: {classes}.",
+        f"- Task: {TASK_LABELS.get(run.task, run.task)}; {answers}.",
         f"- Template `{run.config.template}`: {spec.description if spec else ''}",
         f"- Trained on {run.info.device or 'an unrecorded device'}"
         + (f" in {fmt.seconds(run.info.duration_s)}." if run.info.duration_s else "."),
         "",
         "## Intended use",
-        f"Sorting {noun_for(run.task)} like the ones it was trained on into the classes above, with a person "
-        "checking the answers it is unsure of. Not for decisions about people without such a check, and not for "
-        f"{noun_for(run.task)} unlike the training data (see Limitations).",
+        f"{use} Not for decisions about people without such a check, and not for {noun_for(run.task)} unlike "
+        "the training data (see Limitations).",
         "",
         "## Data",
         f"- {_plain(data.get('name') or 'Uploaded data')}: {fmt.plural(int(data.get('rows') or 0), 'example')}.",
@@ -129,6 +204,8 @@ def model_card_markdown(run: Run) -> str:
     if data.get("class_counts"):
         counts = ", ".join(f"{_plain(k)}: {fmt.count(v)}" for k, v in data["class_counts"].items())
         lines.append(f"- Examples per class: {counts}.")
+    if regression and ev.get("model"):
+        return "\n".join([*lines, "", *_regression_sections(run, ev)]) + "\n"
     lines += ["", "## Metrics (held-out test split)", *_metric_rows(ev), "", summary, ""]
     baselines = _baseline_rows(ev)
     if baselines:

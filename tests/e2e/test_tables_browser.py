@@ -84,6 +84,7 @@ def test_house_prices_regression_path(page: Page, app_url: str, tables_dir: Path
     # Model: the default trees, kept short.
     go(page, "2 · Model")
     expect(page.get_by_test_id("stMain").get_by_text("predicts 'price' (a number)")).to_be_visible(timeout=PAGE_LOAD_MS)
+    settle(page)
     set_number(page, "Most boosting rounds (trees)", 20)
     expect_no_errors(page)
     shot(page, tables_dir, "3-model")

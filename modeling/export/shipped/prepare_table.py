@@ -25,6 +25,7 @@ row of the run's test split before it offered the export.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -72,8 +73,6 @@ def read_table(path: str | Path) -> pd.DataFrame:
         counts = {d: len(next(csv.reader([header], delimiter=d), [])) for d in ",;\t|"}
         best = max(counts, key=lambda d: counts[d])
         delimiter = best if counts[best] > 1 else delimiter
-    import io
-
     df = pd.read_csv(io.StringIO(text), sep=delimiter, index_col=False, skipinitialspace=False)
     df.columns = [str(c).strip() for c in df.columns]
     if delimiter != ";":
@@ -385,6 +384,7 @@ class Encoder:
         return np.hstack(parts).astype(np.float32)
 
 
+# ---- the saved files ----------------------------------------------------------------------------------------
 def load(folder: str | Path) -> tuple[Preparation, Encoder]:
     folder = Path(folder)
     preparation = json.loads((folder / "preparation.json").read_text(encoding="utf-8"))
