@@ -109,7 +109,7 @@ with tabs[3]:
         st.info("ROC and precision-recall curves are drawn for two-class tasks.")
 with tabs[4]:
     if run.task == "tabular_classification" and run.config.template == "boosted_trees":  # one point per round
-        from ui import table_charts
+        from modeling.reporting.charts import tables as table_charts
 
         st.plotly_chart(table_charts.rounds_curve(run.history, regression=False), width="stretch")
     else:

@@ -16,10 +16,11 @@ import streamlit as st
 
 from modeling import format as fmt
 from modeling.reporting import charts
+from modeling.reporting.charts import tables as table_charts
 from modeling.reporting.regression_summary import amount
 from modeling.reporting.summary import business_summary
 from modeling.runs.store import Run
-from ui import state, table_charts, table_importance, table_rows
+from ui import state, table_importance, table_rows
 
 METRICS = (
     ("mae", "Average miss (MAE)", "How far off an estimate is, on average, in the target's units."),

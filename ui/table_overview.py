@@ -16,7 +16,8 @@ import streamlit as st
 from modeling import format as fmt
 from modeling.data.dataset import Dataset
 from modeling.reporting import charts
-from ui import state, table_charts
+from modeling.reporting.charts import tables as table_charts
+from ui import state
 
 
 def target_currency(ds: Dataset) -> str:

@@ -23,11 +23,12 @@ import streamlit as st
 from modeling import format as fmt
 from modeling.data.tabular.prepare import value_kind
 from modeling.reporting import charts
+from modeling.reporting.charts import tables as table_charts
 from modeling.reporting.regression_summary import amount
 from modeling.runs.predictor import to_safe_csv
 from modeling.runs.store import Run
 from modeling.runs.table_predictor import TableAnswer, TablePredictor
-from ui import state, table_charts
+from ui import state
 
 BLANK = "(blank)"
 YES_NO = {"yes": True, "no": False, BLANK: None}

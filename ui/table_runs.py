@@ -16,9 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from modeling import format as fmt
+from modeling.reporting.charts import tables as table_charts
+from modeling.reporting.compare_report import compare_table, error_rows
 from modeling.reporting.regression_summary import amount
 from modeling.runs.store import RunInfo
-from ui import table_charts
 
 
 def _meta(info: RunInfo) -> dict[str, Any]:
@@ -43,26 +44,7 @@ def headline(info: RunInfo) -> str:
 
 def regression_comparison(figures: Sequence[Any], currency: str = "") -> None:
     """Regression runs side by side: a table of their errors and a chart of their RMSE with 95% intervals."""
-    labels = [f.label for f in figures]
-
-    def row(name: str, values: list[str]) -> list[str]:
-        return [name, *values]
-
-    def band(f: Any) -> str:
-        if f.rmse_low is None or f.rmse_high is None:
-            return "—"
-        return f"{amount(f.rmse_low, currency)}–{amount(f.rmse_high, currency)}"
-
-    rows = [
-        row("Typical miss (RMSE)", [amount(f.rmse, currency) for f in figures]),
-        row("95% interval (RMSE)", [band(f) for f in figures]),
-        row("Average miss (MAE)", [amount(f.mae, currency) for f in figures]),
-        row("R²", ["—" if f.r2 is None else f"{float(f.r2):.3f}" for f in figures]),
-        row("Test size", [fmt.count(f.n) for f in figures]),
-        row("Training time", [fmt.seconds(f.train_seconds) for f in figures]),
-        row("Rounds or epochs run", ["—" if f.epochs_run is None else fmt.count(f.epochs_run) for f in figures]),
-    ]
-    st.dataframe(pd.DataFrame(rows, columns=["Figure", *labels]), hide_index=True, width="stretch")
-    chart_rows = [{"label": f.label, "rmse": f.rmse, "low": f.rmse_low, "high": f.rmse_high} for f in figures]
-    st.plotly_chart(table_charts.compare_errors(chart_rows, currency), width="stretch")
+    header, rows = compare_table(figures, currency)
+    st.dataframe(pd.DataFrame(rows, columns=header), hide_index=True, width="stretch")
+    st.plotly_chart(table_charts.compare_errors(error_rows(figures), currency), width="stretch")
     st.caption("Lower is better. Runs whose intervals overlap cannot be told apart on this test set.")

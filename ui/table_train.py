@@ -11,7 +11,8 @@ from typing import Any
 
 from modeling import format as fmt
 from modeling.data.dataset import Dataset
-from ui import table_charts, table_overview
+from modeling.reporting.charts import tables as table_charts
+from ui import table_overview
 
 TABLE_TASKS = ("tabular_classification", "tabular_regression")
 ROUND_TEMPLATES = ("boosted_trees",)

@@ -17,6 +17,7 @@ from modeling.reporting import charts
 from modeling.reporting import comparison as cmp
 from modeling.reporting.blocks import TRAIN_COMMAND, chart, footer, method_name, paragraph, section, title, today
 from modeling.reporting.html import esc, markdown_block, page, table
+from modeling.reporting.regression_summary import amount
 from modeling.reporting.summary import business_summary
 from modeling.runs.predictions import complete_evaluation, load_predictions
 from modeling.runs.store import Run
@@ -93,9 +94,14 @@ def esc_md(text: str) -> str:
     return re.sub(r"([\\`*])", r"\\\1", text)
 
 
-def compare_table(figures: Sequence[cmp.RunFigures]) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of the figures table: one column per run, one row per figure (shared by page and report)."""
+def compare_table(figures: Sequence[cmp.RunFigures], currency: str = "") -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of the figures table: one column per run, one row per figure (shared by page and report).
+
+    Runs that predict a number get their errors in the target's units; accuracy does not apply to them.
+    """
     header = ["Figure", *[f.label for f in figures]]
+    if figures and all(f.is_regression for f in figures):
+        return header, regression_rows(figures, currency)
     rows: list[list[str]] = [
         ["Accuracy", *[fmt.percent(f.accuracy) for f in figures]],
         [
@@ -128,6 +134,31 @@ def compare_table(figures: Sequence[cmp.RunFigures]) -> tuple[list[str], list[li
     return header, rows
 
 
+def regression_rows(figures: Sequence[cmp.RunFigures], currency: str = "") -> list[list[str]]:
+    """The errors of regression runs side by side, in the target's units (``currency`` when it has one)."""
+
+    def band(f: cmp.RunFigures) -> str:
+        if f.rmse_low is None or f.rmse_high is None:
+            return "—"
+        return f"{amount(f.rmse_low, currency)}–{amount(f.rmse_high, currency)}"
+
+    return [
+        ["Typical miss (RMSE)", *[amount(f.rmse, currency) for f in figures]],
+        ["95% interval (RMSE)", *[band(f) for f in figures]],
+        ["Average miss (MAE)", *[amount(f.mae, currency) for f in figures]],
+        ["R²", *["—" if f.r2 is None else f"{float(f.r2):.3f}" for f in figures]],
+        ["Test size", *[fmt.count(f.n) for f in figures]],
+        ["Training time", *[fmt.seconds(f.train_seconds) for f in figures]],
+        ["Rounds or epochs run", *["—" if f.epochs_run is None else fmt.count(f.epochs_run) for f in figures]],
+        ["Model file size", *[f"{f.size_mb:.1f} MB" if f.size_mb is not None else "—" for f in figures]],
+    ]
+
+
+def error_rows(figures: Sequence[cmp.RunFigures]) -> list[dict[str, Any]]:
+    """Rows for :func:`modeling.reporting.charts.compare_errors` (label, RMSE and its interval)."""
+    return [{"label": f.label, "rmse": f.rmse, "low": f.rmse_low, "high": f.rmse_high} for f in figures]
+
+
 def accuracy_rows(runs: Sequence[Run], figures: Sequence[cmp.RunFigures]) -> list[dict[str, Any]]:
     """Rows for :func:`modeling.reporting.charts.compare_accuracy` (label, accuracy, interval, baseline)."""
     rows = []
@@ -156,7 +187,10 @@ def _compare_figures(runs: Sequence[Run], figures: Sequence[cmp.RunFigures]) -> 
                 "note",
             )
         )
-    out.append(chart(charts.compare_accuracy(accuracy_rows(runs, figures))))
+    if figures and all(f.is_regression for f in figures):
+        out.append(chart(charts.compare_errors(error_rows(figures))))
+    else:
+        out.append(chart(charts.compare_accuracy(accuracy_rows(runs, figures))))
     return "".join(out)
 
 

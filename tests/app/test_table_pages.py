@@ -89,13 +89,15 @@ def test_churn_sample_walks_every_page(local_home: Path):
     assert {"column", "type", "role", "missing", "distinct", "example"} <= set(columns.columns)
     assert "churn" not in columns["column"].tolist() and len(columns) == 20
     assert columns.set_index("column").loc["total_charges", "missing"] == "0.2%"
-    # Switching a role in the editor rebuilds the table without that column.
-    row = columns["column"].tolist().index("customer")
+    # The customer number is an ID, left out from the start; switching a role rebuilds the table without it.
+    assert columns.set_index("column").loc["customer", "role"] == "ignore"
+    assert "customer" not in at.session_state["dataset"].preparation.input_columns
+    row = columns["column"].tolist().index("female")
     at.session_state[editor.key] = {"edited_rows": {row: {"role": "ignore"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     _no_exception(at)
-    assert "customer" not in at.session_state["dataset"].preparation.input_columns
-    assert "'customer' is now left out" in _page_text(at)
+    assert "female" not in at.session_state["dataset"].preparation.input_columns
+    assert "'female' is now left out" in _page_text(at)
 
     _goto(at, "pages/model.py")
     assert at.radio[0].value == "boosted_trees"  # the registry's default for tables
@@ -104,7 +106,7 @@ def test_churn_sample_walks_every_page(local_home: Path):
     _no_exception(at)
     cfg = at.session_state["config"]
     assert cfg.template == "boosted_trees" and cfg.settings.max_rounds == 20
-    assert cfg.data.target_column == "churn" and cfg.data.columns == {"customer": "ignore"}
+    assert cfg.data.target_column == "churn" and cfg.data.columns.get("female") == "ignore"
     assert "Inputs after encoding" in [m.label for m in at.metric]
 
     _train(at)

@@ -51,6 +51,12 @@ FREE_TEXT_CHARS = 40
 INFERENCE_ROWS = 20_000
 #: A category with more distinct values than this, most of them seen once, is left out by default.
 MANY_CATEGORIES = 1000
+#: Names of things counted one per row (a customer, a parcel, an order): unique whole numbers under such a name
+#: are that thing's number, not a quantity.
+_RECORD_NAME = re.compile(
+    r"^(customer|client|user|account|member|parcel|order|ticket|invoice|serial|pid|record|row|case|patient)"
+    r"([ _-]?(no|nr|num|number|code))?$"
+)
 _ID_NAME = re.compile(r"(^|[^a-z])(id|ids|uuid|guid|key|rownames|row_?id|index)$|^id([^a-z]|$)|[a-z]Id$|ID$")
 
 
@@ -220,7 +226,12 @@ def _kind_of(present: pd.Series, value_format: ValueFormat) -> tuple[ColumnKind,
     head = text.iloc[:5000]
     mean_chars = float(head.str.len().mean())
     mean_words = float(head.str.count(r"\s+").mean()) + 1.0
-    if mean_chars >= FREE_TEXT_CHARS and mean_words >= 4 and head.nunique() > 0.5 * len(head):
+    varied = head.nunique() > 0.5 * len(head)
+    # Long sentences are text; so are short ones of several words that hardly repeat (one-line reviews,
+    # comments): an ID or a category is rarely three words or more.
+    if varied and (
+        (mean_chars >= FREE_TEXT_CHARS and mean_words >= 4) or (mean_words >= 3 and head.nunique() > 0.9 * len(head))
+    ):
         return "text", int(text.nunique()), str(text.iloc[0])
     return "category", int(text.nunique()), str(_mode(text))
 
@@ -268,13 +279,18 @@ def _number_id(name: str, present: pd.Series, value_format: ValueFormat) -> bool
     values = values[np.isfinite(values)]
     if not len(values) or not np.all(values == np.round(values)):
         return False
-    if _ID_NAME.search(name.strip().lower()):
+    lowered = name.strip().lower()
+    if _ID_NAME.search(lowered) or _RECORD_NAME.search(lowered):
         return True
     ordered = np.sort(values)
     if np.all(np.diff(ordered) == 1):
         return True
+    in_file_order = parse_numbers(present, value_format)[0]
+    in_file_order = in_file_order[np.isfinite(in_file_order)]
+    if len(in_file_order) >= 20 and np.all(np.diff(in_file_order) > 0):
+        return True  # unique whole numbers rising row after row: row numbers of a larger file (a sample of it)
     digits = np.floor(np.log10(np.maximum(np.abs(values), 1))) + 1
-    return bool(digits.min() >= 8 and digits.min() == digits.max())
+    return bool(digits.min() >= 8)  # codes: parcel, account or phone numbers; amounts this large rarely all differ
 
 
 def _default_role(info: ColumnInfo, present: int, note: str) -> dict[str, Any]:

@@ -19,17 +19,17 @@ DETECT_ROWS = 2000
 def looks_like_table(df: pd.DataFrame) -> tuple[bool, str]:
     """(True, why) when ``df`` has several columns a table model can use; (False, why) for a text task.
 
-    Usable columns are numbers, categories, yes/no and dates (not IDs, not empty, not constant). One long
-    free-text column with at most one other usable column (its label) is a text task; two or more
-    usable columns (features and a target) make a table.
+    Usable columns are numbers, categories, yes/no and dates (not IDs, not empty, not constant). A free-text
+    column with at most two other usable columns (its label, perhaps a rating) is a text task; three or
+    more usable columns beside it, or two or more without it, make a table.
     """
     columns = infer_columns(df.head(DETECT_ROWS))
     usable = [c for c in columns if c.kind in ("number", "category", "boolean", "datetime") and c.distinct > 1]
     texts = [c for c in columns if c.kind == "text"]
     names = ", ".join(f"'{fmt.clip(c.name, 20)}'" for c in usable[:4]) + (", ..." if len(usable) > 4 else "")
-    if texts and len(usable) <= 1:
+    if texts and len(usable) <= 2:  # a text, its label and perhaps one more column: still a text task
         text = fmt.clip(texts[0].name, 30)
-        label = f" and '{fmt.clip(usable[0].name, 30)}' looks like its label" if usable else ""
+        label = f" and '{fmt.clip(usable[-1].name, 30)}' looks like its label" if usable else ""
         return False, f"'{text}' holds free text{label}, so this is a text task. Switch to a table if you prefer."
     if len(usable) >= 2:
         extra = ""

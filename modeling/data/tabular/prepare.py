@@ -218,7 +218,8 @@ class TablePreparation:
         """The feature frame of ``df`` with counts of blanks, unseen categories, unreadable cells, extra columns."""
         table, renamed = self._match_columns(df)
         result = PreparedTable(frame=pd.DataFrame(index=pd.RangeIndex(len(table))), renamed=renamed)
-        known = set(self.input_columns) | {self.target_column} | set(self.ignored)
+        # Columns left out in training (by the person or as IDs) are listed too: nothing is dropped without a word.
+        known = set(self.input_columns) | {self.target_column}
         result.extra_columns = [str(c) for c in table.columns if str(c) not in known]
         data: dict[str, Any] = {}
         for info in self.columns:

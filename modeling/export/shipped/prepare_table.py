@@ -230,7 +230,6 @@ class Preparation:
         self.target_column = saved.get("target_column")
         self.categories = saved.get("categories", {})
         self.date_reference = saved.get("date_reference", {})
-        self.ignored = saved.get("ignored", [])
         self.features = saved["features"]
 
     @property
@@ -241,7 +240,7 @@ class Preparation:
         """(the feature frame, counts of what was handled: blanks, unseen, unreadable, extra_columns, renamed)."""
         table, renamed = self._match_columns(df)
         report: dict[str, Any] = {"blanks": {}, "unseen": {}, "unreadable": {}, "renamed": renamed}
-        known = set(self.input_columns) | {self.target_column} | set(self.ignored)
+        known = set(self.input_columns) | {self.target_column}  # columns left out in training are listed too
         report["extra_columns"] = [str(c) for c in table.columns if str(c) not in known]
         data: dict[str, Any] = {}
         for info in self.columns:

@@ -42,6 +42,7 @@ from modeling.reporting.charts.regression import (
     residual_distribution,
     residuals_by_prediction,
 )
+from modeling.reporting.charts.tables import compare_errors, contribution_chart, rounds_curve, target_histogram
 
 __all__ = [
     "BLUE",
@@ -56,9 +57,11 @@ __all__ = [
     "baseline_comparison",
     "class_balance",
     "compare_accuracy",
+    "compare_errors",
     "compare_training_curves",
     "confidence_histogram",
     "confusion_matrix",
+    "contribution_chart",
     "coverage_chart",
     "error_by_segment",
     "importance_chart",
@@ -70,6 +73,8 @@ __all__ = [
     "residual_distribution",
     "residuals_by_prediction",
     "roc_curve",
+    "rounds_curve",
+    "target_histogram",
     "training_curves",
     "value_by_threshold_chart",
 ]

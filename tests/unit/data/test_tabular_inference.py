@@ -231,3 +231,37 @@ def test_the_shared_imdb_reviews_stay_a_text_task():
 
     is_table, reason = looks_like_table(read_table(path.read_bytes(), path.name))
     assert not is_table and "'review' holds free text" in reason
+
+
+def test_record_numbers_and_long_codes_are_ids_but_amounts_are_not():
+    """Both built-in samples carry such a column: row numbers of a larger file, and parcel codes."""
+    import numpy as np
+    import pandas as pd
+
+    from modeling.data.tabular import infer_columns
+
+    rng = np.random.default_rng(0)
+    sampled_rows = np.sort(rng.choice(np.arange(1, 7000), 300, replace=False))  # rising, not consecutive
+    frame = pd.DataFrame(
+        {
+            "customer": rng.permutation(sampled_rows),  # named like a record, unique whole numbers
+            "row": sampled_rows,  # rising row after row
+            "parcel": rng.integers(10**8, 10**10, 300),  # 9-10 digit codes (a repeat is astronomically unlikely)
+            "price": rng.choice(np.arange(50_000, 900_000), 300, replace=False),  # unique amounts stay numbers
+            "customers": rng.integers(0, 50, 300),  # a count, not an ID
+        }
+    )
+    kinds = {c.name: c.kind for c in infer_columns(frame)}
+    assert kinds == {"customer": "id", "row": "id", "parcel": "id", "price": "number", "customers": "number"}
+
+
+def test_short_one_line_reviews_are_free_text_not_an_id():
+    import pandas as pd
+
+    from modeling.data.tabular import infer_columns, looks_like_table
+
+    reviews = [f"text number {i} is {'good' if i % 2 else 'bad'}" for i in range(40)]
+    frame = pd.DataFrame({"review": reviews, "stars": [i % 5 for i in range(40)], "sentiment": ["n", "p"] * 20})
+    assert {c.name: c.kind for c in infer_columns(frame)}["review"] == "text"
+    is_table, reason = looks_like_table(frame)
+    assert not is_table and "text task" in reason

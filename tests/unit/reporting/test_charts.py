@@ -327,6 +327,18 @@ def _regression_figures() -> dict[str, go.Figure]:
         "predicted_vs_actual": charts.predicted_vs_actual(ev, "sale price", "$"),
         "residual_distribution": charts.residual_distribution(ev, "$"),
         "residuals_by_prediction": charts.residuals_by_prediction(ev, "sale price", "$"),
+        "target_histogram": charts.target_histogram(y, "sale price", "$"),
+        "rounds_curve": charts.rounds_curve({"loss": [0.6, 0.5, 0.45], "val_loss": [0.62, 0.55, 0.53]}, False),
+        "contribution_chart": charts.contribution_chart(
+            [{"label": "living area (sqft)", "change": 12_744.0}, {"label": "garage cars", "change": -3_100.0}], " ($)"
+        ),
+        "compare_errors": charts.compare_errors(
+            [
+                {"label": "A · boosted_trees", "rmse": 24_854.0, "low": 22_000.0, "high": 27_500.0},
+                {"label": "B · linear", "rmse": 31_020.0, "low": 28_100.0, "high": 34_300.0},
+            ],
+            "$",
+        ),
     }
 
 

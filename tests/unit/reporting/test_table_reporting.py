@@ -74,3 +74,13 @@ def test_regression_report_and_comparison(two_runs):
     assert all(f.is_regression and f.rmse > 0 for f in figures)
     sentences = cmp.comparison_sentences(figures, cmp.same_test_set(two_runs))
     assert sentences[0].startswith("The most accurate run is") and "RMSE" in sentences[0]
+
+
+def test_the_comparison_report_shows_regression_errors_not_accuracy(two_runs):
+    from modeling.reporting.compare_report import compare_report_html, compare_table
+
+    figures = [cmp.run_figures(run) for run in two_runs]
+    _, rows = compare_table(figures)
+    assert [r[0] for r in rows][:4] == ["Typical miss (RMSE)", "95% interval (RMSE)", "Average miss (MAE)", "R²"]
+    html = compare_report_html(two_runs, now=0)
+    assert "Typical miss (RMSE)" in html and "Accuracy" not in html.split("Figures side by side")[1].split("</table>")[0]

@@ -1,10 +1,9 @@
-"""Figures the table pages need and ``modeling.reporting.charts`` does not have yet.
+"""Figures for tables: the target's spread, the loss per boosting round, one answer's column contributions,
+and the errors of several regression runs side by side.
 
-The target's distribution (Data page, regression), the validation loss per boosting round (Train page,
-trees), one what-if answer's column contributions (Predict page) and the errors of several regression
-runs side by side (Compare runs). Built with the reporting layer's shared look (:func:`layout`, which
-escapes every label a user could have written); pure functions of saved numbers, like the other charts.
-They belong in ``modeling/reporting/charts/`` once its owner takes them (see the report of issue 12).
+The Data page (regression), the Train and Evaluate pages (trees), the Predict page (what-if) and Compare
+runs place them; built with the shared look (:func:`layout`, which escapes every label a user could have
+written), pure functions of saved numbers like the other charts.
 """
 
 from __future__ import annotations
