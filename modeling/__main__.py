@@ -6,7 +6,7 @@
     python -m modeling report RUN [RUN ...] [--out report.html] [--pdf]
                                                     writes a shareable report (several runs: compared)
     python -m modeling export RUN --format F [-o OUT]  writes a verified export ZIP, prints its check
-    python -m modeling code RUN > train.py          prints the plain Keras script behind the run
+    python -m modeling code RUN > train.py          prints the plain Keras / scikit-learn script
     python -m modeling search CONFIG.yaml [--budget SECONDS]
                                                     text: trains the templates that suit the data on one
                                                     split, prints the leaderboard, keeps the best as a run
@@ -361,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=["keras", "saved_model", "onnx", "litert"])
     p.add_argument("-o", "--output", help="folder or .zip file to write (default: the current folder)")
     p.set_defaults(func=cmd_export)
-    p = sub.add_parser("code", help="print the plain Keras script that reproduces a run")
+    p = sub.add_parser("code", help="print the plain Keras / scikit-learn script that reproduces a run")
     p.add_argument("run")
     p.set_defaults(func=cmd_code)
     p = sub.add_parser("search", help="text: find the best template within a time budget, keep the winner as a run")

@@ -63,9 +63,9 @@ def write_artefacts(model: Any, template: str, fmt: str, folder: Path, example: 
     facts: dict[str, Any] = {"runtime": fmt, "model_file": item.model_file, "format": item.title}
     if fmt == "keras":
         model.save(folder / item.model_file)
-        if kind == "encoder_text":  # the encoder's layer must be registered before the file loads
+        if kind in ("encoder_text", "weighted_text"):  # ModelDeck's layers must be registered before loading
             shutil.copyfile(REPO_ROOT / "modeling" / "templates" / "layers.py", folder / "modeldeck_layers.py")
-            facts["needs_keras_hub"] = True
+            facts["needs_keras_hub"] = kind == "encoder_text"
         return facts
     if kind == "vectorized_text" and fmt in ("onnx", "litert"):
         vectorizer = find_vectorizer(model)

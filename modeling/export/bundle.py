@@ -5,6 +5,8 @@ model's own layer on every test text, then the whole export in a fresh process a
 see :mod:`modeling.export.verify`) and only then zips it. A failed check raises :class:`ExportFailed`
 with the reason, and no ZIP exists. The finished ZIP is kept in the run's ``exports/`` folder (starters:
 under ``$MODELDECK_HOME/exports/``) with its check, so asking again is instant while the model is unchanged.
+Table runs take their own path (:func:`modeling.export.table_export.build_table_export`) after the same
+format and availability checks.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ One table per concern, keyed by name, so a new template plugs in with one line i
   JSON and a plain-Python ``tokenizer.py`` (string operations do not run in those runtimes).
 * ``encoder_text``: the pretrained MiniLM encoder (word pieces through TensorFlow Text, windows of
   128 tokens): Keras and SavedModel only, for the reason in :data:`NOT_OFFERED`.
+* ``weighted_text``: the weighted keyword n-grams (``ngram_nb``): Keras (with ModelDeck's ``TermWeighting``
+  layer shipped beside it) and SavedModel; its counting layer and term weights have no ONNX/LiteRT twin yet.
+* ``hybrid_text``: the encoder plus weighted keywords (``minilm_ngrams``): not exported yet (its SavedModel
+  did not reproduce the Keras model's answers within the tolerance when tried), with the sentence why.
 * ``table_trees``, ``table_linear``, ``table_mlp``, ``table_blend``: the table templates. Every table export
   ships the column preparation and encoder as JSON with a plain pandas replica (``prepare_table.py``);
   the model itself is scikit-learn's trees or linear model (ONNX only: ModelDeck's own tree converter,
@@ -86,6 +90,8 @@ TEMPLATE_INPUTS: dict[str, str] = {
     "embedding_bag": "vectorized_text",
     "conv1d": "vectorized_text",
     "minilm": "encoder_text",
+    "ngram_nb": "weighted_text",
+    "minilm_ngrams": "hybrid_text",
     "boosted_trees": "table_trees",
     "linear": "table_linear",
     "neural_network": "table_mlp",
@@ -99,6 +105,8 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
     "pixels": ("keras", "saved_model", "onnx", "litert"),
     "vectorized_text": ("keras", "saved_model", "onnx", "litert"),
     "encoder_text": ("keras", "saved_model"),
+    "weighted_text": ("keras", "saved_model"),
+    "hybrid_text": (),
     "table_trees": ("onnx",),
     "table_linear": ("onnx",),
     "table_mlp": ("keras", "saved_model", "onnx", "litert"),
@@ -125,6 +133,22 @@ NOT_OFFERED: dict[tuple[str, str], str] = {
         "interpreter does not include, and its 22 million weights are too big for most phones; use the "
         "SavedModel (TensorFlow) or Keras export."
     ),
+    ("weighted_text", "onnx"): (
+        "The weighted keyword model counts words with a TensorFlow text layer and weighs them with ModelDeck's own "
+        "layer, which this version cannot rebuild for ONNX Runtime; use the SavedModel or Keras export."
+    ),
+    ("weighted_text", "litert"): (
+        "The weighted keyword model counts words with a TensorFlow text layer and weighs them with ModelDeck's own "
+        "layer, which this version cannot rebuild for LiteRT; use the SavedModel or Keras export."
+    ),
+    **{
+        ("hybrid_text", key): (
+            "The encoder-plus-keywords model is not exported yet: its two branches (the pretrained encoder and the "
+            "weighted keywords) have not passed an export's check. Score files on the Predict page or with "
+            "python -m modeling predict RUN."
+        )
+        for key in ("keras", "saved_model", "onnx", "litert")
+    },
     ("table_trees", "keras"): f"Gradient-boosted trees are scikit-learn's, not a Keras network; {_USE_ONNX}",
     ("table_trees", "saved_model"): f"Gradient-boosted trees are scikit-learn's, not a TensorFlow graph; {_USE_ONNX}",
     ("table_trees", "litert"): f"LiteRT has no operations for decision trees; {_PHONES}",

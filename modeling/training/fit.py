@@ -125,7 +125,7 @@ def weights_are_finite(model: keras.Model) -> bool:
     for variable in model.weights:
         if "float" not in str(variable.dtype):
             continue  # integer counters and random-seed states cannot be NaN
-        if not np.isfinite(keras.ops.convert_to_numpy(variable)).all():
+        if not np.isfinite(np.asarray(variable.numpy())).all():
             return False
     return True
 

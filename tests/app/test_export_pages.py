@@ -1,4 +1,8 @@
-"""The Export box and "Show the code" on the Evaluate, Saved runs and Model pages, through AppTest."""
+"""The Export box and "Show the code" on the Evaluate, Saved runs and Model pages, through AppTest.
+
+Texts and tables: a table run's box offers ONNX (and says why not the other formats), checks it and shows
+the pandas + scikit-learn script; a new ZIP goes to the tracked MLflow run, and tracking never blocks it.
+"""
 
 from __future__ import annotations
 
@@ -13,22 +17,31 @@ from tests.fake_runs import copy_starter
 
 def test_evaluate_page_exports_onnx_with_its_check(local_home):
     at = _goto(_app(), "pages/evaluate.py")
-    at.selectbox(key="run_picker").set_value("starter-reviews").run()
+    at.selectbox(key="run_picker").set_value("starter-digits").run()
     assert not at.exception
     assert "Take the model with you" in [h.value for h in at.subheader]
     next(b for b in at.button if b.label == "Prepare the ONNX export").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "ONNX: 101 of 101 answers identical" in _texts(at)
-    assert at.download_button(key="download_starter-reviews_onnx").label.startswith("Download starter-reviews-onnx.zip")
-    code = at.download_button(key="code_starter-reviews")
+    n = len(RunStore(local_home).load("starter-digits").load_test())
+    assert f"ONNX: {n:,} of {n:,} answers identical" in _texts(at)
+    assert at.download_button(key="download_starter-digits_onnx").label.startswith("Download starter-digits-onnx.zip")
+    code = at.download_button(key="code_starter-digits")
     assert code.label == "Download train.py"
 
 
+def test_the_sentiment_starter_says_why_it_is_not_exported(local_home):
+    at = _goto(_app(), "pages/evaluate.py")
+    at.selectbox(key="run_picker").set_value("starter-reviews").run()
+    assert not at.exception
+    assert "model is not exported yet" in _texts(at)
+    assert not [b for b in at.button if b.label.startswith("Prepare the")]
+
+
 def test_saved_runs_page_shows_the_code_and_the_export_box(local_home):
-    copy_starter(local_home, "20990101-000000-ngram_bag-aaaaaa", 0.03, "Reviews")
+    _table_run(local_home, "neural_network")
     at = _goto(_app(), "pages/runs.py")
     assert not at.exception
-    assert any("def build_model" in c.value for c in at.code)
+    assert any("def build_network" in c.value and "def fit_preparation" in c.value for c in at.code)
     assert "Prepare the LiteRT (TFLite) export" in [b.label for b in at.button]
 
 
@@ -43,3 +56,64 @@ def test_an_export_of_another_sessions_run_is_refused_like_a_missing_run(tmp_pat
     with pytest.raises(RunError, match=f"No run called '{run_id}' was found"):
         prepare_export(run_id, "onnx", store=store, owner="mallory")
     assert not (store.runs_dir / run_id / "exports").exists()
+
+
+def _table_run(home, template: str = "boosted_trees"):
+    """A small finished table run (a price band from a raw houses table) in ``home``'s workspace."""
+    import numpy as np
+
+    from modeling.config import default_config
+    from modeling.data.tabular import dataset_from_table
+    from modeling.training.experiment import run_experiment
+    from tests.unit.training.table_data import raw_houses
+
+    raw = raw_houses(300, seed=4)
+    raw["band"] = np.where(raw["price"] > raw["price"].median(), "high", "low")
+    dataset = dataset_from_table(raw.drop(columns=["price"]), "band", name="houses", task="tabular_classification")
+    config = default_config(dataset.task, "session:houses", template)
+    config = config.model_copy(update={"settings": config.settings.model_copy(update={"max_rounds": 30})})
+    store = RunStore(home)
+    return store.load(run_experiment(config, dataset, store=store).name)
+
+
+def test_a_table_run_exports_onnx_and_shows_its_code(local_home):
+    run = _table_run(local_home)
+    at = _goto(_app(), "pages/evaluate.py")
+    assert at.selectbox(key="run_picker").value == run.info.run_id
+    texts = _texts(at)
+    assert "Not offered: LiteRT has no operations for decision trees" in texts
+    assert "Not offered: Gradient" in texts and "use the ONNX export" in texts
+    assert "cannot export" not in texts
+    next(b for b in at.button if b.label == "Prepare the ONNX export").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    n = len(run.load_test())
+    assert f"ONNX: {n} of {n} answers identical" in _texts(at)
+    assert at.download_button(key=f"download_{run.info.run_id}_onnx").label.startswith(
+        f"Download {run.info.run_id}-onnx.zip"
+    )
+    assert any("def fit_preparation" in c.value and "HistGradientBoostingClassifier" in c.value for c in at.code)
+
+
+def test_a_new_export_is_added_to_the_tracked_run_and_tracking_never_blocks_it(tmp_path, monkeypatch):
+    import shutil
+
+    from modeling import settings
+    from ui import export_view
+
+    store = RunStore(tmp_path, starters=None)
+    run_id = _table_run(tmp_path).info.run_id
+    logged = []
+    monkeypatch.setattr(settings, "mlflow_uri", lambda: "sqlite:///mlflow.db")
+    monkeypatch.setattr(export_view, "log_file", lambda run_dir, path: logged.append((run_dir, path)) or True)
+    first = export_view.prepare_export(run_id, "onnx", store=store, owner=None)
+    assert logged == [(store.runs_dir / run_id, first.zip_path)]
+    export_view.prepare_export(run_id, "onnx", store=store, owner=None)  # kept: not logged twice
+    assert len(logged) == 1
+
+    def broken(run_dir, path):
+        raise RuntimeError("tracking server down")
+
+    monkeypatch.setattr(export_view, "log_file", broken)
+    shutil.rmtree(store.runs_dir / run_id / "exports")  # no kept export: a new ZIP, and tracking fails
+    again = export_view.prepare_export(run_id, "onnx", store=store, owner=None)
+    assert again.check.passed and again.zip_path.is_file()

@@ -85,15 +85,22 @@ def member_answer(member: dict, out: np.ndarray, rows: int) -> np.ndarray:
     return probs
 
 
-def answers(inputs: dict) -> np.ndarray:
-    """The blend of every model file's answers, weighted as in ModelDeck (one file: its answers)."""
+def load_members() -> list:
+    """(member, runner) for every model file in ``table_model.json``, each loaded once."""
+    return [(member, load_runner(HERE / member["file"])) for member in MODEL["members"]]
+
+
+def answers(inputs: dict, members: list | None = None) -> np.ndarray:
+    """The blend of every model file's answers, weighted as in ModelDeck (one file: its answers).
+
+    ``members`` is :func:`load_members`'s result, to reuse loaded model files between calls.
+    """
+    members = members if members is not None else load_members()
     rows = len(inputs["codes"])
-    members = MODEL["members"]
-    weights = np.asarray([max(float(m["weight"]), 0.0) for m in members])
+    weights = np.asarray([max(float(m["weight"]), 0.0) for m, _ in members])
     weights = weights / weights.sum() if weights.sum() > 0 else np.full(len(members), 1.0 / len(members))
     blended = None
-    for member, weight in zip(members, weights, strict=True):
-        runner = load_runner(HERE / member["file"])
+    for (member, runner), weight in zip(members, weights, strict=True):
         x = inputs[member["input"]]
         outs = [runner(x[i : i + BATCH]) for i in range(0, rows, BATCH)] if rows else []
         out = np.concatenate(outs) if outs else np.zeros((0, 1))

@@ -25,6 +25,7 @@ row of the run's test split before it offered the export.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -385,6 +386,12 @@ class Encoder:
 
 # ---- the saved files ----------------------------------------------------------------------------------------
 def load(folder: str | Path) -> tuple[Preparation, Encoder]:
+    """The saved preparation and encoder of an export folder (read once per folder)."""
+    return _load(str(Path(folder).resolve()))
+
+
+@functools.lru_cache(maxsize=8)
+def _load(folder: str) -> tuple[Preparation, Encoder]:
     folder = Path(folder)
     preparation = json.loads((folder / "preparation.json").read_text(encoding="utf-8"))
     encoder = json.loads((folder / "encoder.json").read_text(encoding="utf-8"))

@@ -45,9 +45,12 @@ def _run_script(script: str, folder, data_file: str) -> dict[str, float]:
 
 
 def test_script_is_plain_python_without_modeldeck(tmp_path):
+    from modeling.export.code import training_script
+
     store = RunStore(tmp_path, starters=REPO_ROOT / "starters")
-    for run_id in ("starter-reviews", "starter-digits"):
-        script = run_script(store.load(run_id))
+    text = ExperimentConfig(data=DataConfig(source="sample:reviews"), task="text_classification", template="ngram_bag")
+    facts = {"kind": "text", "source": "sample:reviews", "text_column": "text", "label_column": "label"}
+    for script in (training_script(text, facts, "r1"), run_script(store.load("starter-digits"))):
         tree = ast.parse(script)
         imported = {
             (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name

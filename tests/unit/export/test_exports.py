@@ -17,14 +17,15 @@ import pytest
 from modeling.config import ExperimentConfig, template_settings
 from modeling.errors import RunError
 from modeling.export.bundle import ExportFailed, build_export, cached_export
-from modeling.export.formats import FORMATS, offer, offers
+from modeling.export.formats import SUPPORTED, input_kind, offer, offers
 from modeling.runs.store import RunStore
 from modeling.training.experiment import run_experiment
 from tests.conftest import make_image_dataset, make_text_dataset
 
 pytestmark = pytest.mark.slow
 
-TEMPLATES = ["small_cnn", "dense", "ngram_bag", "embedding_bag", "conv1d"]
+TEMPLATES = ["small_cnn", "dense", "ngram_bag", "embedding_bag", "conv1d", "ngram_nb"]
+CASES = [(template, fmt) for template in TEMPLATES for fmt in SUPPORTED[input_kind(template)]]
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +49,7 @@ def runs(store):
     return made
 
 
-@pytest.mark.parametrize("fmt", list(FORMATS))
-@pytest.mark.parametrize("template", TEMPLATES)
+@pytest.mark.parametrize(("template", "fmt"), CASES)
 def test_export_matches_the_keras_model(runs, template, fmt, tmp_path):
     run = runs[template]
     assert offer(template, fmt).supported, offer(template, fmt).reason
@@ -103,6 +103,8 @@ def test_a_failed_check_blocks_the_zip(runs, tmp_path, monkeypatch):
 def test_unsupported_and_unknown_formats_say_why():
     reasons = {item.format.key: item.reason for item in offers("minilm")}
     assert "TensorFlow Text" in reasons["onnx"] and "LiteRT" in reasons["litert"]
+    assert {item.format.key for item in offers("ngram_nb") if item.supported} == {"keras", "saved_model"}
+    assert all("not exported yet" in item.reason for item in offers("minilm_ngrams"))
     assert not offer("some_future_template", "onnx").supported
     with pytest.raises(RunError, match="no export format"):
         build_export(None, "pickle")  # type: ignore[arg-type]

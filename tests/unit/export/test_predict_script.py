@@ -1,7 +1,8 @@
 """The ZIP's predict.py runs in a virtual environment that holds only its runtime (no TensorFlow, no ModelDeck).
 
 Slow: the environment is built once per session with pip (the runtimes come from PyPI), and skipped with
-the reason when pip cannot reach the registry.
+the reason when pip cannot reach the registry. Table exports also need pandas (their ``prepare_table.py``),
+and are compared with ModelDeck's own table predictor on the same raw rows.
 """
 
 from __future__ import annotations
@@ -13,25 +14,30 @@ import venv
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
 from modeling.export.bundle import build_export
 from modeling.runs.store import RunStore
 from tests.conftest import REPO_ROOT
+from tests.unit.training.table_data import raw_houses
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
 def runtime_python(tmp_path_factory) -> Path:
-    """A fresh venv with ONNX Runtime, LiteRT, NumPy, Pillow and SciPy at the versions installed here."""
+    """A fresh venv with ONNX Runtime, LiteRT, NumPy, pandas, Pillow and SciPy at the versions installed here."""
     import importlib.metadata as md
 
     folder = tmp_path_factory.mktemp("runtime-venv")
     venv.create(folder, with_pip=True)
     python = folder / "bin" / "python"
-    pins = [f"{name}=={md.version(name)}" for name in ("onnxruntime", "ai-edge-litert", "numpy", "pillow", "scipy")]
+    pins = [
+        f"{name}=={md.version(name)}"
+        for name in ("onnxruntime", "ai-edge-litert", "numpy", "pandas", "pillow", "scipy")
+    ]
     done = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", *pins], capture_output=True, text=True, timeout=900
     )
@@ -62,9 +68,26 @@ def _answers(python: Path, export: Path, source: Path, tmp_path: Path) -> list[d
         return list(csv.DictReader(fh))
 
 
+@pytest.fixture(scope="module")
+def reviews_run(tmp_path_factory):
+    """A keyword n-gram model on the built-in product reviews (the sentiment starter's template has no ONNX)."""
+    from modeling.config import DataConfig, ExperimentConfig, template_settings
+    from modeling.training.experiment import run_experiment
+
+    store = RunStore(tmp_path_factory.mktemp("reviews"), starters=None)
+    settings = template_settings("ngram_bag").model_copy(update={"epochs": 12})
+    config = ExperimentConfig(
+        data=DataConfig(source="sample:reviews"), task="text_classification", template="ngram_bag", settings=settings
+    )
+    return store.load(run_experiment(config, store=store).name)
+
+
 @pytest.mark.parametrize("fmt", ["onnx", "litert"])
-def test_text_export_scores_a_csv_with_only_its_runtime(runtime_python, fmt, tmp_path):
-    export = _unzipped("starter-reviews", fmt, tmp_path)
+def test_text_export_scores_a_csv_with_only_its_runtime(runtime_python, reviews_run, fmt, tmp_path):
+    result = build_export(reviews_run, fmt, "# card", out_dir=tmp_path)
+    with zipfile.ZipFile(result.zip_path) as archive:
+        archive.extractall(tmp_path)  # our own ZIP
+    export = tmp_path / result.zip_path.stem
     table = tmp_path / "reviews.csv"
     table.write_text('text\n"I love it, works great"\n"Broken after a day, I want a refund"\n', encoding="utf-8")
     rows = _answers(runtime_python, export, table, tmp_path)
@@ -82,3 +105,41 @@ def test_digit_export_reads_a_photo_with_only_its_runtime(runtime_python, fmt, t
     rows = _answers(runtime_python, export, photo, tmp_path)
     assert rows[0]["predicted_label"] == "1"
     assert sys.executable not in str(runtime_python)
+
+
+@pytest.mark.parametrize("task", ["tabular_regression", "tabular_classification"])
+def test_table_blend_scores_a_raw_csv_with_only_its_runtime(runtime_python, task, tmp_path):
+    from modeling.config import default_config
+    from modeling.data.readers.tables import read_table
+    from modeling.data.tabular import dataset_from_table
+    from modeling.runs.table_predictor import TablePredictor
+    from modeling.training.experiment import run_experiment
+
+    raw = raw_houses(320, seed=2)
+    target = "price"
+    if task == "tabular_classification":
+        raw["pricey"] = np.where(raw["price"] > raw["price"].median(), "yes", "no")
+        raw, target = raw.drop(columns=["price"]), "pricey"
+    store = RunStore(tmp_path / "home", starters=None)
+    config = default_config(task, "session:houses", "automatic")
+    config = config.model_copy(update={"settings": config.settings.model_copy(update={"time_budget_s": 12})})
+    run = store.load(run_experiment(config, dataset_from_table(raw, target, task=task), store=store).name)
+    result = build_export(run, "onnx", "# card", out_dir=tmp_path)
+    with zipfile.ZipFile(result.zip_path) as archive:
+        archive.extractall(tmp_path)  # our own ZIP
+    export = tmp_path / result.zip_path.stem
+    later = raw_houses(40, seed=9).drop(columns=["price"])  # raw rows as a user has them: "1,234", blanks
+    later.loc[0, "city"] = "Atlantis"  # never seen in training
+    source = tmp_path / "later.csv"
+    later.to_csv(source, index=False)
+    rows = _answers(runtime_python, export, source, tmp_path)
+    app, _ = TablePredictor.from_run(run).score_table(read_table(source.read_bytes(), source.name))
+    assert len(rows) == 40
+    if task == "tabular_regression":
+        got = np.array([float(r["predicted_price"]) for r in rows])
+        assert np.abs(got - app["predicted_price"].to_numpy()).max() <= 1e-6 * np.std(app["predicted_price"])
+        assert np.allclose([float(r["high_90"]) for r in rows], app["high_90"].to_numpy(), rtol=1e-9)
+    else:
+        assert [r["predicted_label"] for r in rows] == app["predicted_label"].tolist()
+        got = np.array([float(r["probability_yes"]) for r in rows])
+        assert np.abs(got - app["probability_yes"].to_numpy()).max() <= 1e-4  # both rounded to 4 decimals

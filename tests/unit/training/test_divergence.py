@@ -136,7 +136,7 @@ def test_the_best_weights_kept_are_never_from_a_diverged_epoch():
     class PoisonAtSecondEpoch(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
             if epoch == 1:
-                kernel = keras.ops.convert_to_numpy(self.model.get_layer("out").kernel).copy()
+                kernel = self.model.get_layer("out").kernel.numpy().copy()
                 kernel[0, 0] = np.nan
                 self.model.get_layer("out").kernel.assign(kernel)
 
