@@ -12,7 +12,11 @@ workspace; or give table run ids) are timed end to end on one raw row, as a deve
 ``prepare_table.model_inputs`` plus the export's model file(s) and blend, next to ModelDeck's own
 ``TablePredictor.predict`` on the same raw row (its preparation, encoder and model).
 
-    .venv/bin/python benchmarks/bench_exports.py [RUN ...] [--tables] [--budget 30]
+``--texts`` trains the two fitted text templates with their default settings into a throw-away workspace:
+``ngram_nb`` on both review samples (English by words, Chinese by characters) and, where the encoder is
+installed, ``minilm_ngrams`` on the English one (full precision, unlike the 8-bit sentiment starter).
+
+    .venv/bin/python benchmarks/bench_exports.py [RUN ...] [--tables] [--texts] [--budget 30]
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ import numpy as np
 from common import header, row
 
 from modeling.export.bundle import build_export
-from modeling.export.formats import offers
+from modeling.export.formats import is_table_template, offers
+from modeling.export.models import quantized_model_file
 from modeling.runs.store import RunStore, default_store
 
 CALLS = 200
@@ -86,6 +91,23 @@ def _train_table_runs(home: Path, budget: int) -> tuple[RunStore, list[str]]:
     return store, ids
 
 
+def _train_text_runs(home: Path) -> tuple[RunStore, list[str]]:
+    """``ngram_nb`` on both review samples and ``minilm_ngrams`` (if installed) on the English one, defaults."""
+    from modeling.config import default_config
+    from modeling.templates import registry
+    from modeling.training.experiment import run_experiment
+
+    store = RunStore(home, starters=None)
+    cases = [("ngram_nb", "sample:reviews"), ("ngram_nb", "sample:reviews_zh")]
+    if registry.spec("minilm_ngrams").availability()[0]:
+        cases.append(("minilm_ngrams", "sample:reviews"))
+    ids = [
+        run_experiment(default_config("text_classification", source, template), store=store).name
+        for template, source in cases
+    ]
+    return store, ids
+
+
 def _reference(run, predictor, test):
     """ModelDeck's own single-item answer: the Keras predictor, or the table predictor on one raw row."""
     if test.kind == "table":
@@ -112,7 +134,9 @@ def bench_run(store: RunStore, run_id: str) -> None:
     what = "table predictor" if test.kind == "table" else "Keras predictor"
     reference = f"{what} p50 {app_p50:.2f} p95 {app_p95:.2f}"
     print(row(f"{run_id} ({run.config.template}) ModelDeck", reference, reference, 1.0))
-    for offer in offers(run.config.template):
+    template = run.config.template
+    quantized = not is_table_template(template) and quantized_model_file(run.model_path)
+    for offer in offers(template, quantized):
         key = offer.format.key
         if not offer.supported:
             print(row(f"{run_id} {offer.format.title}", "not offered", "—", None, offer.reason))
@@ -144,13 +168,19 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="*", help="run ids (default: the starters)")
     parser.add_argument("--tables", action="store_true", help="also train and bench the 8 table runs")
+    parser.add_argument("--texts", action="store_true", help="also train and bench ngram_nb and minilm_ngrams")
     parser.add_argument("--budget", type=int, default=30, help="the automatic template's time budget (s)")
     args = parser.parse_args(argv)
     print("Exports: offered formats, parity on the test split, size, single-item latency (ms)\n")
     print(header())
     store = default_store()
-    for run_id in args.runs or ([] if args.tables else ["starter-digits", "starter-reviews"]):
+    for run_id in args.runs or ([] if args.tables or args.texts else ["starter-digits", "starter-reviews"]):
         bench_run(store, run_id)
+    if args.texts:
+        with tempfile.TemporaryDirectory(prefix="bench-exports-") as home:
+            text_store, ids = _train_text_runs(Path(home))
+            for run_id in ids:
+                bench_run(text_store, run_id)
     if args.tables:
         with tempfile.TemporaryDirectory(prefix="bench-exports-") as home:
             table_store, ids = _train_table_runs(Path(home), args.budget)

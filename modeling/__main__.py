@@ -8,8 +8,9 @@
     python -m modeling export RUN --format F [-o OUT]  writes a verified export ZIP, prints its check
     python -m modeling code RUN > train.py          prints the plain Keras / scikit-learn script
     python -m modeling search CONFIG.yaml [--budget SECONDS]
-                                                    text: trains the templates that suit the data on one
-                                                    split, prints the leaderboard, keeps the best as a run
+                                                    texts: trains the templates that suit the data on one
+                                                    split; tables: the automatic search and its blend;
+                                                    prints the leaderboard, keeps the best as a run
 
 RUN is a run id (as listed by ``python -m modeling runs``) or a run folder. ``predict`` applies the
 decision rule saved with the run on the Evaluate page (threshold or cost matrix, and the confidence
@@ -270,23 +271,19 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    """Find the best text model for a settings file's data; print the leaderboard and keep the winner as a run."""
-    from modeling.data.duplicates import drop_duplicates
-    from modeling.data.sources import load_source
-    from modeling.training.search import adopt, find_best_text_model, leaderboard_text
+    """Find the best model for a settings file's data (texts or a table); print the leaderboard, keep the winner."""
+    from modeling.training.search import adopt, leaderboard_text
+    from modeling.training.search_job import find_best, run_search_job, search_dataset
+    from modeling.training.table_search import TableLeaderboard, adopt_table, table_leaderboard_text
 
     config = ExperimentConfig.from_file(args.config)
-    if config.task != "text_classification":
-        raise ModelDeckError(
-            f"search compares text templates; task = '{config.task}' in {args.config} is not text_classification."
-        )
     if args.budget <= 0:
         raise ModelDeckError(f"--budget {args.budget:g} is not valid: give the search a positive number of seconds.")
-    data = config.data
-    dataset = load_source(data.source, data.text_column, data.label_column)
-    if data.drop_duplicates and not dataset.deduplicated:
-        dataset, _ = drop_duplicates(dataset)
+    templates = [t.strip() for t in args.templates.split(",") if t.strip()] if args.templates else None
     store = _store(args.home)
+    if args.events:  # a Ray job: progress, the leaderboard and the candidates go back to the app through the logs
+        return run_search_job(config, store, args.dataset, args.budget, templates)
+    dataset = load_job_dataset(args.dataset) if args.dataset else search_dataset(config)
     phases: list[str] = []
 
     def report(event: dict) -> None:
@@ -294,20 +291,17 @@ def cmd_search(args: argparse.Namespace) -> int:
             phases.append(event["phase"])
             print(f"[{event.get('elapsed_s', 0.0):5.0f} s] {event['phase']}", file=sys.stderr)
 
-    board = find_best_text_model(
-        dataset,
-        budget_s=args.budget,
-        seed=config.settings.seed,
-        progress_cb=report,
-        store=store,
-        test_share=data.test_share,
-        validation_share=config.settings.validation_share,
-    )
-    print(leaderboard_text(board))
-    if board.best is None:
-        raise ModelDeckError(f"No template finished within {args.budget:g} s; give the search a larger --budget.")
-    run_id = adopt(board, board.best.template, store)
-    print(f"kept {board.best.template} as run {run_id}", file=sys.stderr)
+    board = find_best(dataset, args.budget, config, store, report, None, templates)
+    if isinstance(board, TableLeaderboard):
+        print(table_leaderboard_text(board))
+        run_id, kept = adopt_table(board, store), "the blend"
+    else:
+        print(leaderboard_text(board))
+        if board.best is None:
+            raise ModelDeckError(f"No template finished within {args.budget:g} s; give the search a larger --budget.")
+        run_id, kept = adopt(board, board.best.template, store), board.best.template
+    print(f"kept {kept} as run {run_id}", file=sys.stderr)
+    _track(store, store.runs_dir / run_id)  # like a finished training: once, with its report
     print(store.runs_dir / run_id)
     return 0
 
@@ -364,9 +358,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("code", help="print the plain Keras / scikit-learn script that reproduces a run")
     p.add_argument("run")
     p.set_defaults(func=cmd_code)
-    p = sub.add_parser("search", help="text: find the best template within a time budget, keep the winner as a run")
+    p = sub.add_parser("search", help="texts or tables: find the best model within a time budget, keep the winner")
     p.add_argument("config", help="a YAML settings file; its data, test_share, validation_share and seed are used")
     p.add_argument("--budget", type=float, default=300.0, help="seconds the whole search may take (default 300)")
+    p.add_argument("--dataset", help="a dataset .npz sent with a remote job (instead of data.source)")
+    p.add_argument("--templates", help="texts: only these templates, comma-separated (default: all that suit)")
+    p.add_argument("--events", action="store_true", help="remote job: print progress, the leaderboard and the runs")
     p.set_defaults(func=cmd_search)
     p = sub.add_parser("runs", help="list saved runs")
     p.set_defaults(func=cmd_runs)

@@ -12,6 +12,7 @@ from modeling.config import (
     template_settings,
 )
 from modeling.errors import ConfigError
+from modeling.templates import registry
 from ui import export_view, model_extras, state, table_draft, table_model, table_overview
 
 state.require_router("pages/model.py")
@@ -76,6 +77,15 @@ if ds.kind == "table":  # the table templates' own settings, what they do, and F
     st.stop()
 
 
+#: Labels (and number format, step) of the settings a template may show on its own.
+SETTING_LABELS = {
+    "max_tokens": ("Vocabulary size", None, 1000),
+    "sequence_length": ("Words read per text", None, None),
+    "validation_share": ("Validation share", "%.2f", 0.05),
+    "seed": ("Random seed", None, None),
+}
+
+
 def number(name: str, label: str, col, fmt: str | None = None, step=None):
     info = fields[name]
     kwargs = {"min_value": info["min"], "max_value": info["max"], "value": current[name], "help": info["help"]}
@@ -88,61 +98,81 @@ def number(name: str, label: str, col, fmt: str | None = None, step=None):
 
 st.subheader("Settings")
 st.caption("The defaults work without tuning. Hover over the (?) icons for what each setting does.")
-c1, c2, c3 = st.columns(3)
 values = {}
-with c1:
-    st.markdown("**Network**")
-    values["hidden_units"] = number("hidden_units", "Hidden units", c1)
-    values["hidden_layers"] = number("hidden_layers", "Hidden layers", c1)
-    values["dropout"] = c1.slider(
-        "Dropout", 0.0, 0.9, float(current["dropout"]), 0.05, help=fields["dropout"]["help"], key="setting_dropout"
-    )
-    if ds.kind == "image":
-        values["augment"] = c1.checkbox(
-            "Augment images (small shifts, turns, zoom)",
-            current["augment"],
-            help=fields["augment"]["help"],
-            key="setting_augment",
+spec = registry.spec(template)
+
+
+def all_settings() -> None:
+    """Network, optimiser and training settings: the templates trained by gradient descent use them all."""
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        st.markdown("**Network**")
+        values["hidden_units"] = number("hidden_units", "Hidden units", c1)
+        values["hidden_layers"] = number("hidden_layers", "Hidden layers", c1)
+        values["dropout"] = c1.slider(
+            "Dropout", 0.0, 0.9, float(current["dropout"]), 0.05, help=fields["dropout"]["help"], key="setting_dropout"
         )
-    else:
-        values["max_tokens"] = number("max_tokens", "Vocabulary size", c1, step=1000)
-        values["sequence_length"] = number("sequence_length", "Words read per text", c1)
-        values["embedding_dim"] = number("embedding_dim", "Word vector size", c1)
-with c2:
-    st.markdown("**Optimiser**")
-    opt_choices = fields["optimizer"]["choices"]
-    names = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD with momentum", "rmsprop": "RMSprop"}
-    values["optimizer"] = c2.selectbox(
-        "Optimizer",
-        opt_choices,
-        index=opt_choices.index(current["optimizer"]),
-        format_func=names.get,
-        help=fields["optimizer"]["help"],
-        key="setting_optimizer",
-    )
-    values["learning_rate"] = number("learning_rate", "Learning rate", c2, fmt="%.5f", step=0.0001)
-    sched = fields["schedule"]["choices"]
-    sched_names = {
-        "constant": "Constant",
-        "exponential": "Exponential decay",
-        "cosine": "Cosine",
-        "warmup_cosine": "Warm-up, then cosine",
-    }
-    values["schedule"] = c2.selectbox(
-        "Learning-rate schedule",
-        sched,
-        index=sched.index(current["schedule"]),
-        format_func=sched_names.get,
-        help=fields["schedule"]["help"],
-        key="setting_schedule",
-    )
-with c3:
-    st.markdown("**Training**")
-    values["epochs"] = number("epochs", "Epochs", c3)
-    values["batch_size"] = number("batch_size", "Batch size", c3)
-    values["validation_share"] = number("validation_share", "Validation share", c3, fmt="%.2f", step=0.05)
-    values["patience"] = number("patience", "Early-stopping patience (epochs)", c3)
-    values["seed"] = number("seed", "Random seed", c3)
+        if ds.kind == "image":
+            values["augment"] = c1.checkbox(
+                "Augment images (small shifts, turns, zoom)",
+                current["augment"],
+                help=fields["augment"]["help"],
+                key="setting_augment",
+            )
+        else:
+            values["max_tokens"] = number("max_tokens", "Vocabulary size", c1, step=1000)
+            values["sequence_length"] = number("sequence_length", "Words read per text", c1)
+            values["embedding_dim"] = number("embedding_dim", "Word vector size", c1)
+    with c2:
+        st.markdown("**Optimiser**")
+        opt_choices = fields["optimizer"]["choices"]
+        names = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD with momentum", "rmsprop": "RMSprop"}
+        values["optimizer"] = c2.selectbox(
+            "Optimizer",
+            opt_choices,
+            index=opt_choices.index(current["optimizer"]),
+            format_func=names.get,
+            help=fields["optimizer"]["help"],
+            key="setting_optimizer",
+        )
+        values["learning_rate"] = number("learning_rate", "Learning rate", c2, fmt="%.5f", step=0.0001)
+        sched = fields["schedule"]["choices"]
+        sched_names = {
+            "constant": "Constant",
+            "exponential": "Exponential decay",
+            "cosine": "Cosine",
+            "warmup_cosine": "Warm-up, then cosine",
+        }
+        values["schedule"] = c2.selectbox(
+            "Learning-rate schedule",
+            sched,
+            index=sched.index(current["schedule"]),
+            format_func=sched_names.get,
+            help=fields["schedule"]["help"],
+            key="setting_schedule",
+        )
+    with c3:
+        st.markdown("**Training**")
+        values["epochs"] = number("epochs", "Epochs", c3)
+        values["batch_size"] = number("batch_size", "Batch size", c3)
+        values["validation_share"] = number("validation_share", "Validation share", c3, fmt="%.2f", step=0.05)
+        values["patience"] = number("patience", "Early-stopping patience (epochs)", c3)
+        values["seed"] = number("seed", "Random seed", c3)
+
+
+def only_settings(names: tuple[str, ...]) -> None:
+    """The few settings that change anything for a template fitted exactly (see its spec)."""
+    st.caption(spec.settings_note)
+    columns = st.columns(3)
+    for i, name in enumerate(names):
+        label, shown, step = SETTING_LABELS.get(name, (name, None, None))
+        values[name] = number(name, label, columns[i % 3], fmt=shown, step=step)
+
+
+if spec.settings is None:
+    all_settings()
+else:
+    only_settings(spec.settings)
 if template == model_extras.PRETRAINED:
     values.update(model_extras.encoder_settings(ds, current, fields))
 test_share = st.slider(

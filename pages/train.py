@@ -11,6 +11,8 @@ from ui import state, table_train, team_view
 state.require_router("pages/train.py")
 
 st.title("3 · Train")
+# After a server restart: trainings still running (or finished) on the Ray cluster are followed again.
+team_view.reattach_remote_work()
 
 
 def _current_job():

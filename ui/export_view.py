@@ -22,7 +22,8 @@ from modeling.config import ExperimentConfig
 from modeling.errors import RunError
 from modeling.export.bundle import ExportResult, build_export, cached_export
 from modeling.export.code import facts_from_dataset, run_script, training_script
-from modeling.export.formats import offers
+from modeling.export.formats import is_table_template, offers
+from modeling.export.models import quantized_model_file
 from modeling.reporting.model_card import model_card_markdown
 from modeling.runs.store import Run
 from modeling.runs.tracking import log_file
@@ -76,7 +77,9 @@ def export_box(run: Run) -> None:
     if not run.info.usable:
         st.info("This run has no finished model to export.")
         return
-    for item in offers(run.config.template):
+    template = run.config.template
+    quantized = not is_table_template(template) and quantized_model_file(run.model_path)
+    for item in offers(template, quantized):
         key = f"{run.info.run_id}_{item.format.key}"
         with st.container(border=True):
             st.markdown(f"**{item.format.title}** — {item.format.description}")
@@ -111,19 +114,25 @@ def _code_block(script: str, file_name: str, key: str) -> None:
     st.code(script, language="python", line_numbers=True)
 
 
-def _libraries(task: str) -> str:
+#: Text templates fitted as logistic regressions (their scripts use scikit-learn beside Keras).
+FITTED_TEXT = ("ngram_nb", "minilm_ngrams")
+
+
+def _libraries(task: str, template: str = "") -> str:
     """What the script is written in: tables need pandas and scikit-learn (Keras only for the network)."""
-    return "pandas + scikit-learn" if task.startswith("tabular") else "Keras"
+    if task.startswith("tabular"):
+        return "pandas + scikit-learn"
+    return "Keras + scikit-learn" if template in FITTED_TEXT else "Keras"
 
 
 def show_run_code(run: Run) -> None:
     """The "Show the code" block of a saved run: the standalone script, downloadable."""
-    with st.expander(f"Show the code: this run as a plain {_libraries(run.task)} script"):
-        steps = (
-            "the same data file, column reading, split, encoding and model settings"
-            if run.task.startswith("tabular")
-            else "the same data file, split, preparation, model, optimizer and early stopping"
-        )
+    with st.expander(f"Show the code: this run as a plain {_libraries(run.task, run.config.template)} script"):
+        steps = "the same data file, split, preparation, model, optimizer and early stopping"
+        if run.task.startswith("tabular"):
+            steps = "the same data file, column reading, split, encoding and model settings"
+        elif run.config.template in FITTED_TEXT:
+            steps = "the same data file, split, vocabulary, term weights and regressions chosen on the validation texts"
         st.caption(
             f"Reproduces this run without ModelDeck: {steps}, then the test figures. "
             f"Command line: `python -m modeling code {run.info.run_id}`."
@@ -138,7 +147,7 @@ def show_run_code(run: Run) -> None:
 
 def show_config_code(config: ExperimentConfig, dataset: object) -> None:
     """The "Show the code" block of the Model page: the script these settings would run on the active data."""
-    with st.expander(f"Show the code: these settings as a plain {_libraries(config.task)} script"):
+    with st.expander(f"Show the code: these settings as a plain {_libraries(config.task, config.template)} script"):
         st.caption("What training with these settings does, as a script you can run without ModelDeck.")
         try:
             script = training_script(config, facts_from_dataset(dataset))

@@ -12,12 +12,12 @@ from typing import Any
 import streamlit as st
 
 from modeling.format import seconds as format_seconds
+from modeling.reporting.tracked import after_save
 from modeling.templates import minilm, registry
 from modeling.templates.automatic import AutomaticChoice, choose_text_template
 from modeling.templates.minilm import estimate_tokens, measure_throughput
 from modeling.training.jobs import JOBS
-from modeling.training.search import adopt
-from ui import state
+from ui import state, team_view
 
 #: The template whose own settings block (encoder mode, length read, time estimate) this module draws.
 PRETRAINED = "minilm"
@@ -60,11 +60,6 @@ def _throughput():
 AUTOMATIC = "automatic"
 AUTOMATIC_KEY = "template_automatic"
 #: What each template trains in one step says instead of epochs (shown under the picker).
-ONE_STEP_NOTE = (
-    "{template} is fitted in one step, like a logistic regression (its strength and the term weighting are "
-    "chosen on the validation texts): epochs, batch size, learning rate, dropout and hidden layers do not apply."
-)
-
 
 def use_automatic(on: bool) -> None:
     """Whether the picker shows Automatic (a loaded YAML file names its own template: then off)."""
@@ -91,7 +86,7 @@ def automatic_choice(ds: Any) -> AutomaticChoice:
 def template_picker(ds: Any, cfg: Any) -> str:
     """The template radio; for text "Automatic" comes first and is preselected. Returns a concrete template.
 
-    Under it: which template Automatic picked and why, or what a one-step template ignores.
+    Under it: which template Automatic picked and why (the settings below say what a one-step template ignores).
     """
     templates = available_templates(ds.task)
     if cfg.template not in templates:
@@ -117,8 +112,6 @@ def template_picker(ds: Any, cfg: Any) -> str:
     template = choice.template if picked == AUTOMATIC and choice is not None else picked
     if picked == AUTOMATIC and choice is not None:
         st.info(f"**Automatic picked `{template}`.** {state.md_escape(choice.reason)}", icon=":material/auto_awesome:")
-    if registry.spec(template).fit in ("modeling.training.linear_fit:fit", "modeling.training.hybrid_fit:fit"):
-        st.caption(ONE_STEP_NOTE.format(template=template))
     return template
 
 
@@ -191,8 +184,12 @@ def find_best_model_section(ds: Any) -> None:
         "within the time you allow; then ranks them on the held-out test texts next to the keyword baseline "
         "(TF-IDF + logistic regression). Templates that would not fit in the time left are skipped."
     )
-    search = JOBS.get_search(st.session_state.get(SEARCH_ID), state.session_owner())
+    team_view.reattach_remote_work()  # once per server process: searches a restart left on the Ray cluster
+    owner = state.session_owner()
+    # After a refresh or a server restart (a search followed again on the Ray cluster): the newest one on this data.
+    search = JOBS.get_search(st.session_state.get(SEARCH_ID), owner) or JOBS.latest_search(owner, ds.name)
     running = search is not None and not search.done
+    on_cluster = team_view.training_place(key="search_place", label="Where to search")
     left, right = st.columns([3, 1])
     budget = left.slider(
         "Time budget (seconds)",
@@ -205,7 +202,14 @@ def find_best_model_section(ds: Any) -> None:
         disabled=running,
     )
     if right.button("Find the best model", type="primary", key="automl_start", disabled=running):
-        search = JOBS.start_search(ds, float(budget), owner=state.session_owner())
+        store = state.run_store()
+        try:
+            search = JOBS.start_search(
+                ds, float(budget), store=store, owner=owner, remote=on_cluster, after_save=after_save(store)
+            )
+        except Exception as exc:  # e.g. the server is near its memory limit
+            state.show_error(exc, "starting the search")
+            return
         st.session_state[SEARCH_ID] = search.search_id
         running = True
     if search is None:
@@ -234,21 +238,27 @@ def _draw_search(search: Any) -> None:
         elapsed = snap.get("elapsed_s") or 0.0
         st.progress(
             float(snap.get("fraction") or 0.0),
-            text=f"{snap.get('phase', 'Working')} · {format_seconds(elapsed)} of {format_seconds(search.budget_s)}",
+            text=f"{state.md_escape(snap.get('phase') or 'Working')} · {format_seconds(elapsed)} of "
+            f"{format_seconds(search.budget_s)}",
         )
+        if search.remote:
+            st.caption("Searching on the Ray cluster; the budget counts from when the cluster starts the search.")
+        if snap.get("leaderboard"):
+            st.caption("Finished so far, best first:")
+            st.dataframe(pd.DataFrame(snap["leaderboard"]), hide_index=True)
         if st.button("Stop the search", key=f"automl_stop_{search.search_id}"):
             search.stop()
             st.toast("Stopping after the current batch…")
         return
     if snap["state"] == "failed":
-        st.error(snap.get("error") or "The search failed.")
+        st.error(state.md_escape(snap.get("error") or "The search failed."))
         return
     board = search.board
     if board is None:
-        st.info(snap.get("error") or "The search was stopped before it started.")
+        st.info(state.md_escape(snap.get("error") or "The search was stopped before it started."))
         return
     for note in board.notes:
-        st.warning(note)
+        st.warning(state.md_escape(note))
     base = f"{board.baseline_accuracy:.1%}" if board.baseline_accuracy is not None else "n/a"
     st.markdown(
         f"Same split for every template: {board.split['train']:,} training, {board.split['validation']:,} "
@@ -279,11 +289,10 @@ def _draw_search(search: Any) -> None:
         st.page_link("pages/evaluate.py", label="See how good it is →", icon=":material/fact_check:")
         return
     if st.button("Use this model", type="primary", key=f"automl_use_{search.search_id}"):
-        try:
-            run_id = adopt(board, choice, state.run_store(), owner=state.session_owner())
+        try:  # kept as a normal run, and tracked in MLflow (with its report) when that is on
+            run_id = JOBS.keep(search, state.run_store(), owner=state.session_owner(), template=choice)
         except Exception as exc:
             state.show_error(exc, "saving the chosen model")
             return
-        search.adopted[choice] = run_id
         state.set_run_id(run_id)
         st.rerun(scope="app")

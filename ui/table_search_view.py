@@ -4,7 +4,8 @@
 dataset: tree settings, the linear model, a forest and the network on one split, then a blend weighted on
 the validation rows. The page polls it once a second; the finished leaderboard ranks every candidate by
 the task's validation metric (RMSE for numbers, log loss for classes), shows the blend's test figures,
-and "Use this model" keeps the blend as an ordinary run (``table_search.adopt_table``).
+and "Use this model" keeps the blend as an ordinary run (``JOBS.keep``: ``table_search.adopt_table``, then MLflow
+tracking when it is on). With a Ray cluster configured the search may run there (``remote_search``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import streamlit as st
 from modeling import format as fmt
 from modeling.data.dataset import Dataset
 from modeling.reporting.regression_summary import amount
+from modeling.reporting.tracked import after_save
 from modeling.training.jobs import JOBS
-from modeling.training.table_search import adopt_table
-from ui import state, table_overview
+from ui import state, table_overview, team_view
 
 SEARCH_ID = "table_search_id"
 
@@ -32,8 +33,12 @@ def find_best_section(ds: Dataset) -> None:
         "within the time you allow, ranks them on the validation rows, and blends the best (as AutoGluon does). "
         "The test rows are never used to choose: they give the blend's honest score."
     )
-    search = JOBS.get_search(st.session_state.get(SEARCH_ID), state.session_owner())
+    team_view.reattach_remote_work()  # once per server process: searches a restart left on the Ray cluster
+    owner = state.session_owner()
+    # After a refresh or a server restart (a search followed again on the Ray cluster): the newest one on this data.
+    search = JOBS.get_search(st.session_state.get(SEARCH_ID), owner) or JOBS.latest_search(owner, ds.name)
     running = search is not None and not search.done
+    on_cluster = team_view.training_place(key="table_search_place", label="Where to search")
     left, right = st.columns([3, 1])
     budget = left.slider(
         "Time budget (seconds)",
@@ -46,8 +51,11 @@ def find_best_section(ds: Dataset) -> None:
         disabled=running,
     )
     if right.button("Find the best model", type="primary", key="table_search_start", disabled=running):
+        store = state.run_store()
         try:
-            search = JOBS.start_search(ds, float(budget), owner=state.session_owner())
+            search = JOBS.start_search(
+                ds, float(budget), store=store, owner=owner, remote=on_cluster, after_save=after_save(store)
+            )
         except Exception as exc:
             state.show_error(exc, "starting the search")
             return
@@ -78,8 +86,14 @@ def draw_search(search: Any, regression: bool, currency: str = "") -> None:
         elapsed = snap.get("elapsed_s") or 0.0
         st.progress(
             float(snap.get("fraction") or 0.0),
-            text=f"{snap.get('phase') or 'Working'} · {fmt.seconds(elapsed)} of {fmt.seconds(search.budget_s)}",
+            text=f"{state.md_escape(snap.get('phase') or 'Working')} · {fmt.seconds(elapsed)} of "
+            f"{fmt.seconds(search.budget_s)}",
         )
+        if search.remote:
+            st.caption("Searching on the Ray cluster; the budget counts from when the cluster starts the search.")
+        if snap.get("leaderboard"):
+            st.caption("Trained so far, best first:")
+            st.dataframe(pd.DataFrame(snap["leaderboard"]), hide_index=True, width="stretch")
         if st.button("Stop the search", key=f"table_search_stop_{search.search_id}"):
             search.stop()
             st.toast("Stopping after the current candidate…")
@@ -105,12 +119,11 @@ def draw_search(search: Any, regression: bool, currency: str = "") -> None:
         st.page_link("pages/evaluate.py", label="See how good it is →", icon=":material/fact_check:")
         return
     if st.button("Use this model", type="primary", key=f"table_search_use_{search.search_id}"):
-        try:
-            run_id = adopt_table(board, state.run_store(), owner=state.session_owner())
+        try:  # kept as a normal run, and tracked in MLflow (with its report) when that is on
+            run_id = JOBS.keep(search, state.run_store(), owner=state.session_owner())
         except Exception as exc:
             state.show_error(exc, "saving the chosen model")
             return
-        search.adopted["blend"] = run_id
         state.set_run_id(run_id)
         st.rerun(scope="app")
 

@@ -6,31 +6,41 @@ it on), so a deployment without Ray or MLflow looks finished rather than broken.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from modeling import settings
 from modeling.errors import ModelDeckError
 from modeling.format import md_escape, percent
+from modeling.reporting.tracked import after_save
 from modeling.runs import tracking
 from modeling.runs.store import Run, RunStore
 from modeling.training import remote
+from modeling.training.jobs import JOBS
 from ui import state
+
+log = logging.getLogger(__name__)
 
 HERE = "this server"
 CLUSTER = "the Ray cluster"
 
 
-def training_place() -> bool:
-    """Where the next training runs: ``True`` for the Ray cluster. Drawn only when a cluster is configured."""
+def training_place(key: str = "training_place", label: str = "Where to train") -> bool:
+    """Where the next training (or model search) runs: ``True`` for the Ray cluster.
+
+    Drawn only when a cluster is configured; ``key`` and ``label`` tell the Train page's picker from the
+    Model page's "Find the best model" one.
+    """
     address = settings.ray_address()
     if not address:
         return False
     reason = remote.unavailable_reason(address)
     choice = st.radio(
-        "Where to train",
+        label,
         [CLUSTER, HERE],
         horizontal=True,
-        key="training_place",
+        key=key,
         disabled=reason is not None,
         index=1 if reason else 0,
         help="The Ray cluster trains with its own CPUs or GPU; this server's memory and CPU stay free for the app.",
@@ -46,6 +56,24 @@ def cluster_line() -> str:
         f"Trainings sent to the Ray cluster at {md_escape(settings.ray_address() or '')} wait in the cluster's own "
         "queue; the first one on a fresh cluster also installs ModelDeck's requirements there (about a minute)."
     )
+
+
+def reattach_remote_work() -> None:
+    """Once per server process: follow again the trainings and searches a restarted server left on the cluster.
+
+    Without a cluster configured nothing is read. A job that ended while the app was down gives its run (or
+    its reason) at once; one still running shows on the Train page (or the Model page's search) again.
+    """
+    if settings.ray_address() is None:
+        return
+    store = state.run_store()
+    try:
+        found = JOBS.reattach(store, after_save(store))  # tracked in MLflow with the report, as any training
+    except Exception:  # following old jobs is a convenience: the page must draw regardless
+        log.exception("Could not follow remote jobs again")
+        return
+    if found:
+        st.toast(f"Following {found} job(s) on the Ray cluster again after the app restarted.")
 
 
 def tracked_runs_section(store: RunStore, owner: str | None) -> None:

@@ -52,37 +52,54 @@ def _call_strings(model: Any, texts: Any) -> None:
     model(tf.constant([str(t) for t in texts[:1]]), training=False)
 
 
-def write_artefacts(model: Any, template: str, fmt: str, folder: Path, example: Any) -> dict[str, Any]:
+#: Input kinds whose model holds ModelDeck's own layers (``layers.py`` ships beside the ``.keras`` file) and
+#: those among them that need Keras Hub and TensorFlow Text (the pretrained encoder).
+OWN_LAYER_KINDS = ("encoder_text", "weighted_text", "hybrid_text")
+ENCODER_KINDS = ("encoder_text", "hybrid_text")
+#: Input kinds whose ONNX / LiteRT export is the model after its text layer, plus ``tokenizer.py``.
+TOKENIZED_KINDS = ("vectorized_text", "weighted_text")
+
+
+def write_artefacts(
+    model: Any, template: str, fmt: str, folder: Path, example: Any, model_file: Path | None = None
+) -> dict[str, Any]:
     """Write the model file of ``fmt`` (and its preprocessing) into ``folder``; return the export facts.
 
     ``example`` is a few of the model's raw inputs (texts or pixels), used to run rebuilt models once.
+    ``model_file`` is the run's own ``.keras`` file: the Keras export is that file, byte for byte (saving the
+    loaded model again would only risk a difference; Keras 3.15 cannot even save a loaded 8-bit encoder).
     """
     kind = input_kind(template)
     item = FORMATS[fmt]
     folder.mkdir(parents=True, exist_ok=True)
     facts: dict[str, Any] = {"runtime": fmt, "model_file": item.model_file, "format": item.title}
     if fmt == "keras":
-        model.save(folder / item.model_file)
-        if kind in ("encoder_text", "weighted_text"):  # ModelDeck's layers must be registered before loading
+        if model_file is not None:
+            shutil.copyfile(model_file, folder / item.model_file)
+        else:
+            model.save(folder / item.model_file)
+        if kind in OWN_LAYER_KINDS:  # ModelDeck's layers must be registered before loading
             shutil.copyfile(REPO_ROOT / "modeling" / "templates" / "layers.py", folder / "modeldeck_layers.py")
-            facts["needs_keras_hub"] = kind == "encoder_text"
+            facts["needs_keras_hub"] = kind in ENCODER_KINDS
+            facts["own_layers"] = True
         return facts
-    if kind == "vectorized_text" and fmt in ("onnx", "litert"):
+    if kind in TOKENIZED_KINDS and fmt in ("onnx", "litert"):
         vectorizer = find_vectorizer(model)
-        core = text_core(model)
+        core = text_core(model, for_onnx=fmt == "onnx")
         spec = tokenizer_spec(vectorizer)
         (folder / "vocabulary.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
         shutil.copyfile(SHIPPED / "tokenizer.py", folder / "tokenizer.py")
         core(_tokenized(spec, example), training=False)
         _export_keras(core, fmt, folder / item.model_file)
         facts["tokenizer"] = True
+        facts["tokenizer_output"] = spec["output_mode"]
         return facts
     exported = _called(inference_model(model), example)
     _export_keras(exported, fmt, folder / item.model_file)
     if fmt == "saved_model":
         facts["signature"] = SIGNATURE
         facts["signature_input"] = _signature_input(folder / item.model_file)
-        facts["needs_tensorflow_text"] = kind == "encoder_text"
+        facts["needs_tensorflow_text"] = kind in ENCODER_KINDS
     return facts
 
 

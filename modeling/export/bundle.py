@@ -30,6 +30,7 @@ from modeling.export.archive import (
 )
 from modeling.export.artefacts import SHIPPED, digit_preparation_files, write_artefacts
 from modeling.export.formats import FORMATS, input_kind, is_table_template, offer
+from modeling.export.models import quantized_model_file
 from modeling.export.readme import export_readme
 from modeling.export.table_export import build_table_export
 from modeling.export.verify import check_export
@@ -75,12 +76,13 @@ def build_export(run: Run, fmt: str, model_card: str = "", out_dir: Path | None 
     if fmt not in FORMATS:
         raise RunError(f"There is no export format '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
     template = run.config.template
-    offered = offer(template, fmt)
+    table = is_table_template(template)
+    offered = offer(template, fmt, quantized=not table and quantized_model_file(run.model_path))
     if not offered.supported:
         raise RunError(offered.reason)
     if not run.info.usable:
         raise RunError("This run has no finished model to export.")
-    if is_table_template(template):
+    if table:
         return build_table_export(run, fmt, model_card, out_dir)
     kind = input_kind(template) or ""
     test = run.load_test()
@@ -91,12 +93,13 @@ def build_export(run: Run, fmt: str, model_card: str = "", out_dir: Path | None 
     digits = kind == "pixels" and tuple(test.image_shape or ()) == (28, 28, 1)
     with tempfile.TemporaryDirectory(prefix="modeldeck-export-") as scratch:
         staging = Path(scratch) / f"{run.info.run_id}-{fmt}"
-        facts = write_artefacts(model, template, fmt, staging, np.asarray(inputs[:4]))
+        facts = write_artefacts(model, template, fmt, staging, np.asarray(inputs[:4]), run.model_path)
         facts.update(
             run_id=run.info.run_id,
             template=template,
             temperature=float(((run.evaluation or {}).get("calibration") or {}).get("temperature") or 1.0),
             input=_input_facts(run, test, kind, facts, digits),
+            quantized=quantized_model_file(run.model_path),
         )
         if facts.get("tokenizer"):
             _check_tokenizer(model, staging, np.asarray(inputs, dtype=str))

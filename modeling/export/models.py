@@ -7,20 +7,29 @@ Two rebuilds, both reusing the trained layer objects (so the weights are the ver
   ONNX and LiteRT cannot convert.
 * :func:`text_core` cuts a text model after its ``TextVectorization`` layer: the string operations
   (lower-casing, splitting, vocabulary lookup) do not run in ONNX Runtime or LiteRT, so the export
-  holds the model from the token ids on, and :func:`tokenizer_spec` saves what the shipped
-  ``tokenize.py`` needs to do the layer's work.
+  holds the model from the token ids (or term counts) on, and :func:`tokenizer_spec` saves what the
+  shipped ``tokenizer.py`` needs to do the layer's work.
 
-ModelDeck's templates are chains (each layer feeds the next), which is what lets a model be rebuilt
-layer by layer; the export's parity check (``modeling.export.verify``) would catch a rebuild that
-changed an answer. Keras is imported inside the functions: import this module freely.
+ModelDeck's exportable text and image templates are chains (each layer feeds the next; ``ngram_nb`` keeps
+its text layer and term weighting in a sub-model, itself a chain, which :func:`chain_layers` opens), which
+is what lets a model be rebuilt layer by layer; the export's parity check (``modeling.export.verify``)
+would catch a rebuild that changed an answer. Keras is imported inside the functions (and
+:func:`quantized_model_file` reads only the file's JSON): import this module freely.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import zipfile
+from pathlib import Path
 from typing import Any
 
 from modeling.errors import RunError
 
+#: Keras dtype policies of layers that are not quantised (every other ``...DTypePolicy`` is: int8, int4,
+#: float8, GPTQ, AWQ).
+PLAIN_POLICIES = ("DTypePolicy", "FloatDTypePolicy")
 #: Layers that only act while training; rebuilt models leave them out.
 AUGMENTATION_LAYERS = ("RandomTranslation", "RandomRotation", "RandomZoom", "RandomFlip", "RandomContrast")
 
@@ -31,6 +40,35 @@ def _chain_layers(model: Any) -> list[Any]:
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise RunError("This model has several inputs or outputs; ModelDeck can only export its own templates.")
     return layers
+
+
+def _is_chain(model: Any) -> bool:
+    """One input, one output, and every layer reads one tensor (so each feeds the next: no branches).
+
+    Only each layer's first call is looked at: the sub-model's own graph (a rebuilt core calls the layers again).
+    """
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        return False
+    nodes = [getattr(layer, "_inbound_nodes", None) or [None] for layer in layers]
+    return all(node is not None and len(node.input_tensors) == 1 for node, *_ in nodes)
+
+
+def chain_layers(model: Any) -> list[Any]:
+    """The model's layers in order, with a nested sub-model that is itself a chain opened into its layers.
+
+    ``ngram_nb`` reads texts through a ``keyword_features`` sub-model (text layer, term weighting); opened, the
+    model is one chain again: TextVectorization, TermWeighting, Dense.
+    """
+    import keras
+
+    flat: list[Any] = []
+    for layer in _chain_layers(model):
+        if isinstance(layer, keras.Model) and _is_chain(layer):
+            flat += chain_layers(layer)
+        else:
+            flat.append(layer)
+    return flat
 
 
 def _rebuild(inputs: Any, layers: list[Any], name: str) -> Any:
@@ -57,31 +95,66 @@ def inference_model(model: Any) -> Any:
 
 def find_vectorizer(model: Any) -> Any | None:
     """The model's ``TextVectorization`` layer, or ``None`` (image models, the pretrained encoder)."""
-    for layer in _chain_layers(model):
+    for layer in chain_layers(model):
         if type(layer).__name__ == "TextVectorization":
             return layer
     return None
 
 
-def text_core(model: Any) -> Any:
-    """The part of a text model after its ``TextVectorization``: token ids (or multi-hot rows) in, probabilities out."""
+def text_core(model: Any, for_onnx: bool = False) -> Any:
+    """The part of a text model after its ``TextVectorization``: token ids (or multi-hot or count rows) in,
+    probabilities out. ``for_onnx``: with :func:`onnx_twin` of each layer (ONNX lacks an operation or two)."""
     import keras
 
-    layers = _chain_layers(model)
+    layers = chain_layers(model)
     position = next((i for i, layer in enumerate(layers) if type(layer).__name__ == "TextVectorization"), None)
     if position is None:
         raise RunError("This text model has no TextVectorization layer to cut at.")
     vectorizer = layers[position]
     spec = vectorizer_input_spec(vectorizer)
     inputs = keras.Input(shape=spec["shape"], dtype=spec["dtype"], name=spec["name"])
-    return _rebuild(inputs, layers[position + 1 :], f"{model.name}_core")
+    after = layers[position + 1 :]
+    return _rebuild(inputs, [onnx_twin(layer) for layer in after] if for_onnx else after, f"{model.name}_core")
+
+
+def onnx_twin(layer: Any) -> Any:
+    """``layer``, or a twin that tf2onnx can convert computing the same numbers with the same weights.
+
+    ONNX has no ``Log1p``: tf2onnx leaves :class:`~modeling.templates.layers.TermWeighting`'s ``log1p(count)``
+    as an operation ONNX Runtime refuses. Counts are whole numbers, so ``1 + count`` is exact in float32 and
+    ``log(1 + count)`` differs from ``log1p`` by at most a rounding step (the export's check measures it).
+    """
+    if type(layer).__name__ != "TermWeighting" or not layer.sublinear:
+        return layer
+    twin = _log_term_weighting()(layer.vocabulary_size, sublinear=True, name=layer.name, dtype=layer.dtype_policy)
+    twin.set_term_weights(layer.term_weights.numpy())
+    return twin
+
+
+@functools.cache
+def _log_term_weighting() -> type:
+    import keras
+
+    from modeling.templates.layers import TermWeighting
+
+    class LogTermWeighting(TermWeighting):
+        """TermWeighting with ``log(1 + count)`` written out (export only; never saved)."""
+
+        def call(self, counts: Any) -> Any:
+            x = keras.ops.log(1.0 + keras.ops.maximum(keras.ops.cast(counts, self.compute_dtype), 0.0))
+            x = x * keras.ops.cast(self.term_weights, self.compute_dtype)
+            norm = keras.ops.sqrt(keras.ops.sum(x * x, axis=-1, keepdims=True))
+            return x / keras.ops.maximum(norm, 1e-12)
+
+    return LogTermWeighting
 
 
 def vectorizer_input_spec(vectorizer: Any) -> dict[str, Any]:
     """Shape, dtype and name of what the layer after ``vectorizer`` reads."""
     config = vectorizer.get_config()
-    if config["output_mode"] == "multi_hot":
-        return {"shape": (int(vectorizer.vocabulary_size()),), "dtype": "float32", "name": "multi_hot"}
+    if config["output_mode"] in ("multi_hot", "count"):
+        name = "multi_hot" if config["output_mode"] == "multi_hot" else "term_counts"
+        return {"shape": (int(vectorizer.vocabulary_size()),), "dtype": "float32", "name": name}
     if config["output_mode"] == "int" and config.get("output_sequence_length"):
         return {"shape": (int(config["output_sequence_length"]),), "dtype": "int32", "name": "token_ids"}
     raise RunError(f"A TextVectorization layer with output_mode '{config['output_mode']}' cannot be exported yet.")
@@ -116,3 +189,29 @@ def in_graph_tokens(vectorizer: Any, texts: Any) -> Any:
 
     out = vectorizer(tf.constant(np.asarray(texts, dtype=str)))
     return np.asarray(out)
+
+
+def quantized_model_file(path: Path) -> bool:
+    """Whether a saved ``.keras`` file holds quantised layers (8 or 4 bits), read from its JSON config alone.
+
+    The sentiment starter's encoder is stored with Keras ``quantize("int8")`` (``scripts/train_starters.py``):
+    weights in 8 bits, and each layer's inputs rounded to 8 bits as it runs. Those roundings make its answers
+    depend on the order of the float arithmetic around them (see ``QUANTIZED_NOT_OFFERED`` in
+    :mod:`modeling.export.formats`).
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False
+    pending = [config]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            name = str(node.get("class_name", ""))
+            if name.endswith("DTypePolicy") and name not in PLAIN_POLICIES:
+                return True
+            pending += list(node.values())
+        elif isinstance(node, list):
+            pending += node
+    return False

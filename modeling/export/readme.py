@@ -14,13 +14,38 @@ def _input_text(facts: dict[str, Any]) -> str:
     info = facts["input"]
     if info["kind"] == "text":
         if info.get("tokenizer"):
+            counts = (
+                " For this model it counts how often each word and word pair of `vocabulary.json` occurs (the model "
+                "file begins with the term weighting: log(1 + count) times each term's weight, at unit length)."
+                if facts.get("tokenizer_output") == "count"
+                else ""
+            )
             return (
                 "The model file reads numbers, not text: `tokenizer.py` turns each text into them exactly as the "
                 "trained model's `TextVectorization` layer did (lower-case A-Z, strip ASCII punctuation, split on "
-                "whitespace or into characters, look each token up in `vocabulary.json`). Feed the model "
-                "`Tokenizer.load()(list_of_texts)`."
+                "whitespace or into characters, look each token up in `vocabulary.json`)." + counts + " Feed the "
+                "model `Tokenizer.load()(list_of_texts)`."
             )
-        return "The model reads raw texts (a batch of strings); all text preparation is inside it."
+        text = "The model reads raw texts (a batch of strings); all text preparation is inside it."
+        if facts.get("needs_keras_hub"):
+            text += (
+                " Load it with `import modeldeck_layers` first (ModelDeck's own layers: the sentence encoder and the "
+                "term weighting, rebuilt from plain settings), then `keras.saving.load_model('model.keras', "
+                "safe_mode=True)`; Keras Hub and TensorFlow Text must be installed."
+            )
+        elif facts["runtime"] == "keras" and facts.get("own_layers"):
+            text += (
+                " Load it with `import modeldeck_layers` first (ModelDeck's term weighting layer), then "
+                "`keras.saving.load_model('model.keras', safe_mode=True)`."
+            )
+        if facts.get("quantized"):
+            text += (
+                " Its encoder is stored in 8 bits and rounds its intermediate numbers to 8 bits as it runs: call the "
+                "model directly (`model(texts)`, as `predict.py` does) for ModelDeck's exact answers; a traced call "
+                "(`model.predict`, `tf.function`) orders the arithmetic differently and moves probabilities by up to "
+                "about 0.02."
+            )
+        return text
     height, width, channels = info["shape"]
     colour = "grey" if channels == 1 else "colour (RGB)"
     text = (
@@ -56,6 +81,8 @@ def _extra_rows(facts: dict[str, Any]) -> str:
     rows = ""
     if facts.get("tokenizer"):
         rows += "| `tokenizer.py`, `vocabulary.json` | the text preparation, in plain Python |\n"
+    if facts.get("own_layers"):
+        rows += "| `modeldeck_layers.py` | ModelDeck's own Keras layers, registered on import (needed to load it) |\n"
     if facts["input"].get("digits"):
         rows += "| `prepare_image/` | the digit preparation of ModelDeck's Predict page |\n"
     return rows

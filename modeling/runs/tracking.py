@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -50,6 +51,10 @@ _MLFLOW_STATUS = {"finished": "FINISHED", "stopped": "FINISHED", "failed": "FAIL
 #: A downloaded run folder larger than this is refused (a model plus its test split is far smaller).
 MAX_IMPORT_MB = 2000
 INSTALL_HINT = "Install the team extras on the server: pip install -r requirements-team.txt"
+#: One lock per run folder being tracked: two callers at once (a double click on "Use this model", the job
+#: manager and a page) must give one MLflow run, not two.
+_FOLDER_LOCKS: dict[str, threading.Lock] = {}
+_FOLDER_LOCKS_GUARD = threading.Lock()
 
 
 def unavailable_reason() -> str | None:
@@ -153,19 +158,22 @@ def track_run(
     cannot be reached; callers that train use :func:`track_quietly`, so tracking never fails a training.
     """
     run_dir = Path(run_dir)
-    meta = _read_json(run_dir / "run.json")
-    if not isinstance(meta, dict):
-        raise RunError(f"The run folder {run_dir.name} has no readable run.json.")
-    uri = settings.mlflow_uri()
-    if meta.get("mlflow_run_id") and meta.get("mlflow_uri") == uri:
-        return str(meta["mlflow_run_id"])
-    client = _client()
-    try:
-        return _log(client, run_dir, meta, uri, report_html, list(extra_files))
-    except RunError:
-        raise
-    except Exception as exc:
-        raise RunError(f"The run was saved, but MLflow at {uri} did not take it: {first_line(exc)}") from exc
+    with _FOLDER_LOCKS_GUARD:
+        lock = _FOLDER_LOCKS.setdefault(str(run_dir.resolve()), threading.Lock())
+    with lock:
+        meta = _read_json(run_dir / "run.json")
+        if not isinstance(meta, dict):
+            raise RunError(f"The run folder {run_dir.name} has no readable run.json.")
+        uri = settings.mlflow_uri()
+        if meta.get("mlflow_run_id") and meta.get("mlflow_uri") == uri:
+            return str(meta["mlflow_run_id"])
+        client = _client()
+        try:
+            return _log(client, run_dir, meta, uri, report_html, list(extra_files))
+        except RunError:
+            raise
+        except Exception as exc:
+            raise RunError(f"The run was saved, but MLflow at {uri} did not take it: {first_line(exc)}") from exc
 
 
 def _log(
@@ -186,6 +194,12 @@ def _log(
         tags[TAG_OWNER] = str(meta["owner"])
     if meta.get("remote"):
         tags["modeldeck.ray_job"] = str((meta.get("remote") or {}).get("job_id", ""))
+    if isinstance(meta.get("automl"), dict):  # kept with "Use this model" after Find the best model
+        automl = meta["automl"]
+        chosen = automl.get("chosen_from") or []
+        tags["modeldeck.search"] = (
+            f"rank {automl.get('rank')} of {len(chosen)} templates" if chosen else "the blend of the table search"
+        )[:250]
     if meta.get("error"):
         tags["modeldeck.error"] = str(meta["error"])[:1000]
     started_ms = int(float(meta.get("created_ts") or time.time()) * 1000)

@@ -63,6 +63,11 @@ class TemplateSpec:
     searchable: bool = True
     #: Further tasks the same template serves (table templates do classification and regression).
     also_tasks: tuple[str, ...] = ()
+    #: The training settings that change anything for this template (``None``: all of them). The Model page
+    #: shows only these, so nobody tunes epochs of a model that is fitted exactly.
+    settings: tuple[str, ...] | None = None
+    #: Why the other settings are not shown (one sentence for the Model page).
+    settings_note: str = ""
 
     def serves(self, task: str) -> bool:
         """True when the template can be used for ``task``."""
@@ -79,6 +84,13 @@ class TemplateSpec:
     def availability(self) -> tuple[bool, str]:
         """``(True, "")`` when everything it needs is installed here, else ``(False, reason)``."""
         return resolve(self.requires)() if self.requires else (True, "")
+
+
+#: The Model page's sentence for templates fitted exactly rather than by gradient descent.
+EXACT_FIT_NOTE = (
+    "This template is fitted in one step, like a logistic regression (its strength and the term weighting are "
+    "chosen on the validation texts): epochs, batch size, learning rate, dropout and hidden layers do not apply."
+)
 
 
 def resolve(path: str) -> Callable[..., Any]:
@@ -113,6 +125,8 @@ _SPECS = (
         builder="modeling.templates.weighted_ngrams:ngram_nb",
         fit="modeling.training.linear_fit:fit",
         cost=CostModel(fixed_s=2.0, estimator="modeling.training.linear_fit:estimate_search_seconds"),
+        settings=("max_tokens", "validation_share", "seed"),
+        settings_note=EXACT_FIT_NOTE,
     ),
     TemplateSpec(
         name="minilm_ngrams",
@@ -126,6 +140,8 @@ _SPECS = (
         fit="modeling.training.hybrid_fit:fit",
         cost=CostModel(fixed_s=10.0, estimator="modeling.training.hybrid_fit:estimate_hybrid_search_seconds"),
         requires="modeling.templates.minilm:encoder_status",
+        settings=("max_tokens", "sequence_length", "validation_share", "seed"),
+        settings_note=EXACT_FIT_NOTE,
     ),
     TemplateSpec(
         name="ngram_bag",

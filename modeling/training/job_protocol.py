@@ -7,8 +7,10 @@ running on the cluster. With ``--events`` it prints, besides its usual output:
   curves, at most about twice a second, so the Train page in the app can draw the same live view it
   draws for a local training;
 - at the end, the finished run folder as a ZIP in base64 lines ``@modeldeck-bundle ...`` followed by
-  ``@modeldeck-bundle-end SHA256 BYTES``, so the run comes back into the app's own store without a shared
-  disk or any service beyond the Ray Jobs API.
+  ``@modeldeck-bundle-end SHA256 BYTES [NAME]``, so the run comes back into the app's own store without a
+  shared disk or any service beyond the Ray Jobs API. A model search (``python -m modeling search ...
+  --events``, see :mod:`modeling.training.search_job`) prints its leaderboard as one ``@modeldeck-board
+  {json}`` line and one named bundle per candidate it sends back.
 
 Why the logs rather than the tracking server: the Jobs API is the one channel every Ray cluster has (the
 app may run without MLflow), it carries per-batch progress and phases (MLflow only gets metrics), and the
@@ -21,13 +23,15 @@ JSON of the facts an ``.npz`` does not keep. Everything read back (events, ZIP m
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import json
+import re
 import sys
 import threading
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
@@ -41,6 +45,7 @@ from modeling.training.progress import Progress
 EVENT = "@modeldeck "
 BUNDLE = "@modeldeck-bundle "
 BUNDLE_END = "@modeldeck-bundle-end "
+BOARD = "@modeldeck-board "
 #: A run folder bigger than this does not come back through the logs (a model plus its test split is far smaller).
 MAX_BUNDLE_MB = 300
 #: Base64 characters per bundle line.
@@ -48,6 +53,8 @@ CHUNK = 76 * 1024
 DATASET_FILE = "dataset.npz"
 DATASET_FACTS = "dataset.json"
 _STATES = {"queued", "running", "finished", "stopped", "failed"}
+#: What a bundle may be called: a run folder's name (the store's run id pattern).
+_BUNDLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
 # ---- the dataset ------------------------------------------------------------------------------------------------
@@ -128,6 +135,24 @@ class EventWriter:
             write_event(event, self.out)
 
 
+@contextlib.contextmanager
+def on_stop_signal(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """Run ``handler`` on SIGTERM (Ray's Stop) while the block runs, then put the previous handler back.
+
+    Only the main thread may install signal handlers; elsewhere (a test's thread) nothing is installed.
+    """
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def write_event(event: dict[str, Any], out: TextIO | None = None) -> None:
     out = out or sys.stdout
     out.write(EVENT + json.dumps(event, separators=(",", ":"), default=str) + "\n")
@@ -140,8 +165,6 @@ def run_job(config: ExperimentConfig, store: RunStore, dataset_path: str | None,
     Returns the exit code: 0 when a run folder was sent back (finished, or stopped with its best model),
     2 when training failed (the reason is the last ``failed`` event and the ``error:`` line).
     """
-    import signal
-
     out = out or sys.stdout
     cancel = threading.Event()
     progress = Progress(config.settings.epochs)
@@ -151,9 +174,7 @@ def run_job(config: ExperimentConfig, store: RunStore, dataset_path: str | None,
         cancel.set()
         progress.update(phase="Stopping after the current batch")
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, stop)
-    with EventWriter(progress, out) as events:
+    with on_stop_signal(stop), EventWriter(progress, out) as events:
         try:
             dataset = load_job_dataset(dataset_path) if dataset_path else None
             run_dir = run_experiment(config, dataset, store=store, progress=progress, cancel=cancel)
@@ -226,30 +247,71 @@ def last_error(lines: Iterable[str]) -> tuple[str | None, str | None]:
 
 
 # ---- the run folder coming back ---------------------------------------------------------------------------------
-def write_bundle(run_dir: Path, out: TextIO | None = None, max_mb: int = MAX_BUNDLE_MB) -> int:
-    """Print ``run_dir`` as a base64 ZIP in ``@modeldeck-bundle`` lines; returns its size in bytes."""
-    out = out or sys.stdout
+def zip_folder(run_dir: Path) -> bytes:
+    """A run folder as ZIP bytes (hidden files, such as half-written temporaries, are left out)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(Path(run_dir).rglob("*")):
             if path.is_file() and not path.name.startswith("."):
                 zf.write(path, path.relative_to(run_dir).as_posix())
-    data = buffer.getvalue()
+    return buffer.getvalue()
+
+
+def too_big_message(size: int, max_mb: int = MAX_BUNDLE_MB) -> str:
+    return (
+        f"The trained run is {size / 2**20:,.0f} MB, over the {max_mb} MB that come back through the job's logs. "
+        "Use a smaller model, or fewer test rows."
+    )
+
+
+def write_bundle(run_dir: Path, out: TextIO | None = None, max_mb: int = MAX_BUNDLE_MB, name: str | None = None) -> int:
+    """Print ``run_dir`` as a base64 ZIP in ``@modeldeck-bundle`` lines; returns its size in bytes.
+
+    ``name`` (a run folder's name) labels the bundle, for jobs that send several back (a model search).
+    """
+    data = zip_folder(run_dir)
     if len(data) > max_mb * 1024 * 1024:
-        raise RunError(
-            f"The trained run is {len(data) / 2**20:,.0f} MB, over the {max_mb} MB that come back through the job's "
-            "logs. Use a smaller model, or fewer test rows."
-        )
-    text = base64.b64encode(data).decode("ascii")
-    for start in range(0, len(text), CHUNK):
-        out.write(BUNDLE + text[start : start + CHUNK] + "\n")
-    out.write(f"{BUNDLE_END}{hashlib.sha256(data).hexdigest()} {len(data)}\n")
-    out.flush()
+        raise RunError(too_big_message(len(data), max_mb))
+    write_bundle_bytes(data, out, name)
     return len(data)
 
 
+def write_bundle_bytes(data: bytes, out: TextIO | None = None, name: str | None = None) -> None:
+    """Print ZIP bytes as ``@modeldeck-bundle`` lines and the end line with their SHA-256, size (and name)."""
+    out = out or sys.stdout
+    if name is not None and not _BUNDLE_NAME.match(name):
+        raise RunError(f"A bundle cannot be called {name[:60]!r}.")
+    text = base64.b64encode(data).decode("ascii")
+    for start in range(0, len(text), CHUNK):
+        out.write(BUNDLE + text[start : start + CHUNK] + "\n")
+    out.write(f"{BUNDLE_END}{hashlib.sha256(data).hexdigest()} {len(data)}" + (f" {name}" if name else "") + "\n")
+    out.flush()
+
+
+def read_bundles(lines: Iterable[str]) -> dict[str, bytes]:
+    """Every complete bundle a job printed, by name (an unnamed one is ``""``); damaged ones are left out."""
+    found: dict[str, bytes] = {}
+    parts: list[str] = []
+    for line in lines:
+        if line.startswith(BUNDLE):
+            parts.append(line[len(BUNDLE) :].strip())
+        elif line.startswith(BUNDLE_END):
+            fields = line[len(BUNDLE_END) :].split()
+            text, parts = "".join(parts), []
+            name = fields[2] if len(fields) == 3 else ""
+            if len(fields) not in (2, 3) or (name and not _BUNDLE_NAME.match(name)) or name in found:
+                continue
+            try:
+                data = base64.b64decode(text, validate=True)
+            except ValueError:
+                continue
+            if hashlib.sha256(data).hexdigest() == fields[0] and str(len(data)) == fields[1]:
+                found[name] = data
+    return found
+
+
 def read_bundle(lines: Iterable[str]) -> bytes | None:
-    """The ZIP a job printed, checked against its SHA-256; ``None`` when there is none or it is incomplete."""
+    """The first ZIP a job printed, checked against its SHA-256; ``None`` when there is none or it is incomplete."""
     parts: list[str] = []
     for line in lines:
         if line.startswith(BUNDLE):
@@ -260,10 +322,31 @@ def read_bundle(lines: Iterable[str]) -> bytes | None:
                 data = base64.b64decode("".join(parts), validate=True)
             except ValueError:
                 return None
-            if len(fields) == 2 and hashlib.sha256(data).hexdigest() == fields[0] and str(len(data)) == fields[1]:
+            if len(fields) in (2, 3) and hashlib.sha256(data).hexdigest() == fields[0] and str(len(data)) == fields[1]:
                 return data
             return None
     return None
+
+
+def write_board(board: dict[str, Any], out: TextIO | None = None) -> None:
+    """Print a model search's leaderboard (plain JSON) as one ``@modeldeck-board`` line."""
+    out = out or sys.stdout
+    out.write(BOARD + json.dumps(board, separators=(",", ":"), default=str) + "\n")
+    out.flush()
+
+
+def read_board(lines: Iterable[str]) -> dict[str, Any] | None:
+    """The last leaderboard line a job printed, or ``None`` (malformed lines are skipped)."""
+    board = None
+    for line in lines:
+        if line.startswith(BOARD):
+            try:
+                value = json.loads(line[len(BOARD) :])
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                board = value
+    return board
 
 
 def unpack_bundle(data: bytes, target: Path, skip: Iterable[str] = ()) -> dict[str, Any]:

@@ -4,6 +4,11 @@ One :class:`JobManager` lives per server process (``JOBS``). Each training (:cla
 search (:class:`Search`) runs in its own thread and talks to pages only through a thread-safe snapshot; one
 semaphore caps how many train at once (``MODELDECK_MAX_TRAININGS``), and the rest wait in a visible queue.
 Every lookup takes the visitor's ``owner``: someone else's job or search reads as missing.
+
+With ``MODELDECK_RAY_ADDRESS`` set, trainings and searches may run on a Ray cluster instead
+(:mod:`modeling.training.remote`, :mod:`modeling.training.remote_search`): same objects, same snapshots,
+no slot of this server taken. :meth:`JobManager.reattach` follows again the ones a previous server process
+left running there.
 """
 
 from __future__ import annotations
@@ -21,15 +26,16 @@ from typing import Any
 from modeling import settings
 from modeling.config import ExperimentConfig
 from modeling.data.dataset import Dataset
-from modeling.errors import ModelDeckError
-from modeling.runs.store import RunStore
+from modeling.errors import ModelDeckError, RunError
+from modeling.runs.store import RunStore, default_store
 from modeling.runs.tracking import track_quietly
+from modeling.training import remote, remote_search
 from modeling.training.experiment import run_experiment
 from modeling.training.memory_guard import check_memory
 from modeling.training.progress import Progress
-from modeling.training.remote import ClusterLost, run_remote
-from modeling.training.search import find_best_text_model
-from modeling.training.table_search import find_best_table_model
+from modeling.training.remote import ClusterLost, resume_remote, run_remote
+from modeling.training.search import adopt, find_best_text_model
+from modeling.training.table_search import TableLeaderboard, adopt_table, find_best_table_model
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +86,13 @@ class Search:
     error: str | None = None
     adopted: dict[str, str] = field(default_factory=dict)  # template -> run id once saved as a run
     thread: threading.Thread | None = None
+    #: Searches on the Ray cluster (``modeling.training.remote_search``) instead of in this process.
+    remote: bool = False
+    #: What a kept run is handed to (MLflow tracking with the report, by default without): see ``keep``.
+    after_save: Callable[[Path | None], None] | None = None
+    #: The thread tracking the last kept run (tests wait for it).
+    tracking: threading.Thread | None = None
+    submitted_at: float = field(default_factory=time.time)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def stop(self) -> None:
@@ -108,6 +121,7 @@ class JobManager:
         self._jobs: dict[str, Job] = {}
         self._searches: dict[str, Search] = {}
         self._lock = threading.Lock()
+        self._reattached: set[str] = set()  # store roots already scanned for remote work left by a restart
 
     def start(
         self,
@@ -192,15 +206,23 @@ class JobManager:
         seed: int = 42,
         store: RunStore | None = None,
         owner: str | None = None,
+        *,
+        remote: bool | None = None,
+        after_save: Callable[[Path | None], None] | None = None,
         **options: Any,
     ) -> Search:
         """Start "Find the best model" in the background; it waits for a free training slot like a training.
 
-        Searches run in this process, so they are refused near the memory limit like a local training.
+        ``remote`` (default: whether ``MODELDECK_RAY_ADDRESS`` is set) sends it to the Ray cluster, which
+        queues it itself. In this process it is refused near the memory limit like a local training.
+        ``after_save`` gets each run kept from it with :meth:`keep` (default: MLflow tracking when configured).
         """
-        check_memory(running=len([j for j in self.active() if not j.remote]))
-        search = Search(secrets.token_hex(6), dataset.name, budget_s, owner)
-        search.info = {"phase": "Waiting for a free training slot", "fraction": 0.0, "elapsed_s": 0.0}
+        remote = settings.ray_address() is not None if remote is None else remote
+        if not remote:
+            check_memory(running=len([j for j in self.active() if not j.remote]))
+        search = Search(secrets.token_hex(6), dataset.name, budget_s, owner, remote=remote, after_save=after_save)
+        waiting = "Sending the search to the Ray cluster" if remote else "Waiting for a free training slot"
+        search.info = {"phase": waiting, "fraction": 0.0, "elapsed_s": 0.0}
         search.thread = threading.Thread(
             target=self._search_work,
             args=(search, dataset, seed, store, options),
@@ -213,7 +235,8 @@ class JobManager:
         return search
 
     def _search_work(self, search: Search, dataset: Dataset, seed: int, store: RunStore | None, options: dict) -> None:
-        with self._slots:
+        # A search on the cluster waits in the cluster's queue, not for one of this server's slots.
+        with contextlib.nullcontext() if search.remote else self._slots:
             if search.cancel.is_set():
                 search._update(state="stopped", error="Stopped before it started.")
                 return
@@ -224,7 +247,12 @@ class JobManager:
                     search.info = dict(info)
 
             try:
-                find_best = find_best_table_model if dataset.kind == "table" else find_best_text_model
+                if search.remote:
+                    find_best: Callable[..., Any] = remote_search.run_remote_search
+                    options = {**options, "owner": search.owner}
+                    store = store or default_store()
+                else:
+                    find_best = find_best_table_model if dataset.kind == "table" else find_best_text_model
                 board = find_best(dataset, search.budget_s, seed, on_progress, search.cancel, store=store, **options)
             except ModelDeckError as exc:
                 search._update(state="failed", error=str(exc))
@@ -233,11 +261,160 @@ class JobManager:
                 log.exception("Model search %s crashed", search.search_id)
                 search._update(state="failed", error=f"The search stopped with an unexpected error: {exc}")
                 return
-            search._update(board=board, state="stopped" if search.cancel.is_set() else "finished")
+            self._search_done(search, board)
+
+    @staticmethod
+    def _search_done(search: Search, board: Any) -> None:
+        if board is None:  # stopped on the cluster before anything came back
+            search._update(state="stopped", error="The search was stopped before any model came back.")
+            return
+        search._update(board=board, state="stopped" if search.cancel.is_set() else "finished")
+
+    def keep(self, search: Search, store: RunStore, owner: str | None = None, template: str | None = None) -> str:
+        """ "Use this model": keep a search's candidate (texts: ``template``, default the best; tables: the blend)
+        as a normal run of ``owner``, and hand it to the search's ``after_save`` (MLflow tracking) in the
+        background, as a finished training is. Returns the run id; keeping it again returns the same run.
+        """
+        board = search.board
+        if board is None:
+            raise RunError("This search has no trained model to keep.")
+        if isinstance(board, TableLeaderboard):
+            key = "blend"
+        else:
+            best = board.best
+            key = template or (best.template if best is not None else "")
+            if key not in {r.template for r in board.rows}:
+                raise RunError(f"This search has no model called '{key[:60]}' to keep.")
+        if search.adopted.get(key):
+            return search.adopted[key]
+        if isinstance(board, TableLeaderboard):
+            run_id = adopt_table(board, store, owner=owner)
+        else:
+            run_id = adopt(board, key, store, owner=owner)
+        search.adopted[key] = run_id
+        hook = search.after_save or track_quietly
+        search.tracking = threading.Thread(
+            target=self._after_keep, args=(hook, store.runs_dir / run_id), name=f"keep-{run_id}", daemon=True
+        )
+        search.tracking.start()
+        return run_id
+
+    @staticmethod
+    def _after_keep(hook: Callable[[Path | None], None], run_dir: Path) -> None:
+        try:
+            hook(run_dir)
+        except Exception:  # tracking is a copy for the team: it never undoes keeping the run
+            log.exception("After-save hook failed for kept run %s", run_dir.name)
+
+    # ---- remote work left by a restart ---------------------------------------------------------------------
+    def reattach(self, store: RunStore, after_save: Callable[[Path | None], None] | None = None) -> int:
+        """Follow again the trainings and searches a previous server process sent to a Ray cluster.
+
+        Scans ``store`` once per process (later calls return 0 at once): each run or search still marked
+        running with a Ray job id gets a :class:`Job` or :class:`Search` here, for its owner, that polls the
+        job; one that ended while the app was down gives its result at once. Returns how many were found.
+        """
+        key = str(store.root.resolve())
+        with self._lock:
+            if key in self._reattached:
+                return 0
+            self._reattached.add(key)
+        try:
+            import ray.job_submission  # noqa: F401  # without Ray nothing can be followed: they stay interrupted
+        except ImportError:
+            return 0
+        found = 0
+        for run_dir in remote.reattachable_runs(store):
+            try:
+                self._reattach_run(store, run_dir, after_save or track_quietly)
+                found += 1
+            except Exception as exc:  # one damaged folder must not hide the others
+                log.warning("Could not follow remote run %s again: %s", run_dir.name, exc)
+        for search_dir in remote_search.reattachable_searches(store):
+            record = remote_search.read_record(search_dir) or {}
+            search = Search(
+                secrets.token_hex(6),
+                str(record.get("dataset") or "data"),
+                float(record.get("budget_s") or 0.0),
+                record.get("owner"),
+                state="running",
+                remote=True,
+                submitted_at=float(record.get("created_ts") or time.time()),
+            )
+            search.info = {"phase": "Finding the search on the Ray cluster again (the app restarted)", "fraction": 0.0}
+            search.thread = threading.Thread(
+                target=self._resume_search, args=(search, search_dir), name=f"search-{search.search_id}", daemon=True
+            )
+            with self._lock:
+                self._searches[search.search_id] = search
+            search.thread.start()
+            found += 1
+        return found
+
+    def _reattach_run(self, store: RunStore, run_dir: Path, after_save: Callable[[Path | None], None]) -> None:
+        run = store.load(str(run_dir))
+        job = Job(
+            job_id=secrets.token_hex(6),
+            config=run.config,
+            dataset_name=str(run.info.dataset.get("name") or run.config.data.source),
+            owner=run.info.owner,
+            progress=Progress(run.config.settings.epochs),
+            remote=True,
+            submitted_at=float(run.meta.get("created_ts") or time.time()),
+        )
+        job.progress.update(run_id=run_dir.name)
+
+        def work() -> None:
+            try:
+                job.run_dir = resume_remote(store, run_dir, progress=job.progress, cancel=job.cancel)
+            except ClusterLost:
+                return  # the progress says interrupted, the run folder too
+            except ModelDeckError as exc:
+                if job.progress.state != "failed":
+                    job.progress.finish("failed", str(exc))
+            except Exception as exc:
+                log.exception("Following remote run %s again crashed", run_dir.name)
+                job.progress.finish("failed", f"Following the job on the cluster failed: {exc}")
+            try:
+                after_save(run_dir if (run_dir / "run.json").exists() else None)
+            except Exception:
+                log.exception("After-save hook failed for run %s", run_dir.name)
+
+        job.thread = threading.Thread(target=work, name=f"train-{job.job_id}", daemon=True)
+        with self._lock:
+            self._jobs[job.job_id] = job
+        job.thread.start()
+
+    def _resume_search(self, search: Search, search_dir: Path) -> None:
+        def on_progress(info: dict[str, Any]) -> None:
+            with search._lock:
+                search.info = dict(info)
+
+        try:
+            board = remote_search.resume_remote_search(search_dir, on_progress, search.cancel)
+        except ModelDeckError as exc:
+            search._update(state="failed", error=str(exc))
+            return
+        except Exception as exc:
+            log.exception("Following search %s again crashed", search_dir.name)
+            search._update(state="failed", error=f"Following the search on the cluster failed: {exc}")
+            return
+        self._search_done(search, board)
 
     def get_search(self, search_id: str | None, owner: str | None = None) -> Search | None:
         """The search ``search_id``; with an owner, only if it is theirs (someone else's reads as missing)."""
         return self._owned(self._searches, search_id, owner)
+
+    def latest_search(self, owner: str | None = None, dataset_name: str | None = None) -> Search | None:
+        """The newest search of ``owner`` (on ``dataset_name``), e.g. one followed again after a restart."""
+        with self._lock:
+            searches = list(self._searches.values())
+        mine = [
+            s
+            for s in searches
+            if (owner is None or s.owner == owner) and (dataset_name is None or s.dataset_name == dataset_name)
+        ]
+        return max(mine, key=lambda s: s.submitted_at, default=None)
 
     def get(self, job_id: str | None, owner: str | None = None) -> Job | None:
         """The job ``job_id``; with an owner, only if it is theirs (someone else's reads as missing)."""

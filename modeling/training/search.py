@@ -212,7 +212,7 @@ def find_best_text_model(
     if templates is not None:
         chosen = [t for t in templates if t in chosen]
     rows: list[LeaderboardRow] = [LeaderboardRow(t, "skipped", note=why) for t, why in left_out.items()]
-    search_dir = _new_search_dir(store)
+    search_dir = new_search_dir(store)
     scratch = RunStore(search_dir, starters=None)
 
     def report(phase: str, template: str | None = None, index: int = 0) -> None:
@@ -230,6 +230,8 @@ def find_best_text_model(
                     "budget_s": budget_s,
                     "fraction": min(1.0, elapsed / budget_s) if budget_s else 1.0,
                     "rows": [r.template for r in rows],
+                    # The leaderboard so far, best first: what the page shows while the search goes on.
+                    "leaderboard": Leaderboard(list(rows), None, "", {}, budget_s, elapsed).table(),
                 }
             )
         except Exception:  # a drawing problem must not stop the search
@@ -396,7 +398,8 @@ def _last_touched(path: Path) -> float:
     return max(times)
 
 
-def _new_search_dir(store: RunStore) -> Path:
+def new_search_dir(store: RunStore) -> Path:
+    """A fresh folder for one search's candidates under ``$MODELDECK_HOME/automl/`` (old ones are cleared)."""
     base = store.root / AUTOML_DIR
     base.mkdir(parents=True, exist_ok=True)
     old = sorted((p for p in base.iterdir() if p.is_dir()), key=_last_touched)

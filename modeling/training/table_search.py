@@ -167,6 +167,8 @@ def fit_automatic(
         score = validation_score(y_val, answers, regression)
         candidates.append(Candidate(name, member, answers, score, time.monotonic() - began, dict(overrides)))
         progress.add_epoch({"val_loss": score})
+        # The candidates so far, for the live leaderboard of "Find the best model" (read by its watcher).
+        progress.update(candidates=[_live_row(c, regression) for c in candidates])
         if name == LOG_PROBE and len(candidates) >= 2:
             log_target = candidates[-1].score < candidates[-2].score  # did learning the log beat the raw target?
     if not candidates:
@@ -207,6 +209,16 @@ def fit_automatic(
         }
     ]
     return TableFitResult(model, outcome, lambda part: model.predict(part.frame))
+
+
+def _live_row(candidate: Candidate, regression: bool) -> dict[str, Any]:
+    return {
+        "name": candidate.name,
+        "kind": candidate.member.kind,
+        "validation_score": candidate.score,
+        "metric": "rmse" if regression else "log_loss",
+        "seconds": round(candidate.seconds, 3),
+    }
 
 
 def _plan(train: Dataset, settings: Any) -> list[tuple[str, str, bool | None, dict[str, Any]]]:
@@ -263,7 +275,9 @@ class TableLeaderboard:
                 if r["kind"] == "blend"
                 else KIND_NAMES.get(r["kind"], r["kind"]),
                 f"validation {label} (lower is better)": round(float(r["validation_score"]), 6),
-                "weight in the blend": f"{float(r.get('weight', 0)):.0%}" if r["kind"] != "blend" else "—",
+                "weight in the blend": (
+                    "—" if r["kind"] == "blend" else "" if r.get("weight") is None else f"{float(r['weight']):.0%}"
+                ),
                 "training time (s)": r.get("seconds"),
             }
             for r in self.ranked
@@ -302,11 +316,14 @@ def find_best_table_model(
     )
     progress = Progress(1)
 
+    metric = "rmse" if dataset.is_regression else "log_loss"
+
     def watch() -> None:
         while not progress.finished_at:
             if progress_cb is not None:
                 snap = progress.snapshot()
                 elapsed = time.monotonic() - started
+                live = list(getattr(progress, "candidates", None) or [])  # set by fit_automatic as each one ends
                 try:
                     progress_cb(
                         {
@@ -315,6 +332,7 @@ def find_best_table_model(
                             "budget_s": budget_s,
                             "fraction": min(1.0, elapsed / budget_s) if budget_s else 1.0,
                             "history": snap["history"],
+                            "leaderboard": TableLeaderboard(live, None, metric, budget_s, elapsed).table(),
                         }
                     )
                 except Exception:
@@ -330,11 +348,33 @@ def find_best_table_model(
         watcher.join(timeout=2)
     run = scratch.load(run_dir.name)
     rows = list(run.meta.get("candidates") or [])
-    metric = "rmse" if dataset.is_regression else "log_loss"
     board = TableLeaderboard(rows, run_dir, metric, budget_s, time.monotonic() - started, search_dir)
     board.notes = list(run.meta.get("training_notes") or [])
     board.test_figures = dict((run.evaluation or {}).get("model") or {})
     return board
+
+
+def table_leaderboard_text(board: TableLeaderboard) -> str:
+    """The table leaderboard as plain text for the command line, best validation score first."""
+    label = "RMSE" if board.metric == "rmse" else "log loss"
+    lines = [
+        f"{len(board.rows)} models ranked on the validation rows by {label} (lower is better) in "
+        f"{board.elapsed_s:.0f} s of {board.budget_s:.0f} s.",
+        "",
+        f"{'rank':<5}{'model':<28}{label:>12}{'weight':>8}{'train s':>9}",
+    ]
+    for rank, row in enumerate(board.ranked, start=1):
+        weight = "" if row.get("kind") == "blend" or row.get("weight") is None else f"{float(row['weight']):.0%}"
+        seconds = "" if row.get("seconds") is None else f"{float(row['seconds']):.1f}"
+        score = f"{float(row.get('validation_score', math.nan)):.4g}"
+        lines.append(f"{rank:<5}{str(row.get('name'))[:27]:<28}{score:>12}{weight:>8}{seconds:>9}")
+    figures = board.test_figures
+    if figures:
+        keys = ("rmse", "mae", "r2") if board.metric == "rmse" else ("accuracy", "f1_macro", "log_loss")
+        shown = ", ".join(f"{k} {float(figures[k]):.4g}" for k in keys if isinstance(figures.get(k), int | float))
+        lines.append(f"The blend on {int(figures.get('n') or 0):,} test rows: {shown}.")
+    lines.extend(board.notes)
+    return "\n".join(lines)
 
 
 def adopt_table(board: TableLeaderboard, store: RunStore | None = None, owner: str | None = None) -> str:

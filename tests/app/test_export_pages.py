@@ -29,12 +29,25 @@ def test_evaluate_page_exports_onnx_with_its_check(local_home):
     assert code.label == "Download train.py"
 
 
-def test_the_sentiment_starter_says_why_it_is_not_exported(local_home):
+@pytest.mark.slow
+def test_the_sentiment_starter_exports_to_keras_and_says_why_not_the_others(local_home):
+    """The starter (encoder in 8 bits + keywords): Keras is offered and checked; the other three say why not."""
+    run = RunStore(local_home, starters=REPO_ROOT / "starters").load("starter-reviews")
+    if run.config.template != "minilm_ngrams":
+        pytest.skip("the sentiment starter was trained without the encoder here")
     at = _goto(_app(), "pages/evaluate.py")
     at.selectbox(key="run_picker").set_value("starter-reviews").run()
     assert not at.exception
-    assert "model is not exported yet" in _texts(at)
-    assert not [b for b in at.button if b.label.startswith("Prepare the")]
+    texts = _texts(at)
+    assert "stored in 8 bits" in texts and "TensorFlow Text" in texts  # SavedModel; ONNX and LiteRT
+    assert [b.label for b in at.button if b.label.startswith("Prepare the")] == ["Prepare the Keras export"]
+    next(b for b in at.button if b.label == "Prepare the Keras export").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    n = len(run.load_test())
+    assert f"Keras: {n:,} of {n:,} answers identical" in _texts(at)
+    assert at.download_button(key="download_starter-reviews_keras").label.startswith("Download starter-reviews-keras")
+    assert any("this run as a plain Keras + scikit-learn script" in e.label for e in at.expander)
+    assert any("def fit_keywords" in c.value and "def choose_share" in c.value for c in at.code)
 
 
 def test_saved_runs_page_shows_the_code_and_the_export_box(local_home):

@@ -82,8 +82,11 @@ def _walk(sample: str, epochs: int) -> AppTest:
 
     _goto(at, "pages/model.py")
     assert any(m.label == "Parameters" for m in at.metric)
-    at.number_input(key="setting_epochs").set_value(epochs).run()
-    assert at.session_state["config"].settings.epochs == epochs
+    if any(n.key == "setting_epochs" for n in at.number_input):
+        at.number_input(key="setting_epochs").set_value(epochs).run()
+        assert at.session_state["config"].settings.epochs == epochs
+    else:  # the template Automatic picked is fitted exactly: nothing to tune in epochs, and the page says why
+        assert "fitted in one step" in _texts(at) and "do not apply" in _texts(at)
 
     _goto(at, "pages/train.py")
     next(b for b in at.button if b.label == "Start training").click().run()

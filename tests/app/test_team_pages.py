@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,91 @@ def test_the_run_json_of_a_tracked_run_names_its_mlflow_run(local_home, mlflow_d
     path = make_run(local_home, RUN, usable=True)
     mlflow_id = tracking.track_run(path)
     assert json.loads((path / "run.json").read_text())["mlflow_run_id"] == mlflow_id
+
+
+# ---- Find the best model on the Ray cluster; a restart while a job runs there ----------------------------------
+def _search_job_lines(tmp_path: Path) -> list[str]:
+    """What a search job on the cluster prints for the reviews sample (the job's own function, run here)."""
+    import io
+
+    from modeling.data.sources import load_source
+    from modeling.training import job_protocol as jp
+    from modeling.training.search_job import run_search_job, search_config
+
+    ds = load_source("sample:reviews")
+    out = io.StringIO()
+    data = jp.save_job_dataset(ds, tmp_path / "job")
+    assert run_search_job(search_config(ds), RunStore(tmp_path / "cluster"), str(data), 60, ["ngram_nb"], out) == 0
+    return out.getvalue().splitlines()
+
+
+def test_find_the_best_model_runs_on_the_ray_cluster_and_keeps_the_winner(local_home, monkeypatch, tmp_path):
+    pytest.importorskip("ray.job_submission")
+    from modeling.training import job_protocol as jp
+    from modeling.training import remote
+    from modeling.training.jobs import JOBS
+    from tests.unit.training.ray_fakes import FakeJobs
+
+    lines = _search_job_lines(tmp_path)
+    events = [line for line in lines if line.startswith(jp.EVENT)]
+    rest = [line for line in lines if not line.startswith(jp.EVENT)]
+    fake = FakeJobs([("PENDING", []), ("RUNNING", events), ("RUNNING", []), ("RUNNING", []), ("SUCCEEDED", rest)])
+    monkeypatch.setattr(remote, "connect", lambda address: fake)
+    monkeypatch.setenv("MODELDECK_RAY_ADDRESS", "http://127.0.0.1:9")
+    monkeypatch.setenv("MODELDECK_MEMORY_LIMIT_MB", "1")  # in this process the search would be refused
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/data.py")
+    at.run()
+    at.button(key="sample_reviews").click().run()
+    at.switch_page("pages/model.py")
+    at.run()
+    place = at.radio(key="search_place")
+    assert place.value == "the Ray cluster" and place.label == "Where to search"
+    at.button(key="automl_start").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    search = JOBS.get_search(at.session_state["automl_search_id"])
+    assert search.remote
+    deadline = time.time() + 60
+    while not search.snapshot().get("leaderboard") and time.time() < deadline:
+        time.sleep(0.2)
+    at.run()
+    assert "Searching on the Ray cluster" in _texts(at) and "Finished so far" in _texts(at)
+    search.thread.join(timeout=60)
+    assert search.state == "finished", search.error
+    at.run()
+    assert not at.exception
+    assert "Keyword baseline accuracy" in _texts(at) and fake.submitted["entrypoint"].count(" search ") == 1
+    next(b for b in at.button if b.label == "Use this model").click().run()
+    assert not at.exception
+    run_id = at.session_state["run_id"]
+    assert "ngram_nb" in run_id and RunStore(local_home).load(run_id).info.usable
+
+
+def test_after_a_restart_the_train_page_follows_the_job_on_the_cluster_again(local_home, monkeypatch, tmp_path):
+    pytest.importorskip("ray.job_submission")
+    from modeling.config import default_config
+    from modeling.training import remote
+    from modeling.training.jobs import JOBS
+    from tests.unit.training.ray_fakes import FakeJobs, event
+    from tests.unit.training.test_remote import _bundle
+
+    store = RunStore(local_home)
+    config = default_config("text_classification", source="sample:reviews", template="ngram_bag")
+    run_dir = store.create(config, {"name": "Product reviews"}, ["negative", "positive"])
+    store.update_meta(run_dir, remote={"address": "http://127.0.0.1:9", "job_id": "modeldeck-0123456789ab"})
+    store.forget_writer(run_dir)  # the server that sent it was restarted
+    fake = FakeJobs(
+        [("RUNNING", [event(state="running", phase="Training epoch 2", epoch=2, epochs=40, device="GPU 0 (L4)")])] * 3
+        + [("SUCCEEDED", _bundle(tmp_path))]
+    )
+    monkeypatch.setattr(remote, "connect", lambda address: fake)
+    monkeypatch.setenv("MODELDECK_RAY_ADDRESS", "http://127.0.0.1:9")
+    at = _at("pages/train.py")
+    assert "Run: ngram_bag on Product reviews" in " ".join(s.value for s in at.subheader)
+    job = JOBS.get(at.session_state["job_id"])
+    assert job.remote and job.progress.run_id == run_dir.name
+    job.thread.join(timeout=60)
+    at.run()
+    assert not at.exception
+    assert f"Saved as run `{run_dir.name}`" in _texts(at) and fake.submitted == {}  # followed, not sent again

@@ -65,7 +65,7 @@ def load_runner():
 
         if (HERE / "modeldeck_layers.py").exists():
             sys.path.insert(0, str(HERE))
-            import modeldeck_layers  # noqa: F401  registers the pretrained encoder's layer before loading
+            import modeldeck_layers  # noqa: F401  registers ModelDeck's layers (encoder, term weighting) first
 
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
         if INFO["input"]["kind"] == "text":

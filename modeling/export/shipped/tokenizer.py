@@ -10,7 +10,8 @@ layer's work in plain Python, with the vocabulary saved beside it in ``vocabular
    written without spaces (Chinese, Japanese);
 3. n-grams: with ``ngrams`` 2, every token and every pair of neighbouring tokens ("not good");
 4. look up: each token's row in the vocabulary; unknown tokens get the "[UNK]" row;
-5. shape: ``multi_hot`` gives one 0/1 column per vocabulary entry; ``int`` gives the first
+5. shape: ``multi_hot`` gives one 0/1 column per vocabulary entry; ``count`` gives how many times each
+   entry occurs (unknown tokens all count in the "[UNK]" column); ``int`` gives the first
    ``sequence_length`` token ids, padded with 0.
 
 Needs only Python and NumPy. ModelDeck checked this file against the in-graph layer on every text of
@@ -69,11 +70,14 @@ class Tokenizer:
         return [self.index.get(token, self.unknown) for token in self.tokens(text)]
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        """The model's input for a batch of texts: float32 multi-hot rows, or int32 padded id rows."""
-        if self.output_mode == "multi_hot":
+        """The model's input for a batch of texts: float32 multi-hot or count rows, or int32 padded id rows."""
+        if self.output_mode in ("multi_hot", "count"):
             out = np.zeros((len(texts), len(self.vocabulary)), dtype=np.float32)
             for row, text in enumerate(texts):
-                out[row, self.ids(str(text))] = 1.0
+                if self.output_mode == "count":
+                    np.add.at(out[row], self.ids(str(text)), 1.0)
+                else:
+                    out[row, self.ids(str(text))] = 1.0
             return out
         length = int(self.sequence_length)
         out = np.zeros((len(texts), length), dtype=np.int32)

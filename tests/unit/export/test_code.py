@@ -63,10 +63,61 @@ def test_script_is_plain_python_without_modeldeck(tmp_path):
         assert str(REPO_ROOT) not in script  # never a server path
 
 
+def test_the_scripts_fitting_constants_are_the_templates_own():
+    """export may not import training, so the script's constants are copied; they must not drift."""
+    from modeling.export.code_keywords import FIT_CONSTANTS
+    from modeling.training import hybrid_fit, linear_fit
+
+    assert {
+        "C_GRID": linear_fit.C_GRID,
+        "NB_SHARES": linear_fit.NB_SHARES,
+        "DEFAULT_C": linear_fit.DEFAULT_C,
+        "ABSENT_CLASS_LOGIT": linear_fit.ABSENT_CLASS_LOGIT,
+        "ENCODER_C_GRID": hybrid_fit.ENCODER_C_GRID,
+        "SHARES": len(hybrid_fit.SHARES),
+    } == FIT_CONSTANTS
+    assert tuple(round(x, 2) for x in np.linspace(0.0, 1.0, FIT_CONSTANTS["SHARES"])) == hybrid_fit.SHARES
+
+
+def test_fitted_text_scripts_are_plain_python_and_say_how_they_fit():
+    from modeling.export.code import training_script
+
+    for template, split in (("ngram_nb", "character"), ("minilm_ngrams", "whitespace")):
+        config = ExperimentConfig(
+            data=DataConfig(source="sample:reviews"), task="text_classification", template=template
+        )
+        facts = {
+            "kind": "text",
+            "source": "sample:reviews",
+            "text_column": "text",
+            "label_column": "label",
+            "split": split,
+        }
+        script = training_script(config, facts, "r1")
+        compile(script, "train.py", "exec")
+        assert "LogisticRegression" in script and "def fit_keywords" in script and "EarlyStopping" not in script
+        assert f'SPLIT = "{split}"' in script and "C_GRID = (1.0, 4.0, 16.0, 64.0)" in script
+        assert ("def choose_share" in script) == (template == "minilm_ngrams")
+        assert ('model.save("model.keras")' in script) == (template == "ngram_nb")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("template", ["ngram_bag", "embedding_bag", "conv1d", "small_cnn", "dense", "minilm"])
-def test_generated_script_lands_on_the_apps_result(template, tmp_path):
-    if template == "minilm":
+@pytest.mark.parametrize(
+    ("template", "source"),
+    [
+        ("ngram_bag", "sample:reviews"),
+        ("embedding_bag", "sample:reviews"),
+        ("conv1d", "sample:reviews"),
+        ("small_cnn", None),
+        ("dense", None),
+        ("minilm", "sample:reviews"),
+        ("ngram_nb", "sample:reviews"),
+        ("ngram_nb", "sample:reviews_zh"),
+        ("minilm_ngrams", "sample:reviews"),
+    ],
+)
+def test_generated_script_lands_on_the_apps_result(template, source, tmp_path):
+    if template.startswith("minilm"):
         from modeling.templates.minilm import encoder_status
 
         available, reason = encoder_status()
@@ -81,8 +132,8 @@ def test_generated_script_lands_on_the_apps_result(template, tmp_path):
         run = _train(store, template, str(folder / "pictures.npz"))
         data_file = "pictures.npz"
     else:
-        run = _train(store, template, "sample:reviews", sequence_length=64)
-        data_file = str(REPO_ROOT / "sample_data" / "reviews.csv")
+        run = _train(store, template, source, sequence_length=64)
+        data_file = str(REPO_ROOT / "sample_data" / f"{source.split(':')[1]}.csv")
     app = run.evaluation["model"]
     got = _run_script(run_script(run), folder, data_file)
     assert abs(100 * (got["accuracy"] - app["accuracy"])) <= TOLERANCE_POINTS, (got, app["accuracy"])

@@ -103,8 +103,26 @@ def test_a_failed_check_blocks_the_zip(runs, tmp_path, monkeypatch):
 def test_unsupported_and_unknown_formats_say_why():
     reasons = {item.format.key: item.reason for item in offers("minilm")}
     assert "TensorFlow Text" in reasons["onnx"] and "LiteRT" in reasons["litert"]
-    assert {item.format.key for item in offers("ngram_nb") if item.supported} == {"keras", "saved_model"}
-    assert all("not exported yet" in item.reason for item in offers("minilm_ngrams"))
+    assert all(item.supported for item in offers("ngram_nb"))  # keyword counts ship as tokenizer.py
+    hybrid = {item.format.key: item for item in offers("minilm_ngrams")}
+    assert {key for key, item in hybrid.items() if item.supported} == {"keras", "saved_model"}
+    assert "TensorFlow Text" in hybrid["onnx"].reason and "LiteRT" in hybrid["litert"].reason
+    # A model with 8-bit layers (the sentiment starter) gets the Keras export only, and each other format says why.
+    quantized = {item.format.key: item for item in offers("minilm_ngrams", quantized=True)}
+    assert [key for key, item in quantized.items() if item.supported] == ["keras"]
+    assert "8 bits" in quantized["saved_model"].reason
     assert not offer("some_future_template", "onnx").supported
     with pytest.raises(RunError, match="no export format"):
         build_export(None, "pickle")  # type: ignore[arg-type]
+
+
+def test_only_the_sentiment_starter_is_stored_in_8_bits(tmp_path):
+    from modeling.export.models import quantized_model_file
+    from tests.conftest import REPO_ROOT
+
+    starters = REPO_ROOT / "starters"
+    assert quantized_model_file(starters / "starter-reviews" / "model.keras")
+    assert not quantized_model_file(starters / "starter-digits" / "model.keras")
+    assert not quantized_model_file(tmp_path / "missing.keras")
+    (tmp_path / "broken.keras").write_bytes(b"not a zip")
+    assert not quantized_model_file(tmp_path / "broken.keras")

@@ -68,16 +68,17 @@ def _answers(python: Path, export: Path, source: Path, tmp_path: Path) -> list[d
         return list(csv.DictReader(fh))
 
 
-@pytest.fixture(scope="module")
-def reviews_run(tmp_path_factory):
-    """A keyword n-gram model on the built-in product reviews (the sentiment starter's template has no ONNX)."""
+@pytest.fixture(scope="module", params=["ngram_bag", "ngram_nb"])
+def reviews_run(request, tmp_path_factory):
+    """Keyword models on the built-in product reviews (the sentiment starter's encoder has no ONNX): multi-hot
+    n-grams, and weighted n-gram counts (``tokenizer.py`` counting, the model file weighing)."""
     from modeling.config import DataConfig, ExperimentConfig, template_settings
     from modeling.training.experiment import run_experiment
 
     store = RunStore(tmp_path_factory.mktemp("reviews"), starters=None)
-    settings = template_settings("ngram_bag").model_copy(update={"epochs": 12})
+    settings = template_settings(request.param).model_copy(update={"epochs": 12})
     config = ExperimentConfig(
-        data=DataConfig(source="sample:reviews"), task="text_classification", template="ngram_bag", settings=settings
+        data=DataConfig(source="sample:reviews"), task="text_classification", template=request.param, settings=settings
     )
     return store.load(run_experiment(config, store=store).name)
 

@@ -1,4 +1,9 @@
-"""The shipped plain-Python tokenizer equals the model's own TextVectorization layer, text by text."""
+"""The shipped plain-Python tokenizer equals the model's own TextVectorization layer, text by text.
+
+Three layers: multi-hot n-grams (``ngram_bag``), padded word ids (``embedding_bag``) and the term counts of the
+weighted keyword model (``ngram_nb``, whose vocabulary has its rare and one-letter terms removed), each on every
+text of both review samples (English by words, Chinese by characters) plus a few tricky ones.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ TRICKY = [
     "a",
     "URL http://example.com/a?b=c#d and e-mail x@y.z",
     "不好 不错，很好！",
+    "good good good GOOD good. not good, not good at all",
+    "很好很好很好 不好不好",
 ]
 
 
@@ -32,7 +39,7 @@ def _model(template: str, path):
     return build_model(config, data), data
 
 
-@pytest.mark.parametrize("template", ["ngram_bag", "embedding_bag"])
+@pytest.mark.parametrize("template", ["ngram_bag", "embedding_bag", "ngram_nb"])
 @pytest.mark.parametrize("path", [REVIEWS_PATH, REVIEWS_ZH_PATH], ids=["english", "chinese"])
 def test_tokenizer_twin_equals_the_layer_on_every_sample_text(template, path):
     model, data = _model(template, path)
@@ -46,6 +53,30 @@ def test_tokenizer_twin_equals_the_layer_on_every_sample_text(template, path):
     assert twin.shape == graph.shape
     differing = [texts[i] for i in np.flatnonzero((twin != graph.astype(twin.dtype)).any(axis=1))]
     assert differing == []
+
+
+@pytest.mark.parametrize("path", [REVIEWS_PATH, REVIEWS_ZH_PATH], ids=["english", "chinese"])
+def test_weighted_keyword_core_after_the_counts_gives_the_whole_model_answers(path):
+    """ngram_nb's text layer sits in a sub-model; cut after it, the core (and its ONNX twin) answers the same."""
+    import tensorflow as tf
+
+    from modeling.export.models import chain_layers
+
+    model, data = _model("ngram_nb", path)
+    assert [type(layer).__name__ for layer in chain_layers(model)] == ["TextVectorization", "TermWeighting", "Dense"]
+    weighting = chain_layers(model)[1]
+    weighting.set_term_weights(np.random.default_rng(0).uniform(0.0, 6.0, weighting.vocabulary_size))
+    spec = tokenizer_spec(find_vectorizer(model))
+    assert spec["output_mode"] == "count"
+    texts = [*data.texts.tolist(), *TRICKY]
+    whole = np.asarray(model(tf.constant(texts), training=False))
+    counts = Tokenizer(spec)(texts)
+    assert counts.max() >= 3  # repeated words are counted, not just marked
+    for for_onnx in (False, True):
+        core = text_core(model, for_onnx=for_onnx)
+        assert np.abs(whole - np.asarray(core(counts, training=False))).max() < 1e-6
+    # The core was rebuilt twice; the model itself still opens into the same chain.
+    assert len(chain_layers(model)) == 3
 
 
 def test_text_core_after_the_tokenizer_gives_the_whole_model_answers():

@@ -158,3 +158,57 @@ def test_a_training_started_by_the_job_manager_is_tracked(mlflow_db, tmp_path):
     assert job.snapshot()["state"] == "finished"
     (run,) = tracking.tracked_runs(ALICE)
     assert run.run_id == job.snapshot()["run_id"] and run.owner == ALICE
+
+
+def test_a_run_kept_from_a_search_is_tracked_once_with_its_report(mlflow_db, tmp_path):
+    from mlflow import MlflowClient
+
+    from modeling.reporting.tracked import after_save
+    from modeling.training.jobs import JobManager
+    from tests.conftest import make_text_dataset
+
+    store = RunStore(tmp_path / "home", starters=None)
+    manager = JobManager()
+    search = manager.start_search(
+        make_text_dataset(120), 60, store=store, owner=ALICE, remote=False, after_save=after_save(store),
+        templates=["ngram_nb"],
+    )  # fmt: skip
+    search.thread.join(timeout=120)
+    assert search.state == "finished", search.error
+    assert tracking.tracked_runs(None) == []  # the candidates of a search are not runs of anyone yet
+    run_id = manager.keep(search, store, owner=ALICE)
+    search.tracking.join(timeout=120)
+    assert manager.keep(search, store, owner=ALICE) == run_id  # "Use this model" twice: one run
+    (tracked,) = tracking.tracked_runs(ALICE)
+    assert tracked.run_id == run_id and tracked.status == "finished" and tracked.accuracy is not None
+    client = MlflowClient(tracking_uri=mlflow_db)
+    assert [f.path for f in client.list_artifacts(tracked.mlflow_run_id, "report")] == ["report/report.html"]
+    assert client.get_run(tracked.mlflow_run_id).data.tags["modeldeck.search"] == "rank 1 of 1 templates"
+    assert tracking.track_run(store.runs_dir / run_id) == tracked.mlflow_run_id
+
+
+def test_tracking_the_same_folder_twice_at_once_logs_one_run(mlflow_db, tmp_path):
+    import threading
+
+    path = _owned_run(tmp_path, "r1", ALICE)
+    ids: list[str] = []
+    threads = [threading.Thread(target=lambda: ids.append(tracking.track_run(path))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(set(ids)) == 1 and len(tracking.tracked_runs(None)) == 1
+
+
+def test_a_search_from_the_command_line_tracks_the_run_it_keeps(mlflow_db, tmp_path, capsys):
+    from modeling.__main__ import main
+
+    code = main(
+        ["--home", str(tmp_path / "home"), "search", str(_small_config(tmp_path)), "--budget", "60",
+         "--templates", "ngram_nb"]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "tracked in MLflow" in err
+    (run,) = tracking.tracked_runs(None)
+    assert run.template == "ngram_nb" and run.status == "finished"

