@@ -7,6 +7,10 @@ folder into the same temporary store; the figure is the wall time from the call 
 ratio remote / local is the price of sending a training away. ``--pip`` includes the per-job pip step (the
 first job on a cluster pays ~45 s to set the environment up; later jobs reuse it).
 
+``--search BUDGET`` adds *Find the best model* the same way: ``find_best_text_model`` in-process vs
+``run_remote_search`` (the leaderboard and every candidate's run folder back on this server), two templates
+(``ngram_nb``, ``ngram_bag``) on the same texts; the figure is the wall time from the call to the leaderboard.
+
     ray start --head ... ; .venv/bin/python benchmarks/bench_remote_training.py --address http://127.0.0.1:8265
 """
 
@@ -26,6 +30,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2000, help="synthetic reviews to train on")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--pip", action="store_true", help="let each job install the pinned requirements")
+    parser.add_argument("--search", type=float, default=0, help="also time a model search with this budget (s)")
     args = parser.parse_args()
     os.environ["MODELDECK_RAY_PIP"] = "1" if args.pip else "0"
 
@@ -56,6 +61,32 @@ def main() -> None:
             f"train {args.rows:,} texts x {args.epochs} epochs, call to saved run",
             f"{remote_s:.1f} s on Ray (job itself {meta.get('remote_duration_s', 0):.1f} s)",
             f"{local_s:.1f} s in-process (TensorFlow already loaded)",
+            remote_s / local_s,
+            "pip step " + ("included" if args.pip else "skipped (MODELDECK_RAY_PIP=0)"),
+        )
+    )
+    if args.search:
+        search(dataset, store, args)
+
+
+def search(dataset, store, args) -> None:
+    """Find the best model in-process vs on the cluster: call to leaderboard, candidates back on this server."""
+    from modeling.training.remote_search import run_remote_search
+    from modeling.training.search import find_best_text_model
+
+    templates = ["ngram_nb", "ngram_bag"]
+    started = time.perf_counter()
+    local = find_best_text_model(dataset, args.search, store=store, templates=templates)
+    local_s = time.perf_counter() - started
+    started = time.perf_counter()
+    board = run_remote_search(dataset, args.search, store=store, address=args.address, templates=templates)
+    remote_s = time.perf_counter() - started
+    back = sum(1 for r in board.rows if r.usable)
+    print(
+        row(
+            f"find the best model, {args.rows:,} texts, {len(templates)} templates, call to leaderboard",
+            f"{remote_s:.1f} s on Ray ({back} candidates back, search itself {board.elapsed_s:.1f} s)",
+            f"{local_s:.1f} s in-process ({sum(1 for r in local.rows if r.usable)} candidates)",
             remote_s / local_s,
             "pip step " + ("included" if args.pip else "skipped (MODELDECK_RAY_PIP=0)"),
         )

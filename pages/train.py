@@ -5,6 +5,7 @@ import streamlit as st
 from modeling.errors import ModelDeckError
 from modeling.format import seconds as format_seconds
 from modeling.reporting.tracked import after_save
+from modeling.templates import registry
 from modeling.training.jobs import JOBS
 from ui import state, table_train, team_view
 
@@ -67,10 +68,16 @@ if ds is not None and cfg is not None:
         if ds.kind == "table":  # rounds, budget and the target instead of epochs and batches
             st.markdown(table_train.ready_line(cfg, ds))
         else:
+            one_step = registry.spec(cfg.template).settings is not None  # fitted exactly: no epochs or batches
+            how = (
+                "fitted in one step (no epochs)"
+                if one_step
+                else f"up to {cfg.settings.epochs} epochs, batch {cfg.settings.batch_size}, "
+                f"{cfg.settings.optimizer} at learning rate {cfg.settings.learning_rate:g}"
+            )
             st.markdown(
                 f"**Ready to train:** template `{cfg.template}` on **{state.md_escape(ds.name)}** "
-                f"({len(ds):,} examples), up to {cfg.settings.epochs} epochs, batch {cfg.settings.batch_size}, "
-                f"{cfg.settings.optimizer} at learning rate {cfg.settings.learning_rate:g}. "
+                f"({len(ds):,} examples), {how}. "
                 f"{cfg.data.test_share:.0%} of the data is kept aside for the final test."
             )
         on_cluster = team_view.training_place()

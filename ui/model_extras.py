@@ -61,6 +61,7 @@ AUTOMATIC = "automatic"
 AUTOMATIC_KEY = "template_automatic"
 #: What each template trains in one step says instead of epochs (shown under the picker).
 
+
 def use_automatic(on: bool) -> None:
     """Whether the picker shows Automatic (a loaded YAML file names its own template: then off)."""
     st.session_state[AUTOMATIC_KEY] = on

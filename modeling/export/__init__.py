@@ -8,7 +8,8 @@
   :mod:`~modeling.export.table_onnx` for scikit-learn members, Keras formats for the network), the column
   preparation as JSON with its pandas replica ``shipped/prepare_table.py``, checked on the test rows as a CSV.
 * :mod:`~modeling.export.code`: the standalone Keras / scikit-learn script that reproduces a run
-  (:mod:`~modeling.export.code_tables` for tables: pandas + scikit-learn, + Keras for the network).
+  (:mod:`~modeling.export.code_keywords` for the fitted text templates ``ngram_nb`` and ``minilm_ngrams``;
+  :mod:`~modeling.export.code_tables` for tables: pandas + scikit-learn, + Keras for the network).
 
 Light to import: Keras, TensorFlow and the converters load inside the functions that use them.
 """

@@ -5,7 +5,9 @@ keras-io examples: read the data file, cut the same seeded split (the test part 
 validation part, stratified when every class allows it, exactly as ``modeling.data.split``), build the
 template's model layer by layer (:mod:`modeling.export.code_models`), compile and fit it with the chosen
 optimizer, schedule, best-weights and early stopping, then print the test accuracy and macro F1.
-Table runs get a pandas + scikit-learn script instead (:mod:`modeling.export.code_tables`).
+The fitted text templates (``ngram_nb``, ``minilm_ngrams``) count, weigh and fit logistic regressions
+instead of epochs (:mod:`modeling.export.code_keywords`). Table runs get a pandas + scikit-learn script
+(:mod:`modeling.export.code_tables`).
 Nothing in it imports ModelDeck. ``python -m modeling code RUN > train.py`` prints it.
 """
 

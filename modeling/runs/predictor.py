@@ -44,7 +44,9 @@ def load_bundle_model(path: Path):
     """Load one of our own ``.keras`` bundles, refusing anything that would run code."""
     import keras
 
-    import modeling.templates.layers  # noqa: F401  registers ModelDeck's own layers before loading
+    from modeling.templates.layers import import_encoder_libraries  # registers ModelDeck's own layers too
+
+    import_encoder_libraries()
 
     path = Path(path)
     if path.suffix != ".keras" or path.is_symlink() or not path.is_file():

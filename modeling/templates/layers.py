@@ -11,6 +11,8 @@ This module imports Keras (never Keras Hub or TensorFlow at import time): import
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import Any
 
 import keras
@@ -199,3 +201,18 @@ class TermWeighting(keras.layers.Layer):
         config = super().get_config()
         config.update(vocabulary_size=self.vocabulary_size, sublinear=self.sublinear)
         return config
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_encoder_libraries() -> None:
+    """Import Keras Hub once, under a lock, before any model that may hold its layers is built or loaded.
+
+    Two Streamlit sessions loading models at the same moment import Keras Hub from two threads; Python
+    can then hand one of them a partially initialised module ("cannot import name 'PositionEmbedding' ...
+    most likely due to a circular import"), and that visitor's model fails to load. Without Keras Hub
+    installed there is nothing to do: models that need it say so when they load.
+    """
+    with _IMPORT_LOCK, contextlib.suppress(ImportError):
+        import keras_hub  # noqa: F401

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import threading
 import time
@@ -81,9 +82,12 @@ def run_remote_search(
         raise RunError("A model search works on texts or business tables; this data holds images.")
     cancel = cancel or threading.Event()
     config = search_config(dataset, seed, test_share, validation_share)
-    if templates is not None:
-        known = set(candidate_templates(dataset)[0]) if dataset.kind == "text" else set()
-        templates = [t for t in templates if t in known]
+    if templates is not None and dataset.kind == "text":
+        chosen, left_out = candidate_templates(dataset)
+        wanted, templates = templates, [t for t in templates if t in chosen]
+        if not templates:  # the job would otherwise read "no --templates" as "all of them"
+            reasons = "; ".join(f"{t}: {left_out.get(t, 'not a text template')}" for t in wanted[:5])
+            raise RunError(f"None of the templates asked for can train on this data ({reasons}).")
     client = remote.connect(address)
     search_dir = new_search_dir(store)
     job = RayJob(client, address, cancel=cancel, poll_s=poll_s, lost_after_s=lost_after_s)
@@ -97,6 +101,7 @@ def run_remote_search(
         "regression": bool(dataset.is_regression),
         "created_ts": time.time(),
         "status": "running",
+        "follower": _this_process(),  # who follows the job: another process leaves it alone while this one lives
     }
     write_json(search_dir / SEARCH_FILE, record)  # before sending: a restarted app can find the job again
     follower = _SearchFollower(job, search_dir, record, progress_cb)
@@ -134,6 +139,8 @@ def resume_remote_search(
     reason = remote.unavailable_reason(record["address"])
     if reason:
         raise RunError(reason)
+    record["follower"] = _this_process()
+    write_json(search_dir / SEARCH_FILE, record)  # claimed: another process starting now leaves it alone
     job = RayJob(
         remote.connect(record["address"]),
         record["address"],
@@ -158,12 +165,51 @@ def read_record(search_dir: Path) -> dict[str, Any] | None:
 
 
 def reattachable_searches(store: RunStore) -> list[Path]:
-    """Search folders whose job a previous app process left running on the cluster, oldest first."""
+    """Search folders whose job a previous app process left running on the cluster, oldest first.
+
+    A search whose follower (the process that sent or last followed it) is still alive is left to it.
+    """
     base = store.root / AUTOML_DIR
     if not base.is_dir():
         return []
-    found = [p for p in base.iterdir() if p.is_dir() and (read_record(p) or {}).get("status") == "running"]
-    return sorted(found, key=lambda p: float((read_record(p) or {}).get("created_ts") or 0))
+    found = []
+    for folder in base.iterdir():
+        record = read_record(folder) if folder.is_dir() else None
+        if record and record.get("status") == "running" and not _still_followed(record.get("follower")):
+            found.append((float(record.get("created_ts") or 0), folder))
+    return [folder for _, folder in sorted(found)]
+
+
+def _this_process() -> dict[str, Any]:
+    return {"pid": os.getpid(), "start": _process_start(os.getpid()), "boot": _boot_id()}
+
+
+def _still_followed(follower: Any) -> bool:
+    """Whether the process recorded as the follower is alive (same pid, same start time, same boot)."""
+    if not isinstance(follower, dict) or not isinstance(follower.get("pid"), int):
+        return False
+    pid = follower["pid"]
+    if pid == os.getpid() and follower.get("start") == _process_start(pid):
+        return True  # this very process (also where /proc cannot tell)
+    if follower.get("boot") != _boot_id() or pid <= 0:
+        return False
+    start = _process_start(pid)
+    return start is not None and start == follower.get("start")
+
+
+def _process_start(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks since boot, from /proc); ``None`` when it is gone or unknown."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _boot_id() -> str | None:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
+    except OSError:
+        return None
 
 
 class _SearchFollower:

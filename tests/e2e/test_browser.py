@@ -81,13 +81,16 @@ def set_number(page: Page, label: str, value: int) -> None:
     expect(field).to_have_value(str(value))
 
 
-def train(page: Page, epochs: int, dataset: str) -> str:
-    """On the Train page: start a run with ``epochs`` and wait until it is saved; returns the run id.
+def train(page: Page, epochs: int | None, dataset: str) -> str:
+    """On the Train page: start a run with ``epochs`` (``None``: a one-step template) and wait until it is saved.
+
+    Returns the run id.
 
     A new session's Train page shows the newest job anyone started (local mode), so a finished run
     may be on screen before we click: wait for a run id other than that one.
     """
-    expect(page.get_by_text(f"up to {epochs} epochs")).to_be_visible()
+    ready = "fitted in one step" if epochs is None else f"up to {epochs} epochs"
+    expect(page.get_by_text(ready)).to_be_visible()
     settle(page)
     saved = page.get_by_test_id("stAlertContentSuccess").filter(has_text="Saved as run")
     previous = saved.locator("code").inner_text().strip() if saved.count() else None
@@ -101,7 +104,8 @@ def train(page: Page, epochs: int, dataset: str) -> str:
     progress = page.get_by_test_id("stProgress")
     expect(progress).to_contain_text("Finished")
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
-    expect(metric_value(page, "Epoch")).to_have_text(f"{epochs} / {epochs}")
+    done = 1 if epochs is None else epochs  # a one-step fit shows as one epoch
+    expect(metric_value(page, "Epoch")).to_have_text(f"{done} / {done}")
     run_id = run_code.inner_text().strip()
     assert run_id and run_id != previous, f"no new run saved (previous: {previous!r}, shown: {run_id!r})"
     # The finished run becomes the active one, as the sidebar says.
@@ -217,7 +221,7 @@ def test_sentiment_path(page: Page, app_url: str, artifacts_dir: Path, tmp_path:
     shot(page, artifacts_dir, "sentiment-2-model")
 
     go(page, "3 · Train")
-    run_id = train(page, epochs=1, dataset="Product reviews")
+    run_id = train(page, epochs=None, dataset="Product reviews")
     shot(page, artifacts_dir, "sentiment-3-train")
 
     go(page, "4 · Evaluate")

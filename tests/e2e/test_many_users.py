@@ -101,6 +101,10 @@ async def trainer(context, url, artifacts, sample, epochs, go_signal, ready, out
     for _attempt in range(3):  # under load a rerun may start late; the Train page says what was applied
         await go(page, "2 · Model")
         await expect(await metric_value(page, "Parameters")).to_be_visible(timeout=PAGE_LOAD_MS)
+        if sample == "Product reviews":  # a light epoch-trained template, so two trainings fit on two cores
+            await page.get_by_test_id("stRadio").get_by_text("ngram_bag —", exact=False).first.click()
+            await settle(page)
+            await expect(await metric_value(page, "Parameters")).to_be_visible(timeout=PAGE_LOAD_MS)
         field_ = page.get_by_role("spinbutton", name="Epochs", exact=True)
         await field_.fill(str(epochs))
         await field_.press("Enter")
@@ -152,6 +156,8 @@ async def text_predictor(context, url, artifacts, outcome: Outcome):
     await page.get_by_test_id("stRadio").get_by_text("Text classification (e.g. sentiment)", exact=True).click()
     await settle(page)
     box = page.get_by_role("textbox", name="Text")
+    # The sentiment starter holds the pretrained encoder: its first load, beside two trainings, takes a while.
+    await expect(box).to_be_visible(timeout=PAGE_LOAD_MS)
     await box.fill("Absolutely love it, works perfectly.")
     await box.press("Tab")
     await page.get_by_role("button", name="Predict", exact=True).click()

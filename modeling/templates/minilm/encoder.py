@@ -122,6 +122,9 @@ def _load_parts_cached(preset: str) -> tuple[Any, Any]:
 
 
 def _load_parts_uncached(preset: str) -> tuple[Any, Any]:
+    from modeling.templates.layers import import_encoder_libraries
+
+    import_encoder_libraries()
     try:
         import keras_hub
 

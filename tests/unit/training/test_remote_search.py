@@ -228,7 +228,13 @@ def test_a_search_lost_with_its_cluster_can_be_followed_again_after_a_restart(cl
     store = RunStore(tmp_path / "home", starters=None)
     with pytest.raises(remote.ClusterLost):
         _search(ds, store, lost_after_s=0.05)
-    (folder,) = remote_search.reattachable_searches(store)
+    (folder,) = (store.root / "automl").iterdir()
+    assert remote_search.read_record(folder)["status"] == "running"
+    assert remote_search.reattachable_searches(store) == []  # this process still owns it until it restarts
+    record = remote_search.read_record(folder)
+    record["follower"]["pid"] = 2**22 + 1  # the process that followed it is gone (a restart)
+    (folder / remote_search.SEARCH_FILE).write_text(json.dumps(record))
+    assert remote_search.reattachable_searches(store) == [folder]
 
     # The app restarts; the cluster answers again and the job has finished meanwhile.
     cluster(FakeJobs([("SUCCEEDED", lines)]))
@@ -357,3 +363,10 @@ def test_the_command_line_search_works_on_a_table_and_keeps_the_blend(tmp_path, 
     kept = Path(lines[-1])
     run = RunStore(tmp_path / "ws", starters=None).load(kept.name)
     assert run.config.template == "automatic" and run.info.usable and "kept the blend" in err
+
+
+def test_asking_only_for_templates_that_cannot_train_is_refused_before_anything_is_sent(cluster, tmp_path):
+    fake = cluster(FakeJobs([("SUCCEEDED", [])]))
+    with pytest.raises(RunError, match="conv1d: needs about 1,000 texts"):
+        _search(make_text_dataset(60), RunStore(tmp_path), templates=["conv1d"])
+    assert fake.submitted == {}
