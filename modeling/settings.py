@@ -15,7 +15,7 @@ replaced by the default rather than stopping the app.
 | ``MODELDECK_CHROMIUM`` | the Chromium used for PDF reports | found on the PATH |
 | ``MODELDECK_MLFLOW_URI`` | MLflow tracking (and registry) URI: every run is also logged there | off |
 | ``MODELDECK_MLFLOW_EXPERIMENT`` | the MLflow experiment ModelDeck's runs go to | ``ModelDeck`` |
-| ``MODELDECK_RAY_ADDRESS`` | a Ray cluster's dashboard (``http://host:8265``): trainings run there as Ray Jobs | off |
+| ``MODELDECK_RAY_ADDRESS`` | a Ray cluster (``http://host:8265``): trainings and searches can run there | off |
 | ``MODELDECK_RAY_CPUS`` / ``_GPUS`` | CPUs / GPUs one remote training reserves on the cluster | 1 / 0 |
 | ``MODELDECK_RAY_PIP`` | ``0``: the cluster already has ModelDeck's requirements (no pip step per job) | on |
 | ``MODELDECK_MEMORY_LIMIT_MB`` | refuse in-process trainings when the server is near this | 2700 on Community Cloud |
@@ -107,7 +107,10 @@ def mlflow_experiment(environ: Mapping[str, str] | None = None) -> str:
 
 
 def ray_address(environ: Mapping[str, str] | None = None) -> str | None:
-    """``MODELDECK_RAY_ADDRESS``: the Ray Jobs API of a cluster (``http://host:8265``); unset: train in-process."""
+    """``MODELDECK_RAY_ADDRESS``: the Ray Jobs API of a cluster (``http://host:8265``) for trainings and searches.
+
+    Unset: everything trains in-process, as on a laptop.
+    """
     return (_env(environ).get(f"{PREFIX}RAY_ADDRESS") or "").strip().rstrip("/") or None
 
 

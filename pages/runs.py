@@ -11,6 +11,7 @@ from modeling.format import seconds as format_seconds
 from ui import state, table_runs, team_view
 
 state.require_router("pages/runs.py")
+team_view.reattach_remote_work()  # after a restart, runs still training on the cluster show as running again
 
 st.title("Saved runs")
 store = state.run_store()

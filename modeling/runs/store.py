@@ -271,6 +271,15 @@ class RunStore:
             with _LIVE_LOCK:
                 _LIVE.discard(str(path.resolve()))
 
+    def claim_writer(self, path: Path) -> None:
+        """This process writes ``path`` from now on (it follows a remote job again after a restart).
+
+        The run then reads as running, not interrupted, for as long as this process lives.
+        """
+        self.update_meta(path, pid=os.getpid(), pid_start=_own_start(), boot_id=_BOOT_ID)
+        with _LIVE_LOCK:
+            _LIVE.add(str(path.resolve()))
+
     @staticmethod
     def forget_writer(path: Path) -> None:
         """This process no longer writes ``path``: if it still says 'running', it reads as interrupted."""

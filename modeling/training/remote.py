@@ -357,6 +357,7 @@ def resume_remote(
         config = ExperimentConfig.from_yaml((run_dir / "config.yaml").read_text(encoding="utf-8"))
         progress = Progress(config.settings.epochs)
     progress.update(run_id=run_dir.name, phase="Finding the job on the Ray cluster again (the app restarted)")
+    store.claim_writer(run_dir)  # listed as running again, not interrupted, while this process follows it
     job = RayJob(
         connect(address),
         address,

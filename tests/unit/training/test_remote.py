@@ -220,16 +220,18 @@ def test_a_restarted_app_follows_a_job_still_running_to_its_end(monkeypatch, tmp
         ]
     )
     monkeypatch.setattr(remote, "connect", lambda address: fake)
-    seen = []
+    seen, listed = [], []
 
     class Watching(Progress):
         def update(self, **fields):
             super().update(**fields)
             seen.append(self.snapshot()["epoch"])
+            listed.append(store.list_runs()[0].status)
 
     progress = Watching(20)
     path = remote.resume_remote(store, run_dir, progress=progress, poll_s=0.01)
     assert path == run_dir and 3 in seen and fake.submitted == {}  # followed, not sent again
+    assert "running" in listed and "interrupted" not in listed[1:]  # Saved runs shows it running again
     info = store.list_runs(owner="ab" * 8)[0]
     assert info.status == "finished" and info.usable and info.accuracy == 0.875
     assert remote.reattachable_runs(store) == []
