@@ -113,7 +113,7 @@ def digit_cnn(args, device_label: str) -> None:
     cfg = default_config("image_classification", "benchmark")
     settings = cfg.settings.model_copy(update={"epochs": args.epochs, "patience": 0, "batch_size": args.batch})
     _say(f"digit CNN (small_cnn): {len(train):,} train / {len(validation):,} validation images, {origin}")
-    for mixed in (False, True):
+    for mixed in args.mixed:
         app_times, plain_times = [], []
         for _ in range(args.repeats):
             for trainer, times in (("app", app_times), ("plain", plain_times)):
@@ -201,7 +201,7 @@ def minilm_fine_tune(args, device_label: str) -> None:
         epochs=args.epochs, batch_size=args.batch, learning_rate=FINE_TUNE_MAX_LR, patience=0, seed=SEED
     )
     origin = ""
-    for mixed in (False, True):
+    for mixed in args.mixed:
         app_times, plain_times = [], []
         for _ in range(args.repeats):
             for trainer, times in (("app", app_times), ("plain", plain_times)):
@@ -270,7 +270,11 @@ def main() -> None:
     parser.add_argument("--sequence-length", type=int, default=128)
     parser.add_argument("--skip-minilm", action="store_true")
     parser.add_argument("--skip-digits", action="store_true")
+    parser.add_argument(
+        "--precision", choices=("both", "float32", "mixed_float16"), default="both", help="which precisions to time"
+    )
     args = parser.parse_args()
+    args.mixed = {"both": (False, True), "float32": (False,), "mixed_float16": (True,)}[args.precision]
     if args.quick:
         args.epochs, args.repeats = 2, 1
         args.digit_rows, args.texts = min(args.digit_rows, 2000), min(args.texts, 128)

@@ -254,3 +254,19 @@ def test_divergence_is_caught_with_onednn_kernels_off_and_on(onednn):
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "4 passed" in done.stdout
+
+
+def test_the_trainer_callback_lets_keras_run_batch_hooks_off_the_training_loop():
+    """Keras only skips the per-batch wait for the device when every batch hook is ``async_safe``."""
+    import threading
+
+    import keras
+
+    from modeling.training.fit import _ProgressAndControl
+
+    control = _ProgressAndControl(Progress(1), threading.Event(), "loss")
+    callbacks = keras.callbacks.CallbackList([control], model=keras.Sequential([keras.layers.Dense(1)]))
+    assert control.async_safe
+    from keras.src import backend  # Keras dispatches off-thread only on backends it marks thread-safe (JAX)
+
+    assert callbacks._async_train == backend.IS_THREAD_SAFE
