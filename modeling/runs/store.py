@@ -101,7 +101,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _process_start(pid: int) -> int | None:
+def process_start(pid: int) -> int | None:
     """When ``pid`` started (clock ticks since boot, from /proc), so a reused pid is not mistaken for the old one."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -110,14 +110,15 @@ def _process_start(pid: int) -> int | None:
         return None
 
 
-def _boot_id() -> str | None:
+def boot_id() -> str | None:
+    """This machine's boot id: a pid recorded before a reboot names another process."""
     try:
         return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
     except OSError:
         return None
 
 
-_BOOT_ID = _boot_id()
+_BOOT_ID = boot_id()
 _START_OF: dict[int, int | None] = {}
 
 
@@ -125,7 +126,7 @@ def _own_start() -> int | None:
     """This process's start time, looked up once per pid (a forked child gets its own)."""
     pid = os.getpid()
     if pid not in _START_OF:
-        _START_OF[pid] = _process_start(pid)
+        _START_OF[pid] = process_start(pid)
     return _START_OF[pid]
 
 
@@ -146,7 +147,7 @@ def _writer_alive(path: Path, meta: dict[str, Any]) -> bool:
     if not _pid_alive(pid):
         return False
     if started is not None:
-        now = _process_start(pid)
+        now = process_start(pid)
         if now is not None and now != started:
             return False  # the pid was reused by another process
     return True

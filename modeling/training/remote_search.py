@@ -30,7 +30,7 @@ from modeling import settings
 from modeling.data.dataset import Dataset
 from modeling.errors import ModelDeckError, RunError
 from modeling.format import first_line
-from modeling.runs.store import RunStore, write_json
+from modeling.runs.store import RunStore, boot_id, process_start, write_json
 from modeling.training import job_protocol, remote
 from modeling.training.remote import LOST_AFTER_S, ClusterLost, RayJob, needs_encoder
 from modeling.training.search import AUTOML_DIR, Leaderboard, candidate_templates, new_search_dir
@@ -181,7 +181,7 @@ def reattachable_searches(store: RunStore) -> list[Path]:
 
 
 def _this_process() -> dict[str, Any]:
-    return {"pid": os.getpid(), "start": _process_start(os.getpid()), "boot": _boot_id()}
+    return {"pid": os.getpid(), "start": process_start(os.getpid()), "boot": boot_id()}
 
 
 def _still_followed(follower: Any) -> bool:
@@ -189,27 +189,12 @@ def _still_followed(follower: Any) -> bool:
     if not isinstance(follower, dict) or not isinstance(follower.get("pid"), int):
         return False
     pid = follower["pid"]
-    if pid == os.getpid() and follower.get("start") == _process_start(pid):
+    if pid == os.getpid() and follower.get("start") == process_start(pid):
         return True  # this very process (also where /proc cannot tell)
-    if follower.get("boot") != _boot_id() or pid <= 0:
+    if follower.get("boot") != boot_id() or pid <= 0:
         return False
-    start = _process_start(pid)
+    start = process_start(pid)
     return start is not None and start == follower.get("start")
-
-
-def _process_start(pid: int) -> int | None:
-    """When ``pid`` started (clock ticks since boot, from /proc); ``None`` when it is gone or unknown."""
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _boot_id() -> str | None:
-    try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
-    except OSError:
-        return None
 
 
 class _SearchFollower:
