@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from modeling.errors import ConfigError
 from modeling.templates import registry
 
-Task = Literal["image_classification", "text_classification", "tabular_classification", "tabular_regression"]
+#: Every task the registry lists (``registry.TASKS``): a new task is added there, not here.
+Task = Literal[tuple(registry.TASKS)]  # type: ignore[valid-type]
 
 #: Templates per task, with the one-line description shown to users; the first is the default. Derived
 #: from the registry (:mod:`modeling.templates.registry`), the one place a template's facts are written.
@@ -29,8 +30,8 @@ TASK_LABELS = registry.TASK_LABELS
 
 
 def default_template(task: str) -> str:
-    """The template a newcomer gets when they change nothing."""
-    return next(iter(TEMPLATES[task]))
+    """The task's default template from the registry (the data may choose better: ``templates.defaults``)."""
+    return registry.default_template(task)
 
 
 class _Strict(BaseModel):
@@ -157,12 +158,30 @@ class ExperimentConfig(_Strict):
     """A complete, reproducible description of one training run."""
 
     data: DataConfig = Field(default_factory=DataConfig)
-    task: Task = "text_classification"
-    template: str = "ngram_bag"
+    task: Task = Field(
+        "text_classification", description="What to learn: " + ", ".join(registry.TASKS) + "."
+    )  # type: ignore[assignment]
+    template: str = Field(
+        "",
+        description="The template to train (see the template table). Left out: the data decides, as the app's "
+        "Automatic does (for texts, the pretrained encoder with keywords when it is installed and fast enough "
+        "here; otherwise the task's default).",
+    )
     settings: TrainingSettings = Field(default_factory=TrainingSettings)
+
+    #: True when the settings named no template and the task's default was filled in: training may then let the
+    #: data choose (:func:`modeling.templates.defaults.config_for_data`), as the app's Automatic does.
+    _template_left_open: bool = PrivateAttr(False)
+
+    @property
+    def template_left_open(self) -> bool:
+        return self._template_left_open
 
     @model_validator(mode="after")
     def _template_fits_task(self) -> ExperimentConfig:
+        if not self.template:  # left out: the task's default from the registry (never another task's template)
+            self.__dict__["template"] = registry.default_template(self.task)
+            self._template_left_open = True
         allowed = TEMPLATES[self.task]
         if self.template not in allowed:
             raise ValueError(

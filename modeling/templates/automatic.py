@@ -21,6 +21,7 @@ the caller (:func:`modeling.templates.minilm.measure_throughput`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,8 @@ ENCODER_TIME_LIMIT_S = 600.0
 PIECES_PER_WORD = 1.35
 #: Texts looked at for their length and language.
 SAMPLE = 2000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,25 @@ def choose_text_template(
     return AutomaticChoice(
         HYBRID, f"{MODEL_NAME} sentence vectors together with weighted keyword n-grams. {why}{timing}", facts
     )
+
+
+def template_for_texts(dataset: Dataset) -> tuple[str, str]:
+    """The registry's chooser for texts: ``(template, reason)``, the same rule and timing as the Model page.
+
+    The encoder's reading speed is measured once per process (a few seconds) only when the encoder is a
+    candidate; a failure to time it leaves the rule to pick without the time estimate.
+    """
+    from modeling.templates.minilm.throughput import measure_throughput
+
+    def speed() -> float | None:
+        try:
+            return measure_throughput().read_tokens_per_s
+        except Exception:
+            log.warning("Could not time the pretrained encoder; choosing without its reading time", exc_info=True)
+            return None
+
+    choice = choose_text_template(dataset, read_tokens_per_s=speed)
+    return choice.template, choice.reason
 
 
 def automatic_config(

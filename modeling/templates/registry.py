@@ -1,11 +1,20 @@
-"""Every template's facts in one place: one :class:`TemplateSpec` per template.
+"""Every task's and every template's facts in one place: :data:`TASKS` and :data:`REGISTRY`.
 
-``config`` (which templates a task allows and their recommended settings), the Model page (names,
-descriptions, availability), the model search (candidates, minimum rows, time estimates) and the README
-table are all read from :data:`REGISTRY`. Adding a template is one spec here plus one builder function.
+A *task* (:class:`TaskSpec`) says what kind of data it reads (``text``, ``image``, ``table``), which
+*family* trains, saves and loads its models (``keras`` for texts and images, ``table`` for business
+tables) and what its answers are (classes or a number). Generic code asks these facts instead of testing
+names: the experiment skeleton picks the family's steps, ``load_predictor`` the family's predictor, the
+pages the kind's views.
 
-This module is plain data: builders are *dotted paths* (``"package.module:function"``) resolved only when
-a model is built, so importing the registry (and ``modeling.config``) never imports Keras.
+A *template* (:class:`TemplateSpec`) holds everything about one model: its task(s), description, builder,
+own training loop, recommended settings, the Model page's setting groups and the sentence that says what it
+does, the search's cost model and minimum rows, what it needs installed, what its export reads and the
+generator of the training script behind a run. ``config``, the Model page, the model search, the exports,
+the code generator and the README table all read them from here. Adding a template is one spec here plus
+its builder; ``tests/unit/templates/test_template_contract.py`` checks that nothing was forgotten.
+
+This module is plain data: builders and generators are *dotted paths* (``"package.module:function"``)
+resolved only when used, so importing the registry (and ``modeling.config``) never imports Keras.
 """
 
 from __future__ import annotations
@@ -19,8 +28,67 @@ IMAGE = "image_classification"
 TEXT = "text_classification"
 TABLE_CLASSIFICATION = "tabular_classification"
 TABLE_REGRESSION = "tabular_regression"
-#: Table tasks: their templates serve both (one spec, ``tasks`` names the second).
+
+#: Being removed (issue 19): ask ``task(name).kind`` / ``.family`` / ``.answers`` instead of testing names.
 TABLE_TASKS = (TABLE_CLASSIFICATION, TABLE_REGRESSION)
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task: what it reads, which family of templates serves it, what it answers."""
+
+    name: str
+    label: str
+    #: The kind of data (``Dataset.kind``): ``text``, ``image`` or ``table``; the pages pick their views by it.
+    kind: str
+    #: The family whose steps train, save and load its models (``keras``, ``table``).
+    family: str
+    #: ``classes`` (a label with probabilities) or ``number`` (a value with ranges).
+    answers: str
+    #: What one example is called in sentences ("500 texts", "12 rows").
+    noun: str
+    #: ``"module:function"`` ``(dataset) -> (template, reason)`` choosing the template for the data when nobody
+    #: named one (texts: the Automatic rule); ``None``: the task's first template.
+    chooser: str | None = None
+
+    @property
+    def predicts_number(self) -> bool:
+        return self.answers == "number"
+
+
+TASKS: dict[str, TaskSpec] = {
+    item.name: item
+    for item in (
+        TaskSpec(IMAGE, "Image classification", "image", "keras", "classes", "images"),
+        TaskSpec(
+            TEXT,
+            "Text classification (e.g. sentiment)",
+            "text",
+            "keras",
+            "classes",
+            "texts",
+            chooser="modeling.templates.automatic:template_for_texts",
+        ),
+        TaskSpec(TABLE_CLASSIFICATION, "Table classification (e.g. churn yes/no)", "table", "table", "classes", "rows"),
+        TaskSpec(
+            TABLE_REGRESSION, "Table regression (predict a number, e.g. a price)", "table", "table", "number", "rows"
+        ),
+    )
+}
+
+
+def task(name: str) -> TaskSpec:
+    """The task called ``name``; ``KeyError`` for an unknown one (config validates task names first)."""
+    return TASKS[name]
+
+
+@dataclass(frozen=True)
+class SettingGroup:
+    """Settings the Model page shows together under a title (``tasks``: only for these tasks; empty = all)."""
+
+    title: str
+    fields: tuple[str, ...]
+    tasks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,15 +131,40 @@ class TemplateSpec:
     searchable: bool = True
     #: Further tasks the same template serves (table templates do classification and regression).
     also_tasks: tuple[str, ...] = ()
-    #: The training settings that change anything for this template (``None``: all of them). The Model page
-    #: shows only these, so nobody tunes epochs of a model that is fitted exactly.
-    settings: tuple[str, ...] | None = None
-    #: Why the other settings are not shown (one sentence for the Model page).
+    #: The settings that change anything for this template, grouped as the Model page shows them; nobody
+    #: tunes epochs of a model that is fitted exactly.
+    setting_groups: tuple[SettingGroup, ...] = ()
+    #: Why other settings are not shown (one sentence for the Model page; empty: nothing to say).
     settings_note: str = ""
+    #: What training does, in one sentence that follows "On N training rows it ..."; ``{name}`` placeholders
+    #: are training settings, ``{budget}`` the time budget in words.
+    what_it_does: str = ""
+    #: What its exports read (a key of ``modeling.export.formats.SUPPORTED``).
+    export_input: str = ""
+    #: ``"module:function"`` writing the standalone training script behind a run (``modeling.export.code``).
+    code: str = ""
 
     def serves(self, task: str) -> bool:
         """True when the template can be used for ``task``."""
         return task == self.task or task in self.also_tasks
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return (self.task, *self.also_tasks)
+
+    @property
+    def family(self) -> str:
+        """The family that trains, saves and loads it (the same for every task it serves)."""
+        return TASKS[self.task].family
+
+    def groups_for(self, task: str) -> list[SettingGroup]:
+        """The setting groups shown for ``task``."""
+        return [g for g in self.setting_groups if not g.tasks or task in g.tasks]
+
+    def setting_names(self, task: str | None = None) -> tuple[str, ...]:
+        """Every training setting this template reads (for ``task``; all tasks when ``None``)."""
+        groups = self.setting_groups if task is None else self.groups_for(task)
+        return tuple(name for group in groups for name in group.fields)
 
     def build(self, settings: Any, train: Any) -> Any:
         """The untrained model for ``train`` (imports the builder's module, and so Keras, on first use)."""
@@ -99,6 +192,21 @@ def resolve(path: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
+_NETWORK = ("hidden_units", "hidden_layers", "dropout")
+_OPTIMISER = SettingGroup("Optimiser", ("optimizer", "learning_rate", "schedule"))
+_EPOCHS = SettingGroup("Training", ("epochs", "batch_size", "validation_share", "patience", "seed"))
+_IMAGE_GROUPS = (SettingGroup("Network", (*_NETWORK, "augment")), _OPTIMISER, _EPOCHS)
+_TEXT_GROUPS = (
+    SettingGroup("Network", (*_NETWORK, "max_tokens", "sequence_length", "embedding_dim")),
+    _OPTIMISER,
+    _EPOCHS,
+)
+_KERAS_WHAT = (
+    "trains for up to {epochs} epochs in batches of {batch_size}, keeping the weights that did best on the "
+    "validation examples and stopping early when they stop improving."
+)
+_FITTED_WHAT = "counts its words and word pairs, weighs them and fits the classifier in one step (seconds)."
+
 _SPECS = (
     TemplateSpec(
         name="small_cnn",
@@ -106,6 +214,10 @@ _SPECS = (
         description="Small convolutional network: two conv + pool blocks. Best default for digits and small pictures.",
         builder="modeling.templates.image:small_cnn",
         defaults={"epochs": 15, "batch_size": 64, "dropout": 0.5, "hidden_units": 128, "learning_rate": 1e-3},
+        setting_groups=_IMAGE_GROUPS,
+        what_it_does=_KERAS_WHAT,
+        export_input="pixels",
+        code="modeling.export.code:image_script",
     ),
     TemplateSpec(
         name="dense",
@@ -113,6 +225,10 @@ _SPECS = (
         description="Dense network (the classic MLP): looks at every pixel at once. Fast, a little less accurate.",
         builder="modeling.templates.image:dense",
         defaults={"epochs": 15, "batch_size": 64, "dropout": 0.4, "hidden_units": 256, "learning_rate": 1e-3},
+        setting_groups=_IMAGE_GROUPS,
+        what_it_does=_KERAS_WHAT,
+        export_input="pixels",
+        code="modeling.export.code:image_script",
     ),
     TemplateSpec(
         name="ngram_nb",
@@ -125,8 +241,11 @@ _SPECS = (
         builder="modeling.templates.weighted_ngrams:ngram_nb",
         fit="modeling.training.linear_fit:fit",
         cost=CostModel(fixed_s=2.0, estimator="modeling.training.linear_fit:estimate_search_seconds"),
-        settings=("max_tokens", "validation_share", "seed"),
+        setting_groups=(SettingGroup("Keywords", ("max_tokens", "validation_share", "seed")),),
         settings_note=EXACT_FIT_NOTE,
+        what_it_does=_FITTED_WHAT,
+        export_input="weighted_text",
+        code="modeling.export.code_keywords:fitted_text_script",
     ),
     TemplateSpec(
         name="minilm_ngrams",
@@ -140,8 +259,16 @@ _SPECS = (
         fit="modeling.training.hybrid_fit:fit",
         cost=CostModel(fixed_s=10.0, estimator="modeling.training.hybrid_fit:estimate_hybrid_search_seconds"),
         requires="modeling.templates.minilm:encoder_status",
-        settings=("max_tokens", "sequence_length", "validation_share", "seed"),
+        setting_groups=(
+            SettingGroup("Keywords and encoder", ("max_tokens", "sequence_length", "validation_share", "seed")),
+        ),
         settings_note=EXACT_FIT_NOTE,
+        what_it_does=(
+            "reads each text once with the pretrained encoder, counts its words and word pairs, fits both in one "
+            "step and weighs them on the validation texts."
+        ),
+        export_input="hybrid_text",
+        code="modeling.export.code_keywords:fitted_text_script",
     ),
     TemplateSpec(
         name="ngram_bag",
@@ -154,6 +281,10 @@ _SPECS = (
         # A linear model on unit-length n-gram vectors learns best with a larger step.
         defaults={"epochs": 40, "batch_size": 32, "dropout": 0.5, "learning_rate": 0.03},
         cost=CostModel(fixed_s=4.0, per_million=1.3, reads="words"),
+        setting_groups=_TEXT_GROUPS,
+        what_it_does=_KERAS_WHAT,
+        export_input="vectorized_text",
+        code="modeling.export.code:text_script",
     ),
     TemplateSpec(
         name="embedding_bag",
@@ -162,6 +293,10 @@ _SPECS = (
         builder="modeling.templates.text:embedding_bag",
         defaults={"epochs": 30, "batch_size": 32, "dropout": 0.3, "hidden_units": 64, "learning_rate": 1e-3},
         cost=CostModel(fixed_s=3.0, per_million=1.3, reads="sequence"),
+        setting_groups=_TEXT_GROUPS,
+        what_it_does=_KERAS_WHAT,
+        export_input="vectorized_text",
+        code="modeling.export.code:text_script",
     ),
     TemplateSpec(
         name="conv1d",
@@ -172,6 +307,10 @@ _SPECS = (
         cost=CostModel(fixed_s=4.0, per_million=6.5, reads="sequence"),
         # It learns phrase detectors from scratch: below this many texts it rarely beats the others.
         min_rows=1000,
+        setting_groups=_TEXT_GROUPS,
+        what_it_does=_KERAS_WHAT,
+        export_input="vectorized_text",
+        code="modeling.export.code:text_script",
     ),
     TemplateSpec(
         name="minilm",
@@ -187,10 +326,22 @@ _SPECS = (
         fit="modeling.training.encoder_fit:fit",
         cost=CostModel(fixed_s=8.0, estimator="modeling.training.encoder_fit:estimate_search_seconds"),
         requires="modeling.templates.minilm:encoder_status",
+        setting_groups=(SettingGroup("Encoder", ("encoder_mode", "sequence_length")), *_TEXT_GROUPS),
+        what_it_does=(
+            "reads each text with the pretrained encoder and trains a small head on its sentence vectors (or the "
+            "whole encoder, when fine-tuning) for up to {epochs} epochs, stopping early when the validation texts "
+            "stop improving."
+        ),
+        export_input="encoder_text",
+        code="modeling.export.code:encoder_script",
     ),
 )
 
 _TABLE_FIT = "modeling.training.table_fit:fit"
+_TABLE_CODE = "modeling.export.code_tables:table_script"
+_TABLE_TRAINING = ("validation_share", "seed")
+_REGRESSION_LOSS = SettingGroup("Regression", ("regression_loss", "log_target"), (TABLE_REGRESSION,))
+_LOG_TARGET = SettingGroup("Regression", ("log_target",), (TABLE_REGRESSION,))
 _TABLE_SPECS = (
     TemplateSpec(
         name="boosted_trees",
@@ -202,6 +353,23 @@ _TABLE_SPECS = (
         ),
         builder="modeling.templates.tabular.builders:boosted_trees",
         fit=_TABLE_FIT,
+        setting_groups=(
+            SettingGroup(
+                "Trees", ("max_rounds", "tree_learning_rate", "max_leaf_nodes", "min_samples_leaf", "l2_regularization")
+            ),
+            SettingGroup("Training", ("patience", "time_budget_s", *_TABLE_TRAINING)),
+            _REGRESSION_LOSS,
+        ),
+        settings_note=(
+            "Early-stopping patience counts in steps of rounds for trees: training stops when the validation loss "
+            "has not improved for several rounds."
+        ),
+        what_it_does=(
+            "adds up to {max_rounds} small trees one after the other, each correcting the last, and stops when the "
+            "validation rows stop improving or after {budget}."
+        ),
+        export_input="table_trees",
+        code=_TABLE_CODE,
     ),
     TemplateSpec(
         name="neural_network",
@@ -223,6 +391,18 @@ _TABLE_SPECS = (
         },
         fit=_TABLE_FIT,
         min_rows=200,
+        setting_groups=(
+            SettingGroup("Network", _NETWORK),
+            _OPTIMISER,
+            SettingGroup("Training", ("epochs", "batch_size", "patience", "time_budget_s", *_TABLE_TRAINING)),
+            _REGRESSION_LOSS,
+        ),
+        what_it_does=(
+            "trains a {hidden_layers}-layer network of {hidden_units} units for up to {epochs} epochs on the encoded "
+            "columns, stopping early when the validation rows stop improving or after {budget}."
+        ),
+        export_input="table_mlp",
+        code=_TABLE_CODE,
     ),
     TemplateSpec(
         name="linear",
@@ -234,6 +414,14 @@ _TABLE_SPECS = (
         ),
         builder="modeling.templates.tabular.builders:linear",
         fit=_TABLE_FIT,
+        setting_groups=(
+            SettingGroup("Linear model", ("regularization",)),
+            SettingGroup("Training", _TABLE_TRAINING),
+            _LOG_TARGET,
+        ),
+        what_it_does="fits one weight per encoded column in one step (seconds): the baseline to beat.",
+        export_input="table_linear",
+        code=_TABLE_CODE,
     ),
     TemplateSpec(
         name="automatic",
@@ -246,18 +434,24 @@ _TABLE_SPECS = (
         builder="modeling.templates.tabular.builders:automatic",
         fit=_TABLE_FIT,
         searchable=False,
+        setting_groups=(
+            SettingGroup("Search", ("time_budget_s",)),
+            SettingGroup("Training", _TABLE_TRAINING),
+            _LOG_TARGET,
+        ),
+        what_it_does=(
+            "trains several tree settings, the linear model and the network within {budget}, then blends the best "
+            "of them with weights chosen on the validation rows."
+        ),
+        export_input="table_blend",
+        code=_TABLE_CODE,
     ),
 )
 
 #: Every template by name, in the order the Model page lists them (the first of a task is its default).
 REGISTRY: dict[str, TemplateSpec] = {spec.name: spec for spec in (*_SPECS, *_TABLE_SPECS)}
 
-TASK_LABELS: dict[str, str] = {
-    IMAGE: "Image classification",
-    TEXT: "Text classification (e.g. sentiment)",
-    TABLE_CLASSIFICATION: "Table classification (e.g. churn yes/no)",
-    TABLE_REGRESSION: "Table regression (predict a number, e.g. a price)",
-}
+TASK_LABELS: dict[str, str] = {name: item.label for name, item in TASKS.items()}
 
 
 def for_task(task: str) -> list[TemplateSpec]:
@@ -270,11 +464,21 @@ def spec(name: str) -> TemplateSpec:
     return REGISTRY[name]
 
 
+def default_template(task: str) -> str:
+    """The template a task gets when a settings file or a person names none (the first listed for it)."""
+    return for_task(task)[0].name
+
+
+def tasks_of_kind(kind: str) -> list[str]:
+    """The tasks that read ``kind`` of data, in their listed order."""
+    return [item.name for item in TASKS.values() if item.kind == kind]
+
+
 def markdown_table() -> str:
     """The README's template table, generated so it cannot drift from the code."""
     rows = ["| task | template | what it is |", "|---|---|---|"]
     for item in REGISTRY.values():
         default = " (default)" if for_task(item.task)[0] is item else ""
-        tasks = "Table classification and regression" if item.also_tasks else TASK_LABELS[item.task]
+        tasks = " and ".join(TASK_LABELS[t] for t in item.tasks)
         rows.append(f"| {tasks} | `{item.name}`{default} | {item.description} |")
     return "\n".join(rows)
