@@ -1,4 +1,4 @@
-"""What a family of templates does inside the one experiment skeleton (:func:`~modeling.training.experiment.run_experiment`).
+"""What a family of templates does inside the one experiment skeleton (`training.experiment.run_experiment`).
 
 A *family* is the part of training that depends on how a kind of model is built, fitted, judged and saved:
 ``keras`` (texts and images: a ``model.keras`` with its preprocessing inside) and ``table`` (business tables:
