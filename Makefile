@@ -1,6 +1,7 @@
 # ModelDeck: two commands do all set-up on a fresh machine.
 #   make run   - install into .venv if needed and start the app on the built-in samples
 #   make test  - install what the tests need (dev packages, Chromium) and run the whole suite
+#   (make test-fast skips the browser and the long trainings, and lists the slowest tests)
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,12 +10,13 @@ PORT ?= 8501
 
 .PHONY: run test test-fast lint starters install install-dev chromium clean
 
-$(VENV)/.installed: requirements.txt requirements-encoder.txt requirements-export.txt
+$(VENV)/.installed: requirements.txt requirements-encoder.txt requirements-export.txt requirements-forecast.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet -r requirements-export.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-encoder.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-forecast.txt
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-team.txt
@@ -40,8 +42,9 @@ test: install-dev chromium
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
+# The quick part: no browser and no long trainings; the 25 slowest tests are listed at the end.
 test-fast: install-dev
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not slow and not e2e" --durations=25
 
 lint: install-dev
 	$(PY) -m ruff check .

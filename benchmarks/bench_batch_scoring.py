@@ -1,6 +1,6 @@
 """Benchmark 4 · batch scoring: 10,000 reviews from a CSV to a scored CSV.
 
-The shared 2,000 IMDB reviews five times, read from CSV, scored by ``Predictor.score_table``
+The shared 2,000 IMDB reviews five times, read from CSV, scored by ``KerasPredictor.score_texts``
 and written with formula-safe CSV export (what the Predict page's "A whole CSV" does), in rows
 per second, next to a plain ``model.predict`` on the same array of strings.
 
@@ -22,7 +22,8 @@ def main() -> None:
 
     from modeling.config import TrainingSettings, default_config
     from modeling.data.readers import read_upload
-    from modeling.runs.predictor import Predictor, to_safe_csv
+    from modeling.runs.loading import load_predictor
+    from modeling.runs.safe_csv import to_safe_csv
     from modeling.runs.store import RunStore
     from modeling.training.experiment import run_experiment
 
@@ -33,14 +34,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = RunStore(tmp, starters=None)
         run = store.load(run_experiment(cfg, data, store=store).name)
-        predictor = Predictor.from_run(run)
+        predictor = load_predictor(run)
         raw = pd.read_csv(IMDB_2K)
         big = pd.concat([raw] * 5, ignore_index=True)
         csv_bytes = big.to_csv(index=False).encode()
 
         start = time.perf_counter()
         table = read_upload(csv_bytes, "reviews.csv")
-        scored = predictor.score_table(table, "review")
+        scored = predictor.score_texts(table, "review")
         out = to_safe_csv(scored)
         ours = time.perf_counter() - start
         assert len(pd.read_csv(io.BytesIO(out))) == len(big)

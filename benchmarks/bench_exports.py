@@ -33,7 +33,7 @@ import numpy as np
 from common import header, row
 
 from modeling.export.bundle import build_export
-from modeling.export.formats import is_table_template, offers
+from modeling.export.formats import offers
 from modeling.export.models import quantized_model_file
 from modeling.runs.store import RunStore, default_store
 
@@ -114,7 +114,7 @@ def _reference(run, predictor, test):
         from modeling.data.readers.tables import read_table
         from modeling.data.tabular.prepare import TablePreparation
         from modeling.export.table_export import test_rows_csv
-        from modeling.runs.table_bundle import read_bundle
+        from modeling.runs.table.bundle import read_bundle
 
         preparation = TablePreparation.from_dict(read_bundle(run.path)["preparation"])
         raw = read_table(test_rows_csv(preparation, test.frame.iloc[:1]).encode(), "row.csv")
@@ -124,18 +124,18 @@ def _reference(run, predictor, test):
 
 
 def bench_run(store: RunStore, run_id: str) -> None:
-    from modeling.runs.predictor import Predictor
+    from modeling.runs.loading import load_predictor
 
     run = store.load(run_id)
     test = run.load_test()
-    predictor = Predictor.from_run(run)
+    predictor = load_predictor(run)
     item, reference_call = _reference(run, predictor, test)
     app_p50, app_p95 = _p50_p95(reference_call)
     what = "table predictor" if test.kind == "table" else "Keras predictor"
     reference = f"{what} p50 {app_p50:.2f} p95 {app_p95:.2f}"
     print(row(f"{run_id} ({run.config.template}) ModelDeck", reference, reference, 1.0))
     template = run.config.template
-    quantized = not is_table_template(template) and quantized_model_file(run.model_path)
+    quantized = quantized_model_file(run.model_path)  # False without a model.keras (tables)
     for offer in offers(template, quantized):
         key = offer.format.key
         if not offer.supported:

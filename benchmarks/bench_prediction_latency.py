@@ -1,4 +1,4 @@
-"""Benchmark 3 · prediction latency: one review and one drawn digit through ``Predictor``.
+"""Benchmark 3 · prediction latency: one review and one drawn digit through ``load_predictor``.
 
 Everything the Predict page does except drawing: for a digit, MNIST-style preparation of a
 280x280 RGBA canvas image, then the model; for a review, the model on the raw string. p50 and
@@ -39,7 +39,7 @@ def main() -> None:
     import tensorflow as tf
 
     from modeling.data.digits import prepare_digit
-    from modeling.runs.predictor import Predictor
+    from modeling.runs.loading import load_predictor
     from modeling.runs.store import default_store
 
     store = default_store()
@@ -49,7 +49,7 @@ def main() -> None:
         ("starter-digits", _canvas_digit()),
     ):
         run = store.load(run_id)
-        predictor = Predictor.from_run(run)
+        predictor = load_predictor(run)
         if run.task == "text_classification":
             p50, p95 = _percentiles(lambda p=predictor, x=item: p.predict_one(x))
             direct_input = tf.constant([item])

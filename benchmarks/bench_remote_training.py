@@ -72,7 +72,7 @@ def main() -> None:
 def search(dataset, store, args) -> None:
     """Find the best model in-process vs on the cluster: call to leaderboard, candidates back on this server."""
     from modeling.training.remote_search import run_remote_search
-    from modeling.training.search import find_best_text_model
+    from modeling.training.text_search import find_best_text_model
 
     templates = ["ngram_nb", "ngram_bag"]
     started = time.perf_counter()

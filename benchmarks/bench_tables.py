@@ -8,7 +8,7 @@ Per table (read and typed by the app's own data side, ``dataset_from_table``), o
 (20% test first, then 15% of the rest for validation):
 
 * each template (``boosted_trees``, ``linear``, ``neural_network``) and ``automatic`` trained through the
-  app's trainer (:func:`modeling.training.table_fit.fit`) on the training rows, watching the validation rows;
+  app's trainer (each template's registry ``fit``) on the training rows, watching the validation rows;
 * plain references trained on training + validation rows: logistic / ridge regression on one-hot and
   scaled columns, and ``HistGradientBoosting`` with scikit-learn's defaults (native categories);
 * AutoGluon-Tabular ``presets="medium_quality"`` with the same time budget on the same rows, run in its own
@@ -46,7 +46,7 @@ TABLES = {"churn": "churn", "credit": "Status", "ames": "price", "loans": "inter
 def load(name: str):
     from modeling.config import default_config
     from modeling.data.tabular import dataset_from_table
-    from modeling.training.table_experiment import split_table
+    from modeling.training.splits import split as split_table
 
     path = DATA / f"{name}.csv"
     if not path.exists():
@@ -80,10 +80,11 @@ def timed_predict(predict, frame: pd.DataFrame) -> tuple[np.ndarray, float]:
 def app_templates(config, train, validation, test, budget: int) -> list[dict]:
     import keras
 
-    from modeling.training.table_fit import fit
+    from modeling.templates import registry
 
     rows = []
     for template in ("boosted_trees", "linear", "neural_network", "automatic"):
+        fit = registry.spec(template).custom_fit()
         cfg = config.model_copy(update={"template": template})
         from modeling.config import template_settings
 
@@ -116,7 +117,7 @@ def references(train, validation, test) -> list[dict]:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    from modeling.training.table_fit import thread_limit
+    from modeling.training.table.estimators import thread_limit
 
     regression = train.is_regression
     full = pd.concat([train.frame, validation.frame], ignore_index=True)
@@ -181,7 +182,8 @@ def overhead(config, train, validation, repeats: int = 3) -> dict[str, float]:
     from modeling.templates.tabular.builders import make_trees
     from modeling.templates.tabular.encoding import TableEncoder
     from modeling.training.progress import Progress
-    from modeling.training.table_fit import ROUNDS_PER_PATIENCE, fit_boosted_trees, thread_limit
+    from modeling.training.table.estimators import thread_limit
+    from modeling.training.table.fit import ROUNDS_PER_PATIENCE, fit_boosted_trees
 
     settings = config.settings
     regression = train.is_regression

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_text_leaderboard.py imdb 3000     # 80/20 stratified, seed 42
     .venv/bin/python benchmarks/bench_text_leaderboard.py reviews 600   # 60/20/20, seed 42
 
-Runs :func:`modeling.training.search.find_best_text_model` with the given budget in seconds in a throw-away
+Runs :func:`modeling.training.text_search.find_best_text_model` with the given budget in seconds in a throw-away
 ``$MODELDECK_HOME`` (so the pretrained encoder's embedding cache starts empty) and prints the leaderboard
 as one JSON line. Timings depend on the machine's load; accuracies are deterministic for a seed.
 """
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from modeling.data.sources import load_source  # noqa: E402
 from modeling.runs.store import default_store  # noqa: E402
-from modeling.training.search import find_best_text_model  # noqa: E402
+from modeling.training.text_search import find_best_text_model  # noqa: E402
 
 DATA = {
     "imdb": (str(ROOT.parent / "shared" / "data" / "imdb_reviews_2000.csv"), "review", "sentiment", 0.15),

@@ -16,7 +16,7 @@ from common import EpochTimer, header, load_imdb_2k, load_mnist_8k, require_shar
 
 def _prepare(task_data, template: str, epochs: int):
     from modeling.config import TrainingSettings, default_config
-    from modeling.training.experiment import split
+    from modeling.training.splits import split
 
     task = task_data.task
     cfg = default_config(task, "benchmark")

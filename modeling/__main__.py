@@ -12,9 +12,12 @@
                                                     split; tables: the automatic search and its blend;
                                                     prints the leaderboard, keeps the best as a run
 
-RUN is a run id (as listed by ``python -m modeling runs``) or a run folder. ``predict`` applies the
-decision rule saved with the run on the Evaluate page (threshold or cost matrix, and the confidence
-below which a row is flagged ``needs_review``); ``--threshold`` and ``--min-confidence`` override it.
+RUN is a run id (as listed by ``python -m modeling runs``) or a run folder. ``evaluate`` and ``predict`` read
+any file a run can take (a table, an ``.npz`` or ZIP of images, one PNG/JPEG: :mod:`modeling.runs.input_file`)
+and go through the run's predictor (:func:`modeling.runs.loading.load_predictor`), whatever its kind of data.
+``predict`` applies the decision rule saved with the run on the Evaluate page (threshold or cost matrix, and
+the confidence below which a row is flagged ``needs_review``); ``--threshold`` and ``--min-confidence``
+override it. Only ModelDeck's own lines are printed; ``--verbose`` shows the libraries' logs too.
 """
 
 from __future__ import annotations
@@ -22,16 +25,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
-from modeling import settings
+import pandas as pd
+
+from modeling import console, settings
+from modeling import format as fmt
 from modeling.config import ExperimentConfig
-from modeling.data.digits import prepare_digit
-from modeling.data.readers import dataset_from_table, guess_columns, read_image_zip, read_upload
 from modeling.errors import ModelDeckError
-from modeling.evaluation.metrics import compute_metrics
 from modeling.export.bundle import build_export
 from modeling.export.code import run_script
 from modeling.reporting.compare_report import compare_report_html
@@ -40,43 +42,19 @@ from modeling.reporting.pdf import html_to_pdf as report_pdf
 from modeling.reporting.pdf import pdf_unavailable_reason
 from modeling.reporting.run_report import run_report_html
 from modeling.reporting.tracked import track_with_report
-from modeling.runs.predictor import Predictor, to_safe_csv
-from modeling.runs.store import RunStore, default_store
-from modeling.runs.table_scoring import predict_table_file, run_table_scoring
+from modeling.runs.input_file import read_input_file
+from modeling.runs.loading import load_predictor
+from modeling.runs.protocol import InputColumn
+from modeling.runs.safe_csv import to_safe_csv
+from modeling.runs.store import Run, RunStore, default_store
 from modeling.runs.tracking import log_file
-from modeling.templates.registry import TABLE_TASKS
 from modeling.training.experiment import run_experiment
 from modeling.training.job_protocol import load_job_dataset, run_job
 from modeling.training.progress import Progress
 
 
-def _quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
 def _store(home: str | None):
     return RunStore(home) if home else default_store()
-
-
-def _read_dataset_for_run(run, data_path: str):
-    """Read DATA the way the run's model expects it (same columns, same image size)."""
-
-    path = Path(data_path)
-    if not path.is_file():
-        raise ModelDeckError(f"The data file '{data_path}' does not exist.")
-    raw = path.read_bytes()
-    if path.suffix.lower() == ".zip":
-        shape = run.meta.get("dataset", {}).get("image_shape") or [28, 28, 1]
-        ds = read_image_zip(raw, path.name, image_size=int(shape[0]))
-    else:
-        loaded = read_upload(raw, path.name)
-        if hasattr(loaded, "columns"):
-            text_col = run.config.data.text_column or run.meta.get("dataset", {}).get("text_column")
-            label_col = run.config.data.label_column or run.meta.get("dataset", {}).get("label_column")
-            ds = dataset_from_table(loaded, text_col, label_col, name=path.name, source=str(path))
-        else:
-            ds = loaded
-    return ds
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -93,7 +71,14 @@ def cmd_train(args: argparse.Namespace) -> int:
             _track(store, store.runs_dir / progress.run_id)
         raise
     snap = progress.snapshot()
-    print(f"trained {snap['epoch']} epochs on {snap['device']} in {snap['elapsed_s']:.1f} s", file=sys.stderr)
+    for note in snap.get("notes") or []:
+        print(f"note: {note}", file=sys.stderr)
+    unit = str(snap.get("unit") or "epochs")  # what the trainer counts: epochs, rounds, steps, candidates
+    done = int(snap["epoch"])
+    print(
+        f"trained {fmt.plural(done, unit.removesuffix('s'), unit)} on {snap['device']} in {snap['elapsed_s']:.1f} s",
+        file=sys.stderr,
+    )
     _track(store, run_dir)
     print(run_dir)
     return 0
@@ -110,87 +95,53 @@ def _track(store: RunStore, run_dir: Path) -> None:
         print("warning: the run is saved but was not tracked in MLflow (see the message above)", file=sys.stderr)
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    import numpy as np
+def _read_for_run(run: Run, path: str) -> pd.DataFrame:
+    """The data file as one table, whatever the run reads (a ZIP of pictures is read at the run's image size)."""
+    shape = run.meta.get("dataset", {}).get("image_shape")
+    return read_input_file(path, int(shape[0]) if shape else None)
 
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Print the run's metrics on a labelled file as JSON (the predictor's own metrics, scikit-learn's names)."""
     run = _store(args.home).load(args.run)
-    if run.task in TABLE_TASKS:  # metrics named as scikit-learn names them (rmse, r2, roc_auc, ...)
-        print(json.dumps(run_table_scoring(run, args.data), indent=1))
-        return 0
-    predictor = Predictor.from_run(run)
-    ds = _read_dataset_for_run(run, args.data)
-    # Map the file's label names onto the model's classes by name.
-    index = {name: i for i, name in enumerate(run.class_names)}
-    unknown = sorted(set(ds.class_names) - set(index))
-    if unknown:
-        raise ModelDeckError(
-            f"The data has labels the model never saw: {', '.join(unknown[:5])}. "
-            f"The model knows: {', '.join(run.class_names)}."
-        )
-    y = np.asarray([index[ds.class_names[i]] for i in ds.labels])
-    probs = predictor.predict(ds.inputs)
-    metrics = compute_metrics(y, probs, run.class_names)
-    print(json.dumps(metrics, indent=1))
+    predictor = load_predictor(run)
+    print(json.dumps(predictor.evaluate_frame(_read_for_run(run, args.data)), indent=1))
     return 0
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    import numpy as np
-    import pandas as pd
-
+    """Write the file with the answer columns added (CSV, safe for spreadsheets); notes go to stderr."""
     run = _store(args.home).load(args.run)
-    predictor = _with_overrides(Predictor.from_run(run), args)
+    predictor = _with_overrides(load_predictor(run), args)
     path = Path(args.input)
-    if not path.is_file():
-        raise ModelDeckError(f"The input file '{args.input}' does not exist.")
-    suffix = path.suffix.lower()
-    if run.task in TABLE_TASKS:  # predictions (+ range bounds for numbers); what was handled goes to stderr
-        table, notes = predict_table_file(predictor, path)
-        for note in notes:
-            print(f"note: {note}", file=sys.stderr)
-    elif suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
-        from PIL import Image
-
-        with Image.open(path) as img:
-            pixels = prepare_digit(img)
-        pred = predictor.predict_one(pixels[..., None])
-        table = pd.DataFrame(
-            [
-                {
-                    "file": path.name,
-                    "predicted_label": pred.label,
-                    "confidence": round(pred.confidence, 4),
-                    "needs_review": pred.needs_review,
-                    "review_reason": pred.reason,
-                }
-            ]
-        )
-    elif run.task == "text_classification":
-        loaded = read_upload(path.read_bytes(), path.name)
-        if not hasattr(loaded, "columns"):
-            raise ModelDeckError("A text model needs a table (CSV, TSV, Excel or Parquet) with a text column.")
-        column = args.column or run.config.data.text_column or run.meta.get("dataset", {}).get("text_column")
-        if column not in loaded.columns:
-            column = guess_columns(loaded)[0]
-        table = predictor.score_table(loaded, column)
-    else:
-        ds = _read_dataset_for_run(run, args.input)
-        probs = predictor.predict(ds.inputs)
-        top, flagged, reasons = predictor.answers(probs)
-        table = pd.DataFrame(
-            {
-                "row": np.arange(len(top)),
-                "true_label": [ds.class_names[i] for i in ds.labels],
-                "predicted_label": [run.class_names[i] for i in top],
-                "confidence": probs[np.arange(len(top)), top].round(4),
-                "needs_review": flagged,
-                "review_reason": reasons,
-            }
-        )
+    table = _read_for_run(run, args.input)
+    schema = predictor.input_schema()
+    batch = predictor.score_frame(_reading(table, args.column, schema))
+    for note in batch.notes:
+        print(f"note: {note}", file=sys.stderr)
+    scored = table.copy()
+    for column in batch.answer_columns:
+        scored[column] = batch.frame[column].to_numpy()
+    pictures = [c.name for c in schema if c.type == "image" and c.name in scored.columns]  # bytes or pixels
     out = Path(args.output) if args.output else path.with_name(path.stem + "_predictions.csv")
-    out.write_bytes(to_safe_csv(table))
+    out.write_bytes(to_safe_csv(scored.drop(columns=pictures)))
     print(out)
     return 0
+
+
+def _reading(table: pd.DataFrame, column: str | None, schema: list[InputColumn]) -> pd.DataFrame:
+    """``table`` as the model reads it: with ``--column``, that column under the name the model was trained on."""
+    if not column:
+        return table
+    if len(schema) != 1:
+        raise ModelDeckError(
+            f"--column names the one column a text model reads; this model reads {len(schema)} columns "
+            f"({', '.join(c.name for c in schema[:8])}), found by their names."
+        )
+    if column not in [str(c) for c in table.columns]:
+        raise ModelDeckError(f"--column {column}: the file has no such column.")
+    wanted = schema[0].name
+    return table.drop(columns=[wanted], errors="ignore").rename(columns={column: wanted})
 
 
 def _with_overrides(predictor, args: argparse.Namespace):
@@ -272,9 +223,8 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Find the best model for a settings file's data (texts or a table); print the leaderboard, keep the winner."""
-    from modeling.training.search import adopt, leaderboard_text
-    from modeling.training.search_job import find_best, run_search_job, search_dataset
-    from modeling.training.table_search import TableLeaderboard, adopt_table, table_leaderboard_text
+    from modeling.training.search import find_best, search_dataset
+    from modeling.training.search_job import run_search_job
 
     config = ExperimentConfig.from_file(args.config)
     if args.budget <= 0:
@@ -292,14 +242,12 @@ def cmd_search(args: argparse.Namespace) -> int:
             print(f"[{event.get('elapsed_s', 0.0):5.0f} s] {event['phase']}", file=sys.stderr)
 
     board = find_best(dataset, args.budget, config, store, report, None, templates)
-    if isinstance(board, TableLeaderboard):
-        print(table_leaderboard_text(board))
-        run_id, kept = adopt_table(board, store), "the blend"
-    else:
-        print(leaderboard_text(board))
-        if board.best is None:
-            raise ModelDeckError(f"No template finished within {args.budget:g} s; give the search a larger --budget.")
-        run_id, kept = adopt(board, board.best.template, store), board.best.template
+    print(board.text())
+    choices = board.choices()
+    if not choices:
+        raise ModelDeckError(f"No model finished within {args.budget:g} s; give the search a larger --budget.")
+    kept = choices[0]
+    run_id = board.keep(kept, store)
     print(f"kept {kept} as run {run_id}", file=sys.stderr)
     _track(store, store.runs_dir / run_id)  # like a finished training: once, with its report
     print(store.runs_dir / run_id)
@@ -313,20 +261,27 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+VERBOSE_HELP = "also show the libraries' own logs and warnings (TensorFlow start-up lines, deprecations)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m modeling", description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", help="workspace folder for runs (default: $MODELDECK_HOME or ./workspace)")
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
+    # --verbose is accepted after the command too (SUPPRESS: a subcommand without it keeps the global value).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("train", help="train from a YAML settings file and print the run folder")
+    p = sub.add_parser(parents=[common], name="train", help="train from a YAML settings file and print the run folder")
     p.add_argument("config")
     p.add_argument("--dataset", help="a dataset .npz sent with a remote job (instead of data.source)")
     p.add_argument("--events", action="store_true", help="remote job: print progress events and the run back")
     p.set_defaults(func=cmd_train)
-    p = sub.add_parser("evaluate", help="print a run's metrics on a data file as JSON")
+    p = sub.add_parser(parents=[common], name="evaluate", help="print a run's metrics on a data file as JSON")
     p.add_argument("run")
     p.add_argument("data")
     p.set_defaults(func=cmd_evaluate)
-    p = sub.add_parser("predict", help="write predictions for a table, image, image ZIP or .npz")
+    p = sub.add_parser(parents=[common], name="predict", help="write predictions for a table, image, image ZIP or .npz")
     p.add_argument("run")
     p.add_argument("input")
     p.add_argument("-o", "--output")
@@ -345,41 +300,77 @@ def build_parser() -> argparse.ArgumentParser:
         help="flag rows below this confidence as needs_review (default: the level saved with the run)",
     )
     p.set_defaults(func=cmd_predict)
-    p = sub.add_parser("report", help="write a run's shareable report (HTML, --pdf too); several runs: a comparison")
+    p = sub.add_parser(
+        parents=[common],
+        name="report",
+        help="write a run's shareable report (HTML, --pdf too); several runs: a comparison",
+    )
     p.add_argument("run", nargs="+", help="run id or folder; two or more compare the runs side by side")
     p.add_argument("--out", help="HTML file to write (default: RUN-report.html)")
     p.add_argument("--pdf", action="store_true", help="also print it to PDF beside the HTML (needs Chromium)")
     p.set_defaults(func=cmd_report)
-    p = sub.add_parser("export", help="write a run as a verified ZIP (keras, saved_model, onnx, litert)")
+    p = sub.add_parser(
+        parents=[common], name="export", help="write a run as a verified ZIP (keras, saved_model, onnx, litert)"
+    )
     p.add_argument("run")
     p.add_argument("--format", required=True, choices=["keras", "saved_model", "onnx", "litert"])
     p.add_argument("-o", "--output", help="folder or .zip file to write (default: the current folder)")
     p.set_defaults(func=cmd_export)
-    p = sub.add_parser("code", help="print the plain Keras / scikit-learn script that reproduces a run")
+    p = sub.add_parser(
+        parents=[common], name="code", help="print the plain Keras / scikit-learn script that reproduces a run"
+    )
     p.add_argument("run")
     p.set_defaults(func=cmd_code)
-    p = sub.add_parser("search", help="texts or tables: find the best model within a time budget, keep the winner")
+    p = sub.add_parser(
+        parents=[common],
+        name="search",
+        help="texts or tables: find the best model within a time budget, keep the winner",
+    )
     p.add_argument("config", help="a YAML settings file; its data, test_share, validation_share and seed are used")
     p.add_argument("--budget", type=float, default=300.0, help="seconds the whole search may take (default 300)")
     p.add_argument("--dataset", help="a dataset .npz sent with a remote job (instead of data.source)")
     p.add_argument("--templates", help="texts: only these templates, comma-separated (default: all that suit)")
     p.add_argument("--events", action="store_true", help="remote job: print progress, the leaderboard and the runs")
     p.set_defaults(func=cmd_search)
-    p = sub.add_parser("runs", help="list saved runs")
+    p = sub.add_parser(parents=[common], name="runs", help="list saved runs")
     p.set_defaults(func=cmd_runs)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    _quiet_tensorflow()
-    logging.basicConfig(level=logging.WARNING)
+    """Run one command; a ``ModelDeckError`` becomes its sentence on stderr and exit code 2, never a traceback.
+
+    In-process callers (tests, notebooks) get the libraries' output as it is; :func:`cli`, the script entry,
+    shows only ModelDeck's lines.
+    """
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
     try:
         return args.func(args)
     except ModelDeckError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug: one line for the person; --verbose shows where it happened
+        if getattr(args, "verbose", False):
+            raise
+        print(
+            f"error: ModelDeck stopped on a problem it did not expect ({type(exc).__name__}: {str(exc)[:300]}). "
+            "Run the command again with --verbose to see where, and please report it.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def cli(argv: list[str] | None = None) -> int:
+    """``python -m modeling``: :func:`main` printing only ModelDeck's lines, unless ``--verbose`` is given."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    verbose = "--verbose" in argv
+    if not verbose:
+        console.quiet_environment()  # before anything can import TensorFlow
+        console.quiet_python()
+    with console.quiet_stderr(enabled=not verbose):
+        return main(argv)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

@@ -158,9 +158,7 @@ class ExperimentConfig(_Strict):
     """A complete, reproducible description of one training run."""
 
     data: DataConfig = Field(default_factory=DataConfig)
-    task: Task = Field(
-        "text_classification", description="What to learn: " + ", ".join(registry.TASKS) + "."
-    )  # type: ignore[assignment]
+    task: Task = Field("text_classification", description="What to learn: " + ", ".join(registry.TASKS) + ".")  # type: ignore[assignment]
     template: str = Field(
         "",
         description="The template to train (see the template table). Left out: the data decides, as the app's "

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class DeviceInfo:
-    """Where training runs: 'GPU' with its name, or 'CPU'."""
+    """Where training runs: a GPU with its name, or the CPU (``is_gpu`` False) with its core count."""
 
-    kind: str
+    is_gpu: bool
     name: str
     backend: str
 
     @property
     def label(self) -> str:
-        return f"GPU: {self.name}" if self.kind == "GPU" else f"CPU ({self.name})"
+        return f"GPU: {self.name}" if self.is_gpu else f"CPU ({self.name})"
 
 
 def detect_device() -> DeviceInfo:
@@ -36,18 +36,18 @@ def detect_device() -> DeviceInfo:
             gpus = tf.config.list_physical_devices("GPU")
             if gpus:
                 details = tf.config.experimental.get_device_details(gpus[0])
-                return DeviceInfo("GPU", str(details.get("device_name", gpus[0].name)), backend)
+                return DeviceInfo(True, str(details.get("device_name", gpus[0].name)), backend)
         elif backend == "jax":
             import jax
 
             gpus = [d for d in jax.devices() if d.platform == "gpu"]
             if gpus:
-                return DeviceInfo("GPU", str(getattr(gpus[0], "device_kind", "GPU")), backend)
+                return DeviceInfo(True, str(getattr(gpus[0], "device_kind", "GPU")), backend)
         elif backend == "torch":
             import torch
 
             if torch.cuda.is_available():
-                return DeviceInfo("GPU", torch.cuda.get_device_name(0), backend)
+                return DeviceInfo(True, torch.cuda.get_device_name(0), backend)
     except Exception:
         pass
-    return DeviceInfo("CPU", f"{platform.machine() or 'cpu'}, {os.cpu_count() or 1} cores", backend)
+    return DeviceInfo(False, f"{platform.machine() or 'cpu'}, {os.cpu_count() or 1} cores", backend)

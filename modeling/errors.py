@@ -31,3 +31,17 @@ class InvalidPredictions(ModelDeckError):
     Raised by every function that receives probabilities, so a broken model is reported in one sentence
     instead of crashing deep inside NumPy (``np.bincount`` on a NaN cast to an integer, for example).
     """
+
+
+class TrainingDiverged(ModelDeckError):
+    """The loss, the weights or the model's answers became NaN or infinite while training.
+
+    A ``ModelDeckError`` (its message is a sentence), caught by class in the one experiment skeleton
+    (:func:`modeling.training.experiment.run_experiment`), which adds the hint to lower the learning rate.
+    """
+
+
+DIVERGED_MESSAGE = (
+    "Training diverged: the loss, the model's weights or its answers became NaN (not a number), "
+    "so no model of this run was kept."
+)

@@ -13,6 +13,8 @@ Every sentence ModelDeck writes (data notes, summaries, reports, the pages) form
 ('+12.3 points', '±0.0 points')
 >>> money(1234.4, "€"), money(-56, "€"), money(1234, "USD"), money(7)
 ('€1,234', '-€56', '1,234 USD', '7')
+>>> amount(207400.0), amount(207400.0, "$"), amount(12.345), amount(0.00001234), amount(None)
+('207,400', '$207,400', '12.3', '0.0000123', '—')
 >>> seconds(5.2), seconds(65), seconds(3720), seconds(None)
 ('5 s', '1 min 05 s', '1 h 02 min', '—')
 >>> percent_range(0.8312, 0.9047, digits=0)
@@ -101,6 +103,25 @@ def money(amount: float, currency: str = "") -> str:
     if len(currency) <= 1 or not currency.isalpha():
         return f"{sign}{currency}{whole}"
     return f"{sign}{whole} {currency}"
+
+
+def amount(value: float | None, currency: str = "") -> str:
+    """A number in the user's units (a price, a count, a predicted value): ``'$12,400'``, ``'12,400'``, ``'0.0312'``.
+
+    Whole units with thousands separators from 100 up; smaller numbers keep three significant digits, so a
+    rate of 0.0312 is not shown as 0. ``'—'`` when unknown or not finite. Never scientific notation.
+    """
+    if value is None or not math.isfinite(float(value)):
+        return "—"
+    value = float(value)
+    if currency:
+        return money(value, currency)
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if value == 0:
+        return "0"
+    digits = max(0, 2 - math.floor(math.log10(abs(value))))
+    return f"{value:.{digits}f}".rstrip("0").rstrip(".")
 
 
 def seconds(value: float | None) -> str:

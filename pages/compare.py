@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from ui import share, state
+from ui import kinds, run_state, share, state
 
 state.require_router("pages/compare.py")
 
@@ -16,11 +16,11 @@ st.caption(
 
 def visible_runs(task: str | None = None):
     """The runs this session may see (starters included): the one place this page lists runs."""
-    return state.run_store().list_runs(task=task, usable_only=True, owner=state.session_owner())
+    return run_state.run_store().list_runs(task=task, usable_only=True, owner=state.session_owner())
 
 
 def load_runs(run_ids: list[str]):
-    store = state.run_store()
+    store = run_state.run_store()
     return [store.load(run_id, owner=state.session_owner()) for run_id in run_ids]
 
 
@@ -57,7 +57,6 @@ if len(chosen) < 2:
 from modeling.errors import ModelDeckError  # noqa: E402
 from modeling.reporting import charts  # noqa: E402
 from modeling.reporting import comparison as cmp  # noqa: E402
-from modeling.reporting.compare_report import accuracy_rows, compare_table  # noqa: E402
 
 try:
     runs = load_runs(chosen)
@@ -81,15 +80,7 @@ with st.container(border=True):
     )
 
 st.markdown("#### Figures side by side")
-if task == "tabular_regression":  # numbers: errors in the target's units, not accuracy
-    from ui import table_runs
-
-    target_facts = (runs[0].evaluation or {}).get("target") or {}
-    table_runs.regression_comparison(figures, str(target_facts.get("currency") or ""))
-else:
-    header, rows = compare_table(figures)
-    st.dataframe(pd.DataFrame(rows, columns=header), hide_index=True, width="stretch")
-    st.plotly_chart(charts.compare_accuracy(accuracy_rows(runs, figures)), width="stretch")
+kinds.view_for_task(task).compare_figures(runs, figures)  # accuracy; for numbers, errors in the target's units
 
 st.markdown("#### Training curves")
 st.plotly_chart(

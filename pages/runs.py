@@ -8,13 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from modeling.format import seconds as format_seconds
-from ui import state, table_runs, team_view
+from ui import kinds, run_state, state, team_view
 
 state.require_router("pages/runs.py")
 team_view.reattach_remote_work()  # after a restart, runs still training on the cluster show as running again
 
 st.title("Saved runs")
-store = state.run_store()
+store = run_state.run_store()
 owner = state.session_owner()
 
 
@@ -55,7 +55,7 @@ table = pd.DataFrame(
             "template": i.template,
             "data": i.dataset.get("name", ""),
             "test accuracy": i.accuracy,
-            "headline": table_runs.headline(i),  # the task's own figure: accuracy, or RMSE and R² for numbers
+            "headline": kinds.view_for_task(i.task).headline(i),  # the task's own figure: accuracy, RMSE and R²
             "training time": format_seconds(i.duration_s),
             "created": i.created,
         }

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # no usage pings from tests
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +20,28 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
+#: What MLflow writes where it is pointed at a relative place (its default ``./mlruns``, a ``sqlite:///mlflow.db``).
+MLFLOW_LEFTOVERS = ("mlruns", "mlflow.db")
+
+
 @pytest.fixture(autouse=True)
 def _workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Every test writes runs to its own temporary folder, never into the repository."""
+    """Every test writes runs to its own temporary folder, never into the repository.
+
+    A test that leaves MLflow's files in the repository fails (and they are removed): tracking in tests points
+    ``MODELDECK_MLFLOW_URI`` at ``tmp_path`` and runs from there (``monkeypatch.chdir(tmp_path)``).
+    """
     monkeypatch.setenv("MODELDECK_HOME", str(tmp_path_factory.mktemp("workspace")))
+    before = {name for name in MLFLOW_LEFTOVERS if (REPO_ROOT / name).exists()}
+    yield
+    written = [name for name in MLFLOW_LEFTOVERS if name not in before and (REPO_ROOT / name).exists()]
+    for name in written:
+        if (REPO_ROOT / name).is_dir():
+            shutil.rmtree(REPO_ROOT / name)
+        else:
+            (REPO_ROOT / name).unlink()
+    if written:
+        pytest.fail(f"This test wrote {', '.join(written)} into the repository; point MLflow at tmp_path instead.")
 
 
 POSITIVE = ["great", "love", "excellent", "wonderful", "happy", "perfect", "recommend", "fantastic"]

@@ -9,6 +9,7 @@ names) is escaped before Markdown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -118,8 +119,12 @@ def band(entry: dict | None, digits: int = 1) -> str:
 
 
 # ---- copies shared by the splits ----------------------------------------------------------------------------------
-def duplicates_block(run: Run, ev: dict, noun: str) -> None:
-    """Warn about test rows with a copy in training, with the score without them and a way to drop them."""
+def duplicates_block(run: Run, ev: dict, noun: str, fix: Callable[[Run], None] | None = None) -> None:
+    """Warn about test rows with a copy in training, with the score without them and a way to drop them.
+
+    ``fix`` draws how to remove the copies for this kind of data (the kind's view); by default, drop them
+    from the data in this session and split again (:func:`drop_and_resplit`).
+    """
     dup = ev.get("duplicates")
     if not dup:
         st.caption("Copies shared by the training and test splits were not checked for this run (trained earlier).")
@@ -170,16 +175,12 @@ def duplicates_block(run: Run, ev: dict, noun: str) -> None:
             except Exception as exc:
                 state.show_error(exc, "loading the test split")
         st.caption(f"How copies are found: {state.md_escape(dup.get('method', ''))}.")
-        drop_and_resplit(run)
+        (fix or drop_and_resplit)(run)
 
 
 def drop_and_resplit(run: Run) -> None:
     """Remove duplicate rows from the run's data in this session, so the next training splits it afresh."""
 
-    if run.task.startswith("tabular"):  # tables drop exact copies of rows on the Data page, before the split
-        st.caption("For a table: on the Data page, click the fix under 'rows are exact copies', then train again.")
-        st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
-        return
     if not st.button("Drop them and re-split", key="drop_duplicates_eval"):
         return
     facts = run.meta.get("dataset") or {}

@@ -22,19 +22,19 @@ from modeling.config import ExperimentConfig
 from modeling.errors import RunError
 from modeling.export.bundle import ExportResult, build_export, cached_export
 from modeling.export.code import facts_from_dataset, run_script, training_script
-from modeling.export.formats import is_table_template, offers
+from modeling.export.formats import offers
 from modeling.export.models import quantized_model_file
 from modeling.reporting.model_card import model_card_markdown
 from modeling.runs.store import Run
 from modeling.runs.tracking import log_file
-from ui import state
+from ui import kinds, run_state, state
 
 log = logging.getLogger("modeldeck.ui")
 
 
 def prepare_export(run_id: str, fmt_key: str, store: Any = None, owner: Any = ...) -> ExportResult:
     """Load ``run_id`` as this session's owner (another's run reads as missing), then export and check it."""
-    store = store if store is not None else state.run_store()
+    store = store if store is not None else run_state.run_store()
     run = store.load(run_id, owner=state.session_owner() if owner is ... else owner)
     kept = cached_export(run, fmt_key)
     if kept is not None:
@@ -78,7 +78,7 @@ def export_box(run: Run) -> None:
         st.info("This run has no finished model to export.")
         return
     template = run.config.template
-    quantized = not is_table_template(template) and quantized_model_file(run.model_path)
+    quantized = quantized_model_file(run.model_path)  # False for a run without model.keras (tables)
     for item in offers(template, quantized):
         key = f"{run.info.run_id}_{item.format.key}"
         with st.container(border=True):
@@ -114,25 +114,15 @@ def _code_block(script: str, file_name: str, key: str) -> None:
     st.code(script, language="python", line_numbers=True)
 
 
-#: Text templates fitted as logistic regressions (their scripts use scikit-learn beside Keras).
-FITTED_TEXT = ("ngram_nb", "minilm_ngrams")
-
-
-def _libraries(task: str, template: str = "") -> str:
-    """What the script is written in: tables need pandas and scikit-learn (Keras only for the network)."""
-    if task.startswith("tabular"):
-        return "pandas + scikit-learn"
-    return "Keras + scikit-learn" if template in FITTED_TEXT else "Keras"
+def _libraries(task: str, template: str) -> str:
+    """What the script is written in, from the kind's view ('Keras', 'pandas + scikit-learn')."""
+    return kinds.view_for_task(task).code_libraries(template)
 
 
 def show_run_code(run: Run) -> None:
     """The "Show the code" block of a saved run: the standalone script, downloadable."""
     with st.expander(f"Show the code: this run as a plain {_libraries(run.task, run.config.template)} script"):
-        steps = "the same data file, split, preparation, model, optimizer and early stopping"
-        if run.task.startswith("tabular"):
-            steps = "the same data file, column reading, split, encoding and model settings"
-        elif run.config.template in FITTED_TEXT:
-            steps = "the same data file, split, vocabulary, term weights and regressions chosen on the validation texts"
+        steps = kinds.view_for_task(run.task).code_steps(run.config.template)
         st.caption(
             f"Reproduces this run without ModelDeck: {steps}, then the test figures. "
             f"Command line: `python -m modeling code {run.info.run_id}`."

@@ -1,9 +1,8 @@
 """The run store and the loaded models that every page shares, kept in ``st.cache_resource``.
 
 Apart from :mod:`ui.state` because the store and the predictor load NumPy and pandas: the router
-and the Start page import ``ui.state`` only, and paint before either is needed. Pages reach these
-as ``state.run_store()``, ``state.predictor(run)`` and ``state.pick_run(...)`` (``ui.state``
-imports this module on first use) or import it directly.
+and the Start page import ``ui.state`` only, and paint before either is needed. Pages that need a run
+import this module.
 """
 
 from __future__ import annotations
@@ -12,7 +11,8 @@ import streamlit as st
 
 from modeling.errors import ModelDeckError
 from modeling.format import md_escape
-from modeling.runs.predictor import Predictor
+from modeling.runs.loading import load_predictor
+from modeling.runs.protocol import Predictor
 from modeling.runs.store import Run, RunStore, default_store
 from ui.state import run_id, session_owner, set_run_id
 
@@ -25,11 +25,12 @@ def run_store() -> RunStore:
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def _cached_predictor(run_path: str, stamp: float) -> Predictor:
-    return Predictor.from_run(run_store().load(run_path))
+    return load_predictor(run_store().load(run_path))
 
 
 def predictor(run: Run) -> Predictor:
-    """A loaded model, shared between visitors (Keras models are safe to call from several threads)."""
+    """The run's model loaded by its family (:func:`~modeling.runs.loading.load_predictor`), shared between
+    visitors: predictors are thread-safe, and a decision rule is applied to a copy (``using``)."""
     path = run.model_path
     return _cached_predictor(str(run.path), path.stat().st_mtime if path.exists() else 0.0)
 

@@ -6,7 +6,7 @@ previous one produced and says plainly what is missing.
 
 The router, the sidebar and the Start page import this module, so it imports nothing heavy: no
 pandas, NumPy or pydantic (``tests/unit/test_light_start.py`` holds it to that). The run store and
-loaded models live in :mod:`ui.run_state`.
+loaded models live in :mod:`ui.run_state`, which pages import themselves.
 """
 
 from __future__ import annotations
@@ -21,26 +21,13 @@ import streamlit as st
 
 from modeling import settings
 from modeling.errors import ModelDeckError
-from modeling.format import md_escape
+from modeling.format import count, md_escape, plural
+from modeling.templates import registry
 
 if TYPE_CHECKING:  # only a type here: importing it would load pydantic and YAML on the Start page
     from modeling.config import ExperimentConfig
 
 log = logging.getLogger("modeldeck.ui")
-
-#: Moved to :mod:`ui.run_state`, which loads the run store and the predictor (NumPy, pandas). They stay
-#: reachable as ``state.run_store`` and so on, loaded on first use, so the Start page never pays for them.
-RUN_HELPERS = ("run_store", "predictor", "pick_run")
-
-
-def __getattr__(name: str) -> Any:
-    """``state.run_store``, ``state.predictor`` and ``state.pick_run``, imported when a page first uses one."""
-    if name in RUN_HELPERS:
-        from ui import run_state
-
-        return getattr(run_state, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 #: Set by app.py once st.navigation has run in this server process (see require_router).
 ROUTER_READY = False
@@ -198,10 +185,13 @@ def show_error(exc: BaseException, context: str = "") -> None:
 
 
 def describe_dataset(ds: Any) -> str:
+    """The sidebar's line about the active data: its name, size, and what is predicted (from the task's facts)."""
     if ds is None:
         return "none yet"
-    if ds.kind == "table":
-        what = f"{len(ds.class_names)} classes" if ds.class_names else "a number"
-        return f"{md_escape(ds.name)} · {len(ds):,} rows · predicts '{md_escape(ds.target_column)}' ({what})"
-    noun = "texts" if ds.kind == "text" else "images"
-    return f"{md_escape(ds.name)} · {len(ds):,} {noun} · {len(ds.class_names)} classes"
+    task = registry.task(ds.task)
+    what = "a number" if task.predicts_number else plural(len(ds.class_names), "class", "classes")
+    size = f"{md_escape(ds.name)} · {count(len(ds))} {task.noun}"
+    target = getattr(ds, "target_column", None)
+    if target:
+        return f"{size} · predicts '{md_escape(target)}' ({what})"
+    return f"{size} · {what}"

@@ -18,7 +18,7 @@ from modeling.runs import tracking
 from modeling.runs.store import Run, RunStore
 from modeling.training import remote
 from modeling.training.jobs import JOBS
-from ui import state
+from ui import run_state, state
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def reattach_remote_work() -> None:
     """
     if settings.ray_address() is None:
         return
-    store = state.run_store()
+    store = run_state.run_store()
     try:
         found = JOBS.reattach(store, after_save(store))  # tracked in MLflow with the report, as any training
     except Exception:  # following old jobs is a convenience: the page must draw regardless

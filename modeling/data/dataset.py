@@ -1,24 +1,91 @@
 """The one in-memory shape every reader produces and every later step consumes.
 
-Three kinds of data share it: texts, images and tables. A table's feature columns travel as a pandas
-DataFrame (``frame``); what is predicted is always ``labels``: class indices for classification (with
-``class_names``), the numbers themselves for regression (``class_names`` empty).
+Four kinds of data share it: texts, images, business tables and time series. Each kind keeps its examples
+in one field (:data:`PAYLOADS`: ``texts``, ``images`` or ``frame``); what is predicted is always ``labels``:
+class indices for classification (with ``class_names``), the numbers themselves when the task predicts a
+number (a regression table, a forecast; ``class_names`` empty). Which task a dataset serves comes from the
+template registry (:mod:`modeling.templates.registry`), so a new kind registers its task there and adds one
+row to :data:`PAYLOADS` here.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from modeling.data.frame_arrays import frame_arrays, frame_from_arrays
 from modeling.errors import DataError
+from modeling.templates import registry
 
 if TYPE_CHECKING:
     import pandas as pd
 
-Kind = Literal["text", "image", "table"]
+Kind = Literal["text", "image", "table", "series"]
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Where one kind of data keeps its examples, how they are checked, and what its labels may be."""
+
+    #: The ``Dataset`` field that holds the examples (its model inputs).
+    field: str
+    #: Checks (and normalises in place) the examples; returns how many there are.
+    check: Callable[[Dataset], int]
+    #: Labels may be numbers (no ``class_names``): a regression table, a forecast.
+    numbers: bool = False
+    #: ``"module:Class"`` of the fitted preparation saved with the data as JSON (``to_json()`` / ``from_json()``,
+    #: or ``to_dict()`` / ``from_dict()``).
+    preparation: str | None = None
+
+
+def _check_texts(ds: Dataset) -> int:
+    if ds.texts is None:
+        raise DataError("A text dataset needs texts.")
+    ds.texts = np.asarray(ds.texts, dtype=str)
+    return len(ds.texts)
+
+
+def _check_images(ds: Dataset) -> int:
+    if ds.images is None:
+        raise DataError("An image dataset needs images.")
+    if ds.images.ndim == 3:
+        ds.images = ds.images[..., None]
+    if ds.images.ndim != 4 or ds.images.shape[-1] not in (1, 3):
+        raise DataError(f"Images must be N x H x W (grey) or N x H x W x 3 (colour); got shape {ds.images.shape}.")
+    ds.images = np.asarray(ds.images, dtype=np.uint8)
+    return len(ds.images)
+
+
+def _check_frame(ds: Dataset) -> int:
+    if ds.frame is None:
+        raise DataError(f"A {ds.kind} dataset needs its frame of columns.")
+    return len(ds.frame)
+
+
+#: Every kind of data: the field holding its examples, its check, whether labels may be numbers, its preparation.
+#: ``series`` (forecasting) holds the long frame (``unique_id``, ``ds``, ``y``, known-ahead columns) with the
+#: ``y`` values as float labels and its ``SeriesPreparation``.
+PAYLOADS: dict[str, Payload] = {
+    "text": Payload("texts", _check_texts),
+    "image": Payload("images", _check_images),
+    "table": Payload("frame", _check_frame, numbers=True, preparation="modeling.data.tabular.prepare:TablePreparation"),
+    "series": Payload(
+        "frame", _check_frame, numbers=True, preparation="modeling.data.series.preparation:SeriesPreparation"
+    ),
+}
+
+
+def payload(kind: str) -> Payload:
+    """The :class:`Payload` of ``kind``; a ``DataError`` for a kind ModelDeck does not know."""
+    try:
+        return PAYLOADS[kind]
+    except KeyError:
+        raise DataError(f"ModelDeck does not know data of kind '{kind}' (it reads {', '.join(PAYLOADS)}).") from None
 
 
 @dataclass
@@ -31,8 +98,9 @@ class Dataset:
     columns the model uses (one row per example, typed: numbers as floats with NaN for missing,
     categories as strings with missing values kept missing), the ``target_column`` name, and
     ``columns``, what was inferred about every column of the source (its kind and role; see
-    :mod:`modeling.data.tabular`). ``labels`` are integer indices into ``class_names``, or for a
-    regression table (``class_names`` empty) the target values as floats.
+    :mod:`modeling.data.tabular`). Series datasets hold the long ``frame`` (``unique_id``, ``ds``, ``y``,
+    known-ahead columns). ``labels`` are integer indices into ``class_names``, or when the task predicts a
+    number (``class_names`` empty) the values themselves as floats.
     """
 
     kind: Kind
@@ -47,39 +115,20 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
     #: True once exact and near duplicate rows were removed (``modeling.data.duplicates.drop_duplicates``).
     deduplicated: bool = False
-    #: Tables: the feature columns used by the model, one row per example.
+    #: Tables and series: the columns the model reads, one row per example.
     frame: pd.DataFrame | None = None
     #: Tables: the column that is predicted.
     target_column: str | None = None
     #: Tables: every column of the source with its inferred kind and role (``modeling.data.tabular``).
     columns: list[Any] = field(default_factory=list)
-    #: Tables: the fitted ``modeling.data.tabular.TablePreparation`` that turns raw rows into ``frame``;
-    #: save it beside the model (``preparation.to_json()``) so prediction reads tables the same way.
+    #: Tables and series: the fitted preparation that turns raw rows into ``frame`` (``TablePreparation``,
+    #: ``SeriesPreparation``); saved beside the model (``preparation.to_json()``) so prediction reads the same way.
     preparation: Any = None
 
     def __post_init__(self) -> None:
-        regression = self.kind == "table" and not self.class_names
-        self.labels = np.asarray(self.labels, dtype=np.float64 if regression else np.int64)
-        if self.kind == "table":
-            if self.frame is None:
-                raise DataError("A table dataset needs its feature columns.")
-            n = len(self.frame)
-        elif self.kind == "text":
-            if self.texts is None:
-                raise DataError("A text dataset needs texts.")
-            self.texts = np.asarray(self.texts, dtype=str)
-            n = len(self.texts)
-        else:
-            if self.images is None:
-                raise DataError("An image dataset needs images.")
-            if self.images.ndim == 3:
-                self.images = self.images[..., None]
-            if self.images.ndim != 4 or self.images.shape[-1] not in (1, 3):
-                raise DataError(
-                    f"Images must be N x H x W (grey) or N x H x W x 3 (colour); got shape {self.images.shape}."
-                )
-            self.images = np.asarray(self.images, dtype=np.uint8)
-            n = len(self.images)
+        kind = payload(self.kind)
+        self.labels = np.asarray(self.labels, dtype=np.float64 if self.predicts_number else np.int64)
+        n = kind.check(self)
         if len(self.labels) != n:
             raise DataError(f"There are {n} examples but {len(self.labels)} labels; each example needs one label.")
 
@@ -88,21 +137,27 @@ class Dataset:
 
     @property
     def task(self) -> str:
-        if self.kind == "table":
-            return "tabular_regression" if self.is_regression else "tabular_classification"
-        return "image_classification" if self.kind == "image" else "text_classification"
+        """The task this data serves, from the registry: the kind's task that answers with classes or a number."""
+        tasks = registry.tasks_of_kind(self.kind)
+        if not tasks:
+            raise DataError(f"No task reads data of kind '{self.kind}' yet.")
+        answers = "number" if self.predicts_number else "classes"
+        return next((name for name in tasks if registry.task(name).answers == answers), tasks[0])
+
+    @property
+    def predicts_number(self) -> bool:
+        """True when what is predicted is a number (a regression table, a forecast): no classes."""
+        return payload(self.kind).numbers and not self.class_names
 
     @property
     def is_regression(self) -> bool:
-        """True for a table whose target is a number to predict (no classes)."""
-        return self.kind == "table" and not self.class_names
+        """The older name of :attr:`predicts_number`, kept for callers not yet moved over."""
+        return self.predicts_number
 
     @property
     def inputs(self) -> Any:
-        """The model inputs: texts, images, or a table's feature frame."""
-        if self.kind == "table":
-            return self.frame
-        return self.texts if self.kind == "text" else self.images
+        """The model inputs: texts, images, or the frame of a table or a series."""
+        return getattr(self, payload(self.kind).field)
 
     @property
     def image_shape(self) -> tuple[int, int, int] | None:
@@ -156,8 +211,8 @@ class Dataset:
         return cached
 
     def class_counts(self) -> dict[str, int]:
-        """Examples per class (empty for regression)."""
-        if self.is_regression:
+        """Examples per class (empty when a number is predicted)."""
+        if self.predicts_number:
             return {}
         counts = np.bincount(self.labels, minlength=len(self.class_names))
         return {name: int(c) for name, c in zip(self.class_names, counts, strict=True)}
@@ -176,19 +231,19 @@ class Dataset:
         if self.images is not None:
             arrays["images"] = self.images
         if self.frame is not None:
-            arrays.update(_frame_arrays(self.frame))
+            arrays.update(frame_arrays(self.frame))
             arrays["target_column"] = np.asarray(self.target_column or "")
-            if self.preparation is not None:
-                arrays["preparation_json"] = np.asarray(self.preparation.to_json())
-            if self.columns:
-                arrays["columns_json"] = np.asarray(json.dumps([c.to_dict() for c in self.columns], ensure_ascii=False))
+        if self.preparation is not None:
+            arrays["preparation_json"] = np.asarray(_preparation_json(self.preparation))
+        if self.columns:
+            arrays["columns_json"] = np.asarray(json.dumps([c.to_dict() for c in self.columns], ensure_ascii=False))
         np.savez_compressed(path, **arrays)
 
     @classmethod
     def load_npz(cls, path: str) -> Dataset:
         with np.load(path, allow_pickle=False) as z:
             kind = str(z["kind"])
-            preparation, columns = _table_facts(z)
+            preparation, columns = _saved_facts(z, kind)
             return cls(
                 kind=kind,  # type: ignore[arg-type]
                 name=str(z["name"]),
@@ -196,7 +251,7 @@ class Dataset:
                 class_names=[str(c) for c in z["class_names"]],
                 texts=z.get("texts"),
                 images=z.get("images"),
-                frame=_frame_from_arrays(z) if "frame_columns" in z else None,
+                frame=frame_from_arrays(z) if "frame_columns" in z else None,
                 target_column=str(z["target_column"]) or None if "target_column" in z else None,
                 columns=columns,
                 preparation=preparation,
@@ -218,45 +273,26 @@ def _natural_key(value: str) -> tuple[int, float | str]:
         return (1, value.lower())
 
 
-def _table_facts(z: Any) -> tuple[Any, list[Any]]:
-    """The preparation and column facts saved with a table (JSON text, read without running code)."""
-    if "preparation_json" not in z and "columns_json" not in z:
-        return None, []
-    from modeling.data.tabular.columns import ColumnInfo
-    from modeling.data.tabular.prepare import TablePreparation
+def _saved_facts(z: Any, kind: str) -> tuple[Any, list[Any]]:
+    """The preparation and column facts saved with a table or a series (JSON text, read without running code)."""
+    preparation = None
+    if "preparation_json" in z and payload(kind).preparation:
+        module, _, name = str(payload(kind).preparation).partition(":")
+        kind_class = getattr(importlib.import_module(module), name)
+        text = str(z["preparation_json"])
+        preparation = (
+            kind_class.from_json(text) if hasattr(kind_class, "from_json") else kind_class.from_dict(json.loads(text))
+        )
+    columns: list[Any] = []
+    if "columns_json" in z:
+        from modeling.data.tabular.columns import ColumnInfo
 
-    preparation = TablePreparation.from_json(str(z["preparation_json"])) if "preparation_json" in z else None
-    columns = [ColumnInfo.from_dict(c) for c in json.loads(str(z["columns_json"]))] if "columns_json" in z else []
+        columns = [ColumnInfo.from_dict(c) for c in json.loads(str(z["columns_json"]))]
     return preparation, columns
 
 
-def _frame_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """A DataFrame as plain arrays (no pickle): numbers as float64 with NaN, text as unicode plus a missing mask."""
-    import pandas as pd
-
-    arrays: dict[str, np.ndarray] = {"frame_columns": np.asarray([str(c) for c in frame.columns], dtype=str)}
-    for i, name in enumerate(frame.columns):
-        column = frame[name]
-        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-            arrays[f"frame_{i}"] = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:
-            missing = column.isna().to_numpy()
-            arrays[f"frame_{i}"] = column.astype("string").fillna("").to_numpy(str)
-            arrays[f"frame_missing_{i}"] = missing
-    return arrays
-
-
-def _frame_from_arrays(z: Any) -> pd.DataFrame:
-    """The inverse of :func:`_frame_arrays`: numbers come back as float64, text as strings with missing kept."""
-    import pandas as pd
-
-    data = {}
-    for i, name in enumerate(str(c) for c in z["frame_columns"]):
-        values = z[f"frame_{i}"]
-        if f"frame_missing_{i}" in z:
-            column = pd.Series(values.astype(str), dtype="str")
-            column[z[f"frame_missing_{i}"]] = None
-            data[name] = column
-        else:
-            data[name] = values.astype(np.float64)
-    return pd.DataFrame(data)
+def _preparation_json(preparation: Any) -> str:
+    """A fitted preparation as JSON text: its own ``to_json()``, else its ``to_dict()`` written out."""
+    if hasattr(preparation, "to_json"):
+        return str(preparation.to_json())
+    return json.dumps(preparation.to_dict(), ensure_ascii=False)

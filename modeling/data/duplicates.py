@@ -33,6 +33,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -62,9 +64,11 @@ def normalise_text(text: str) -> str:
 
 
 # ---- keys and vectors ---------------------------------------------------------------------------------------------
-def _exact_keys(ds: Dataset) -> list[bytes | str]:
-    if ds.kind == "text":
-        return [normalise_text(t) for t in ds.texts]  # type: ignore[union-attr]
+def _text_keys(ds: Dataset) -> list[bytes | str]:
+    return [normalise_text(t) for t in ds.texts]  # type: ignore[union-attr]
+
+
+def _pixel_keys(ds: Dataset) -> list[bytes | str]:
     flat = np.ascontiguousarray(ds.images).reshape(len(ds), -1)  # type: ignore[union-attr]
     return [hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in flat]
 
@@ -188,33 +192,81 @@ def _projected_matches(a: Any, b: Any, skip_self: bool) -> tuple[np.ndarray, np.
     return where, best
 
 
+@dataclass(frozen=True)
+class CopyCheck:
+    """How copies are found in one kind of data: exact keys, similarity vectors and the bar a near copy must pass."""
+
+    #: One key per example; equal keys are exact copies ("" never matches).
+    keys: Callable[[Dataset], list[bytes | str]]
+    #: ``(examples, their keys) -> vectors`` (unit rows) whose inner product is the similarity; ``None``: none.
+    vectors: Callable[[Dataset, list[Any]], Any]
+    threshold: float
+    sparse: bool
+    #: How it was checked, for the report (the part before the comma is the exact check).
+    method: str
+    #: Quote the examples in the report (texts); pictures are shown by index only.
+    quote: bool = False
+
+
+def _text_vectors_of(ds: Dataset, keys: list[Any]) -> Any:
+    return _text_vectors(list(keys), [])[0]
+
+
+def _thumbnails_of(ds: Dataset, keys: list[Any]) -> Any:
+    return thumbnails(ds.images)  # type: ignore[arg-type]
+
+
+#: Each kind of data the copy check reads (tables look for exact copies in ``modeling.data.tabular``).
+COPY_CHECKS: dict[str, CopyCheck] = {
+    "text": CopyCheck(
+        _text_keys,
+        _text_vectors_of,
+        TEXT_SIMILARITY,
+        sparse=True,
+        method="normalised exact text, and character 3-5-gram cosine >= 0.9",
+        quote=True,
+    ),
+    "image": CopyCheck(
+        _pixel_keys,
+        _thumbnails_of,
+        IMAGE_SIMILARITY,
+        sparse=False,
+        method="identical pixels, and 16x16 thumbnail correlation >= 0.997",
+    ),
+}
+
+
+def copy_check(ds: Dataset) -> CopyCheck:
+    """The :class:`CopyCheck` for the kind of ``ds``; ``ValueError`` for a kind it does not read."""
+    try:
+        return COPY_CHECKS[ds.kind]
+    except KeyError:
+        raise ValueError(f"Copies are not looked for in data of kind '{ds.kind}' here.") from None
+
+
 # ---- between splits -----------------------------------------------------------------------------------------------
 def find_shared(train: Dataset, test: Dataset, max_examples: int = MAX_EXAMPLES) -> dict[str, Any]:
     """Test rows that have an exact or near copy in the training rows (see the module docstring)."""
-    if train.kind != test.kind:
+    check = copy_check(test)
+    if copy_check(train) is not check:
         raise ValueError("The training and test sets hold different kinds of data.")
     n_test = len(test)
-    train_keys = _exact_keys(train)
+    train_keys = check.keys(train)
     first_seen: dict[Any, int] = {}
     for i, key in enumerate(train_keys):
         if key != "":
             first_seen.setdefault(key, i)
-    test_keys = _exact_keys(test)
+    test_keys = check.keys(test)
     exact_match = np.array([first_seen.get(k, -1) for k in test_keys], dtype=np.int64)
 
     near_checked = len(train) * n_test <= MAX_NEAR_PAIRS
     near_match = np.full(n_test, -1, dtype=np.int64)
     similarity = np.where(exact_match >= 0, 1.0, 0.0).astype(np.float32)
     if near_checked and n_test and len(train):
-        if test.kind == "text":
-            a_train, a_test = _text_vectors(list(train_keys), list(test_keys))  # type: ignore[arg-type]
-            threshold, sparse = TEXT_SIMILARITY, True
-        else:
-            a_train, a_test = thumbnails(train.images), thumbnails(test.images)  # type: ignore[arg-type]
-            threshold, sparse = IMAGE_SIMILARITY, False
-        if a_train is not None:
-            where, best = _best_matches(a_test, a_train, sparse)
-            hit = (best >= threshold) & (exact_match < 0)
+        a_train, a_test = check.vectors(train, train_keys), check.vectors(test, test_keys)
+        if a_train is not None and a_test is not None:
+            where, best = _best_matches(a_test, a_train, check.sparse)
+            hit = (best >= check.threshold) & (exact_match < 0)
             near_match[hit] = where[hit]
             similarity = np.where(exact_match >= 0, 1.0, np.maximum(best, 0.0)).astype(np.float32)
 
@@ -232,17 +284,13 @@ def find_shared(train: Dataset, test: Dataset, max_examples: int = MAX_EXAMPLES)
             "test_label": str(test.class_names[test.labels[i]]),
             "train_label": str(train.class_names[train.labels[j]]),
         }
-        if test.kind == "text":
+        if check.quote:
             item["test_text"] = _cut(str(test.texts[i]))  # type: ignore[index]
             item["train_text"] = _cut(str(train.texts[j]))  # type: ignore[index]
         examples.append(item)
     exact = int((exact_match >= 0).sum())
     near = int((near_match >= 0).sum())
-    method = (
-        "normalised exact text, and character 3-5-gram cosine >= 0.9"
-        if test.kind == "text"
-        else "identical pixels, and 16x16 thumbnail correlation >= 0.997"
-    )
+    method = check.method
     return {
         "checked": True,
         "method": method if near_checked else method.split(",")[0] + " (near copies not checked: too many pairs)",
@@ -283,7 +331,8 @@ def duplicate_rows(ds: Dataset) -> dict[str, Any]:
     "conflicting": int}``; ``conflicting`` counts dropped rows whose label differs from the kept copy's.
     """
     n = len(ds)
-    keys = _exact_keys(ds)
+    check = copy_check(ds)
+    keys = check.keys(ds)
     first_seen: dict[Any, int] = {}
     exact_of = np.full(n, -1, dtype=np.int64)
     for i, key in enumerate(keys):
@@ -297,15 +346,10 @@ def duplicate_rows(ds: Dataset) -> dict[str, Any]:
     near_checked = n * n / 2 <= MAX_NEAR_PAIRS
     unique_rows = np.flatnonzero(exact_of < 0)
     if near_checked and len(unique_rows) > 1:
-        if ds.kind == "text":
-            vectors, _ = _text_vectors([keys[i] for i in unique_rows], [])  # type: ignore[misc]
-            threshold, sparse = TEXT_SIMILARITY, True
-        else:
-            vectors = thumbnails(ds.images[unique_rows])  # type: ignore[index]
-            threshold, sparse = IMAGE_SIMILARITY, False
+        vectors = check.vectors(ds.subset(unique_rows), [keys[i] for i in unique_rows])
         if vectors is not None:
-            where, best = _best_matches(vectors, vectors, sparse, skip_self=True)
-            hit = best >= threshold
+            where, best = _best_matches(vectors, vectors, check.sparse, skip_self=True)
+            hit = best >= check.threshold
             near_of[unique_rows[hit]] = unique_rows[where[hit]]
     drop = np.flatnonzero((exact_of >= 0) | (near_of >= 0))
     kept_copy = np.where(exact_of >= 0, exact_of, near_of)

@@ -8,6 +8,7 @@ next to the class balance chart so people can fix the data first.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,12 +64,11 @@ def profile_dataset(ds: Dataset) -> DataProfile:
             f"There are only {fmt.count(len(ds))} examples; the test set will be tiny and scores will jump around. "
             "Add more data if you can (a few hundred at least)."
         )
-    keys = _input_keys(ds)
-    _duplicate_warnings(ds, keys, profile)
-    if ds.kind == "text":
-        _text_stats(ds, profile)
-    else:
-        _image_stats(ds, profile)
+    checks = PROFILE_CHECKS.get(ds.kind)
+    if checks is None:  # tables and series have their own checks (modeling.data.tabular.checks, ...)
+        return profile
+    _duplicate_warnings(ds, _codes(checks.keys(ds)), checks, profile)
+    checks.stats(ds, profile)
     return profile
 
 
@@ -107,29 +107,32 @@ def _class_warnings(counts: dict[str, int]) -> list[str]:
     return warnings
 
 
-def _input_keys(ds: Dataset) -> np.ndarray:
+def _text_keys(ds: Dataset) -> Any:
+    return np.asarray(ds.texts, dtype=str)
+
+
+def _pixel_keys(ds: Dataset) -> Any:
+    images = np.ascontiguousarray(ds.images)
+    flat = images.reshape(len(images), -1)
+    return [hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in flat]
+
+
+def _codes(values: Any) -> np.ndarray:
     """One integer code per example; equal codes mean byte-identical inputs."""
-    if ds.kind == "text":
-        values: Any = np.asarray(ds.texts, dtype=str)
-    else:
-        images = np.ascontiguousarray(ds.images)
-        flat = images.reshape(len(images), -1)
-        values = [hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in flat]
     codes, _ = pd.factorize(pd.Series(values, dtype=object))
     return np.asarray(codes, dtype=np.int64)
 
 
-def _duplicate_warnings(ds: Dataset, codes: np.ndarray, profile: DataProfile) -> None:
+def _duplicate_warnings(ds: Dataset, codes: np.ndarray, checks: ProfileChecks, profile: DataProfile) -> None:
     n = len(codes)
     distinct = int(codes.max()) + 1 if n else 0
     duplicates = n - distinct
     profile.duplicates = duplicates
     if duplicates == 0:
         return
-    what = "texts" if ds.kind == "text" else "images"
     profile.warnings.append(
-        f"{fmt.count(duplicates)} {what} are exact copies of another example. Copies can land in both the training "
-        "and the test set and make the test score look better than it is; consider removing them."
+        f"{fmt.count(duplicates)} {checks.noun} are exact copies of another example. Copies can land in both the "
+        "training and the test set and make the test score look better than it is; consider removing them."
     )
     # Inputs that appear with more than one label.
     k = max(len(ds.class_names), 1)
@@ -142,7 +145,7 @@ def _duplicate_warnings(ds: Dataset, codes: np.ndarray, profile: DataProfile) ->
     first = int(np.flatnonzero(codes == conflicted[0])[0])
     names = sorted({ds.class_names[i] for i in ds.labels[codes == conflicted[0]]})
     example = ""
-    if ds.kind == "text":
+    if checks.quote:
         example = f" (for example '{fmt.one_line(ds.texts[first])}' is labelled {' and '.join(repr(x) for x in names)})"
     noun = "input appears" if len(conflicted) == 1 else "inputs appear"
     profile.warnings.append(
@@ -195,3 +198,23 @@ def _image_stats(ds: Dataset, profile: DataProfile) -> None:
         profile.warnings.append(
             f"{fmt.count(blank)} image{'s are' if blank != 1 else ' is'} a single flat colour (blank); check them."
         )
+
+
+@dataclass(frozen=True)
+class ProfileChecks:
+    """What the health check reads in one kind of data: the inputs compared for copies, and its statistics."""
+
+    #: What one example is called in a warning ("12 texts are exact copies ...").
+    noun: str
+    #: One hashable value per example; equal values are exact copies.
+    keys: Callable[[Dataset], Any]
+    stats: Callable[[Dataset, DataProfile], None]
+    #: Quote an example of a conflicting label (texts); pictures cannot be quoted in a sentence.
+    quote: bool = False
+
+
+#: The kinds this health check reads; tables and series are checked by their own modules.
+PROFILE_CHECKS: dict[str, ProfileChecks] = {
+    "text": ProfileChecks("texts", _text_keys, _text_stats, quote=True),
+    "image": ProfileChecks("images", _pixel_keys, _image_stats),
+}

@@ -1,11 +1,14 @@
 """A config's ``data.source`` -> a Dataset: a built-in sample or a file on disk.
 
 Kept apart from the readers so samples (which use the readers) and sources (which use both) do not
-import each other.
+import each other. The config's task says which kind of data to build (the registry's ``TaskSpec.kind``):
+texts and images come straight from the readers, a kind with its own builder in :data:`KIND_BUILDERS` (a
+business table, with its target column and roles) from that builder.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,8 +23,9 @@ from modeling.data.readers.formats import detect_format
 from modeling.data.readers.limits import LIMITS, MB
 from modeling.data.sample_catalog import SAMPLES
 from modeling.data.samples import load_sample, sample_table
-from modeling.data.tabular.target import TABLE_TASKS, propose_target
+from modeling.data.tabular.target import propose_target
 from modeling.errors import DataError
+from modeling.templates import registry
 
 if TYPE_CHECKING:
     from modeling.config import ExperimentConfig
@@ -40,20 +44,18 @@ def load_source(
 ) -> Dataset:
     """The Dataset named by a config's ``data.source``: ``sample:KEY`` or a file path (relative to the cwd).
 
-    A business table is built when ``target_column`` is set or ``task`` is a table task
-    (``tabular_classification`` / ``tabular_regression``), with the column ``roles`` and the Excel ``sheet``
-    given; otherwise a table is read as texts with a label (``text_column``, ``label_column``).
+    A kind's own dataset (a business table) is built when ``task`` is one of that kind's, or when a
+    ``target_column`` is set, with the column ``roles``, the Excel ``sheet`` and ``drop_duplicates`` given;
+    otherwise a table is read as texts with a label (``text_column``, ``label_column``).
     """
     source = str(source).strip()
-    tabular = bool(target_column) or task in TABLE_TASKS
+    build = _builder(task, target_column)
     if source.startswith("sample:"):
         key = source.removeprefix("sample:")
-        if not tabular:
+        if build is None:
             return load_sample(key)
         df, default_target = sample_table(key)
-        return _table_dataset(
-            df, target_column or default_target, roles, task, SAMPLES[key].title, source, drop_duplicates
-        )
+        return build(df, target_column or default_target, roles, task, SAMPLES[key].title, source, drop_duplicates)
     path = Path(source).expanduser()
     data = _read_file(path, source)
     if detect_format(data, path.name) == "excel":
@@ -61,12 +63,12 @@ def load_source(
     else:
         result = read_upload(data, path.name)
     if isinstance(result, Dataset):
-        if tabular:
+        if build is not None:
             raise DataError(f"'{source}' holds images, not a table; a table task needs a CSV, Excel or Parquet file.")
         result.source = source
         return result
-    if tabular:
-        return _table_dataset(result, target_column, roles, task, path.stem, source, drop_duplicates)
+    if build is not None:
+        return build(result, target_column, roles, task, path.stem, source, drop_duplicates)
     guessed_text, guessed_label = guess_columns(result)
     text = text_column or guessed_text
     label = label_column or guessed_label
@@ -90,7 +92,8 @@ def dataset_for_config(config: ExperimentConfig) -> Dataset:
         roles=dict(data.columns),
         sheet=data.sheet,
         task=config.task,
-        drop_duplicates=data.drop_duplicates if config.task in TABLE_TASKS else False,
+        # Texts and images drop their copies in training (after the split is known); a table before it.
+        drop_duplicates=data.drop_duplicates,
     )
 
 
@@ -116,6 +119,10 @@ def _read_file(path: Path, source: str) -> bytes:
         ) from None
 
 
+#: ``(frame, target, roles, task, name, source, drop_duplicates) -> Dataset`` for a table file read as one kind.
+KindBuilder = Callable[[pd.DataFrame, "str | None", "dict[str, str] | None", "str | None", str, str, bool], Dataset]
+
+
 def _table_dataset(
     df: pd.DataFrame,
     target_column: str | None,
@@ -126,7 +133,7 @@ def _table_dataset(
     drop_duplicates: bool,
 ) -> Dataset:
     """A business-table Dataset; the target is proposed when none is given (and said in the notes)."""
-    task = task if task in TABLE_TASKS else None
+    task = task if task in registry.tasks_of_kind("table") else None
     target = target_column
     if not target:
         target = propose_target(df)
@@ -141,3 +148,17 @@ def _table_dataset(
     if not target_column:
         dataset.notes.insert(0, f"The column to predict was guessed: '{target}'. Set data.target_column to choose.")
     return dataset
+
+
+#: Kinds of data whose datasets a table file is turned into by their own builder (texts and images need none).
+KIND_BUILDERS: dict[str, KindBuilder] = {"table": _table_dataset}
+#: The kind a ``target_column`` without a task of its own means: a business table.
+TARGET_KIND = "table"
+
+
+def _builder(task: str | None, target_column: str | None) -> KindBuilder | None:
+    """The builder for the task's kind of data; a target column alone means a table. ``None``: texts or images."""
+    kind = registry.task(task).kind if task in registry.TASKS else None
+    if kind not in KIND_BUILDERS and target_column:
+        kind = TARGET_KIND
+    return KIND_BUILDERS.get(kind or "")

@@ -2,7 +2,7 @@
 
 A finished ZIP is kept in the run's ``exports/`` folder (starters: under ``$MODELDECK_HOME/exports/``) with
 its check and a stamp of the model file, so asking again is instant while the model is unchanged and a
-retrained model is never served an old export. Used by :mod:`modeling.export.bundle` (texts, images) and
+retrained model is never served an old export. Used by :mod:`modeling.export.keras_export` (texts, images) and
 :mod:`modeling.export.table_export` (tables).
 """
 
@@ -19,7 +19,7 @@ from modeling.errors import RunError
 from modeling.export.verify import ParityCheck
 from modeling.runs.store import Run, atomic_write
 
-#: Where a table run keeps its model (``modeling.runs.table_bundle``): its ``bundle.json`` stamps the export.
+#: Where a table run keeps its model (``modeling.runs.table.bundle``): its ``bundle.json`` stamps the export.
 TABLE_BUNDLE_FILE = Path("table_model") / "bundle.json"
 
 

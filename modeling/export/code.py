@@ -1,103 +1,43 @@
 """The code behind a run: one standalone Python script that reproduces it with plain Keras / scikit-learn.
 
-:func:`training_script` writes, for a config and the facts of its data, a script in the style of the
-keras-io examples: read the data file, cut the same seeded split (the test part first, then the
-validation part, stratified when every class allows it, exactly as ``modeling.data.split``), build the
-template's model layer by layer (:mod:`modeling.export.code_models`), compile and fit it with the chosen
-optimizer, schedule, best-weights and early stopping, then print the test accuracy and macro F1.
-The fitted text templates (``ngram_nb``, ``minilm_ngrams``) count, weigh and fit logistic regressions
-instead of epochs (:mod:`modeling.export.code_keywords`). Table runs get a pandas + scikit-learn script
-(:mod:`modeling.export.code_tables`).
-Nothing in it imports ModelDeck. ``python -m modeling code RUN > train.py`` prints it.
+:func:`training_script` asks the template's spec which generator writes its script (``TemplateSpec.code`` in
+:mod:`modeling.templates.registry`, one signature for all: ``(config, facts, run_id, data_file) -> str``) and
+the run's family what the script needs to know about the data (:mod:`modeling.export.families`:
+:mod:`~modeling.export.code_keras` for texts and images, :mod:`~modeling.export.code_tables` for tables). The
+scripts read the data file, cut the same seeded split as ``modeling.data.split`` (the test part first), train
+the template's model with the run's settings and print the test figures. Nothing in them imports ModelDeck.
+``python -m modeling code RUN > train.py`` prints one.
 """
 
 from __future__ import annotations
 
-import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
 from modeling.config import ExperimentConfig
-from modeling.data.language import reads_characters
 from modeling.errors import RunError
-from modeling.export import code_keywords, code_parts
-from modeling.export.code_models import encoder_model, image_model, text_model
-from modeling.export.code_tables import (
-    TABLE_SAMPLE_FILES,
-    table_facts_from_dataset,
-    table_facts_from_run,
-    table_script,
-)
-from modeling.export.models import quantized_model_file
+from modeling.export.families import family_for
 from modeling.runs.store import Run
 from modeling.settings import REPO_ROOT
+from modeling.templates import registry
 
+#: The built-in samples, as files in the ModelDeck folder (the digits and MNIST come from their libraries).
 SAMPLE_FILES = {
     "sample:reviews": "sample_data/reviews.csv",
     "sample:reviews_zh": "sample_data/reviews_zh.csv",
-    **TABLE_SAMPLE_FILES,
+    "sample:churn": "sample_data/churn.csv",
+    "sample:house_prices": "sample_data/house_prices.csv",
 }
-CODE_TEMPLATES = ("small_cnn", "dense", "ngram_bag", "embedding_bag", "conv1d", "minilm", "ngram_nb", "minilm_ngrams")
-TABLE_CODE_TEMPLATES = ("boosted_trees", "linear", "neural_network", "automatic")
 
 
 def facts_from_dataset(dataset: Any) -> dict[str, Any]:
     """What the script needs to know about the data, from a loaded Dataset (the Model page, before training)."""
-    if dataset.kind == "table":
-        return table_facts_from_dataset(dataset)
-    facts: dict[str, Any] = {"kind": dataset.kind, "source": dataset.source, "name": dataset.name}
-    if dataset.kind == "text":
-        facts.update(
-            text_column=dataset.text_column,
-            label_column=dataset.label_column,
-            split="character" if reads_characters(dataset.texts[:2000]) else "whitespace",
-        )
-    elif dataset.kind == "image":
-        facts["image_shape"] = list(dataset.image_shape or ())
-    return facts
-
-
-def _vectorizer_split(model_path: Path) -> str | None:
-    """How the saved model's TextVectorization splits ("whitespace" or "character"), read from its config alone."""
-    try:
-        with zipfile.ZipFile(model_path) as archive:
-            config = json.loads(archive.read("config.json"))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("class_name") == "TextVectorization":
-                found.append(str(node.get("config", {}).get("split")))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(config)
-    return found[0] if found else None
+    return family_for(dataset.task).resolve("dataset_facts")(dataset)
 
 
 def facts_from_run(run: Run) -> dict[str, Any]:
-    """The same facts for a saved run, from ``run.json`` and the saved model's own settings."""
-    if run.task.startswith("tabular"):
-        return table_facts_from_run(run)
-    data = run.meta.get("dataset", {})
-    facts: dict[str, Any] = {"kind": data.get("kind", "text"), "source": data.get("source") or run.config.data.source}
-    facts["name"] = data.get("name", "")
-    if facts["kind"] == "text":
-        facts.update(
-            text_column=run.config.data.text_column or data.get("text_column") or "text",
-            label_column=run.config.data.label_column or data.get("label_column") or "label",
-            split=_vectorizer_split(run.model_path) or "whitespace",
-            quantized=quantized_model_file(run.model_path),
-        )
-    else:
-        facts["image_shape"] = list(data.get("image_shape") or [28, 28, 1])
-    return facts
+    """The same facts for a saved run, from ``run.json`` and what the run saved beside its model."""
+    return family_for(run.task).resolve("run_facts")(run)
 
 
 def data_file(source: str) -> str:
@@ -114,42 +54,11 @@ def data_file(source: str) -> str:
 
 def training_script(config: ExperimentConfig, facts: dict[str, Any], run_id: str = "") -> str:
     """The standalone script that trains ``config`` on the data ``facts`` describes."""
-    template = config.template
-    if template in TABLE_CODE_TEMPLATES and facts.get("kind") == "table":
-        return table_script(config, facts, run_id, data_file(str(facts.get("source") or config.data.source)))
-    if template not in CODE_TEMPLATES:
-        raise RunError(f"ModelDeck cannot write the code for the '{template}' template yet.")
-    s = config.settings
-    kind = facts.get("kind", "text")
+    spec = registry.REGISTRY.get(config.template)
+    if spec is None or not spec.code:
+        raise RunError(f"ModelDeck cannot write the code for the '{config.template}' template yet.")
     source = str(facts.get("source") or config.data.source)
-    parts = [
-        code_parts.header(config, facts, run_id, data_file(source)),
-        code_parts.imports(kind, template),
-        code_parts.constants(config, facts, data_file(source)),
-    ]
-    if kind == "text":
-        parts.append(code_parts.TEXT_DATA)
-    else:
-        parts.append(code_parts.image_data(source))
-    parts.append(code_parts.SPLIT)
-    if template in code_keywords.FITTED_TEXT_TEMPLATES:
-        from modeling.templates.minilm.encoder import windows_for
-
-        split = str(facts.get("split") or "whitespace")
-        parts.append(code_keywords.model_code(template, s, split, windows_for(s)))
-        parts.append(code_parts.main(kind, template, config, code_keywords.main_body(template)))
-        return "\n\n".join(part.strip("\n") for part in parts) + "\n"
-    if template in ("small_cnn", "dense"):
-        parts.append(image_model(template, s, list(facts.get("image_shape") or [28, 28, 1])))
-    elif template == "minilm":
-        from modeling.templates.minilm.encoder import windows_for
-
-        parts.append(encoder_model(s, windows_for(s)))
-    else:
-        parts.append(text_model(template, s, str(facts.get("split") or "whitespace")))
-    parts.append(code_parts.training(s))
-    parts.append(code_parts.main(kind, template, config))
-    return "\n\n".join(part.strip("\n") for part in parts) + "\n"
+    return registry.resolve(spec.code)(config, facts, run_id, data_file(source))
 
 
 def run_script(run: Run) -> str:

@@ -1,7 +1,7 @@
 """The script pieces of the two fitted text templates: ``ngram_nb`` and ``minilm_ngrams``.
 
 Neither template trains by gradient descent: ``ngram_nb`` learns a vocabulary and term weights, then fits
-logistic regressions and keeps the one the validation texts prefer (``modeling.training.linear_fit``);
+logistic regressions and keeps the one the validation texts prefer (``modeling.training.keywords_fit``);
 ``minilm_ngrams`` does that and the same for the frozen encoder's sentence vectors, then weighs the two
 opinions on the validation texts (``modeling.training.hybrid_fit``). Their scripts say so: the counting
 with Keras's ``TextVectorization`` (the very layer the app uses, so the vocabulary is the same), the
@@ -13,13 +13,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from modeling.config import ExperimentConfig
+from modeling.export import code_parts
 from modeling.export.code_models import ADAPT, sentence_vectors
 from modeling.templates import weighted_ngrams
 
-#: Templates whose scripts come from this module.
-FITTED_TEXT_TEMPLATES = ("ngram_nb", "minilm_ngrams")
+#: What each script does after the split, for its docstring.
+HOW = {
+    "ngram_nb": (
+        "learns the vocabulary and the term weights, fits logistic regressions and keeps the one the validation\n"
+        "texts prefer (as ModelDeck does: no epochs), writes it into a Keras model and prints the test figures."
+    ),
+    "minilm_ngrams": (
+        "reads every text with the frozen pretrained encoder (Keras Hub), fits a logistic regression on its\n"
+        "sentence vectors and one on weighted keyword counts, weighs the two on the validation texts (as\n"
+        "ModelDeck does: no epochs) and prints the test figures."
+    ),
+}
 
-#: The fitting constants of ``modeling.training.linear_fit`` and ``hybrid_fit``, which this layer may not
+#: The fitting constants of ``modeling.training.keywords_fit`` and ``hybrid_fit``, which this layer may not
 #: import (export and training are siblings); ``tests/unit/export/test_code.py`` checks they are the same.
 FIT_CONSTANTS: dict[str, Any] = {
     "C_GRID": (1.0, 4.0, 16.0, 64.0),
@@ -226,7 +238,7 @@ def choose_share(keyword_log_probs, encoder_log_probs, labels):
 
 
 def model_code(template: str, s: Any, split: str, windows: int) -> str:
-    """Everything between the split and ``main`` for one of :data:`FITTED_TEXT_TEMPLATES`."""
+    """Everything between the split and ``main`` for ``ngram_nb`` or ``minilm_ngrams``."""
     keywords = ADAPT + keyword_constants(s, split) + KEYWORD_FUNCTIONS
     if template == "ngram_nb":
         return keywords + TERM_WEIGHTING
@@ -267,3 +279,23 @@ HYBRID_MAIN = """    vectors = sentence_vectors(inputs)  # the frozen encoder re
 def main_body(template: str) -> str:
     """The middle of ``main()``: fit on the training rows, choose on the validation rows, answer the test rows."""
     return NGRAM_NB_MAIN if template == "ngram_nb" else HYBRID_MAIN
+
+
+def fitted_text_script(config: ExperimentConfig, facts: dict[str, Any], run_id: str, data_file: str) -> str:
+    """The script of ``ngram_nb`` or ``minilm_ngrams`` (the ``TemplateSpec.code`` signature)."""
+    from modeling.templates.minilm.encoder import windows_for
+
+    template = config.template
+    hybrid = template == "minilm_ngrams"  # the blend of two regressions is no single Keras model to save
+    split = str(facts.get("split") or "whitespace")
+    return code_parts.script(
+        [
+            code_parts.header(config, facts, run_id, data_file, how=HOW[template]),
+            code_parts.imports(text=True, fitted=True, encoder=hybrid),
+            code_parts.constants(config, facts, data_file, text=True, fitted=True),
+            code_parts.TEXT_DATA,
+            code_parts.SPLIT,
+            model_code(template, config.settings, split, windows_for(config.settings)),
+            code_parts.main(main_body(template), save=not hybrid),
+        ]
+    )

@@ -1,6 +1,6 @@
 """The pieces of a run's standalone script that do not depend on the template: data, split, training.
 
-Each piece is plain source text; :func:`modeling.export.code.training_script` joins them. The split and
+Each piece is plain source text; the generators named by each template (``TemplateSpec.code``) join them. The split and
 the label encoding are written to give exactly the rows and class order ModelDeck used, so the script's
 test figures are comparable with the app's.
 """
@@ -12,43 +12,30 @@ from typing import Any
 from modeling.config import ExperimentConfig
 from modeling.settings import REPO_ROOT
 
-#: Templates fitted as regressions on fixed features (no epochs, optimizer or early stopping).
-FITTED = ("ngram_nb", "minilm_ngrams")
+#: What a script trained by gradient descent does after the split (the fitted templates say their own).
+KERAS_HOW = (
+    "builds the model layer by layer, trains it with the same optimizer, schedule and early stopping, and prints\n"
+    "the test figures."
+)
 
 
-def header(config: ExperimentConfig, facts: dict[str, Any], run_id: str, data_file: str) -> str:
+def header(
+    config: ExperimentConfig, facts: dict[str, Any], run_id: str, data_file: str, how: str = KERAS_HOW, notes: str = ""
+) -> str:
+    """The script's docstring: what it reproduces, how (``how``), how to run it, and ``notes`` on differences."""
     title = f"run {run_id}" if run_id else "the settings on the Model page"
-    notes = ""
+    shared = ""
     if config.data.drop_duplicates:
-        notes += (
+        shared += (
             "\nModelDeck removed exact and near-duplicate rows before splitting; this script removes exact\n"
             "duplicates only, so its split can differ by a few rows.\n"
         )
     if facts.get("quantized"):
-        notes += (
+        shared += (
             "\nThe run's encoder was stored in 8 bits (the sentiment starter); this script reads the texts with the\n"
             "full-precision encoder, so its figures can differ from the run's by a point or so.\n"
         )
-    if config.template == "minilm" and config.settings.encoder_mode == "fine_tune":
-        notes += (
-            "\nThe run fine-tuned the encoder end to end; this script trains the head on the frozen encoder\n"
-            "(the default mode), which needs no GPU. Its figures can differ from the run's.\n"
-        )
-    how = (
-        "builds the model layer by layer, trains it with the same optimizer, schedule and early stopping, and prints\n"
-        "the test figures."
-    )
-    if config.template == "ngram_nb":
-        how = (
-            "learns the vocabulary and the term weights, fits logistic regressions and keeps the one the validation\n"
-            "texts prefer (as ModelDeck does: no epochs), writes it into a Keras model and prints the test figures."
-        )
-    elif config.template == "minilm_ngrams":
-        how = (
-            "reads every text with the frozen pretrained encoder (Keras Hub), fits a logistic regression on its\n"
-            "sentence vectors and one on weighted keyword counts, weighs the two on the validation texts (as\n"
-            "ModelDeck does: no epochs) and prints the test figures."
-        )
+    notes = shared + notes
     return f'''"""Reproduce ModelDeck's {title} with plain Keras and scikit-learn (no ModelDeck needed).
 
 Template `{config.template}` on {facts.get("name") or "your data"}. Written by ModelDeck; every setting below is the
@@ -59,36 +46,44 @@ one the run used. It reads the data file, cuts the same seeded split (test part 
 {notes}"""'''
 
 
-def imports(kind: str, template: str) -> str:
-    encoder = template in ("minilm", "minilm_ngrams")
-    standard = ["import sys"] + ["import re"] * (kind == "text") + ["import importlib.util"] * encoder
-    standard += ["import warnings"] * (template in FITTED)
+def imports(text: bool, fitted: bool = False, encoder: bool = False) -> str:
+    """The imports of a script reading texts (else pictures), fitted in one step, with the pretrained encoder."""
+    standard = ["import sys"] + ["import re"] * text + ["import importlib.util"] * encoder
+    standard += ["import warnings"] * fitted
     lines = [*sorted(standard), "from pathlib import Path", "", "import numpy as np"]
-    if kind == "text":
+    if text:
         lines += ["import pandas as pd"]
-    if template in FITTED:
+    if fitted:
         lines += ["import scipy.sparse as sp"]
     lines += ["import keras", "from keras import layers"]
-    if template in FITTED:
+    if fitted:
         lines += ["from sklearn.linear_model import LogisticRegression"]
     lines += ["from sklearn.metrics import accuracy_score, f1_score"]
     lines += ["from sklearn.model_selection import train_test_split"]
-    if kind == "text":
+    if text:
         lines += ["import tensorflow as tf"]
     if encoder:
         lines += ["import keras_hub"]
     return "\n".join(lines)
 
 
-def constants(config: ExperimentConfig, facts: dict[str, Any], data_file: str) -> str:
+def script(parts: list[str]) -> str:
+    """The pieces joined into one file (one blank line between them)."""
+    return "\n\n".join(part.strip("\n") for part in parts) + "\n"
+
+
+def constants(
+    config: ExperimentConfig, facts: dict[str, Any], data_file: str, text: bool = False, fitted: bool = False
+) -> str:
+    """The settings block: the data file, the text and label columns (``text``), the split and the training."""
     s = config.settings
     lines = [
         "# ---- settings (from the run) ----",
         f'DATA_FILE = sys.argv[1] if len(sys.argv) > 1 else "{data_file}"',
     ]
-    if facts.get("kind") == "text":
+    if text:
         lines += [f"TEXT_COLUMN = {facts.get('text_column')!r}", f"LABEL_COLUMN = {facts.get('label_column')!r}"]
-    if config.template in FITTED:
+    if fitted:
         fitted = [
             f"TEST_SHARE = {config.data.test_share}  # kept aside first, for the final test",
             f"VALIDATION_SHARE = {s.validation_share}  # of the rest: chooses the weighting and the regularisation",
@@ -283,8 +278,8 @@ def fit(model, x, y, validation, rows):
     )
 
 
-def main(kind: str, template: str, config: ExperimentConfig, body: str = "") -> str:
-    """``main()``: load, split, then ``body`` (default: the template's fit and test probabilities), then the figures."""
+def main(body: str, save: bool = True) -> str:
+    """``main()``: load, split, then ``body`` (fit, and the test probabilities), the figures, and the saved model."""
     start = """
 def main():
     inputs, labels, classes = load_data(DATA_FILE)
@@ -293,47 +288,12 @@ def main():
     print(f"{len(labels)} examples: {len(train)} to train, {len(val)} to validate, {len(test)} to test")
     keras.utils.set_random_seed(SEED)
 """
-    if not body:
-        body = _fit_body(kind, template)
     end = """    predicted = probabilities.argmax(axis=1)
     accuracy = accuracy_score(labels[test], predicted)
     f1 = f1_score(labels[test], predicted, average="macro")
     print(f"test accuracy: {accuracy:.4f}")
     print(f"test macro F1: {f1:.4f}")
 """
-    # The blend of two regressions is no single Keras model here (ModelDeck assembles it with its own layers).
-    if template != "minilm_ngrams":
+    if save:
         end += '    model.save("model.keras")\n'
     return start + body + end + '\n\nif __name__ == "__main__":\n    main()\n'
-
-
-def _fit_body(kind: str, template: str) -> str:
-    """The middle of ``main()`` for the templates trained with ``fit``: build, fit, test probabilities."""
-    if template == "minilm":
-        return """    vectors = sentence_vectors(inputs)  # the encoder reads each text once; only the head trains
-    model = build_model(len(classes))
-    fit(model, vectors[train], labels[train], (vectors[val], labels[val]), len(train))
-    probabilities = keras.ops.convert_to_numpy(model(vectors[test], training=False))
-"""
-    if kind == "text":
-        return """    model = build_model(len(classes), inputs[train])
-
-    def batches(rows, shuffle):  # Keras fit takes strings through tf.data
-        data = tf.data.Dataset.from_tensor_slices((inputs[rows], labels[rows]))
-        if shuffle:
-            data = data.shuffle(min(len(rows), 10_000), seed=SEED, reshuffle_each_iteration=True)
-        return data.batch(min(BATCH_SIZE, len(train))).prefetch(tf.data.AUTOTUNE)
-
-    fit(model, batches(train, True), None, batches(val, False), len(train))
-    probabilities = np.concatenate([
-        keras.ops.convert_to_numpy(model(tf.constant(inputs[test][i : i + 256]), training=False))
-        for i in range(0, len(test), 256)
-    ])
-"""
-    return """    model = build_model(len(classes))
-    x = inputs.astype("float32")
-    fit(model, x[train], labels[train], (x[val], labels[val]), len(train))
-    probabilities = np.concatenate([
-        keras.ops.convert_to_numpy(model(x[test][i : i + 256], training=False)) for i in range(0, len(test), 256)
-    ])
-"""

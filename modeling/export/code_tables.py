@@ -21,10 +21,9 @@ from modeling.config import ExperimentConfig
 from modeling.export import code_parts, code_table_parts
 from modeling.export.artefacts import SHIPPED
 from modeling.runs.store import Run
-from modeling.runs.table_bundle import read_bundle
+from modeling.runs.table.bundle import read_bundle
+from modeling.templates import registry
 
-#: The built-in table samples, as files in the ModelDeck folder.
-TABLE_SAMPLE_FILES = {"sample:churn": "sample_data/churn.csv", "sample:house_prices": "sample_data/house_prices.csv"}
 #: What a template trains when no run says more (the Model page, before training).
 TEMPLATE_MEMBERS = {
     "boosted_trees": "trees",
@@ -32,13 +31,13 @@ TEMPLATE_MEMBERS = {
     "neural_network": "neural_network",
     "automatic": "trees",
 }
-#: Boosting rounds without improvement per unit of ``patience`` (``modeling.training.table_fit`` uses the same
+#: Boosting rounds without improvement per unit of ``patience`` (``modeling.training.table.fit`` uses the same
 #: rule; export may not import training, and the code test would catch a drift in the results).
 ROUNDS_PER_PATIENCE = 5
 _INPUTS = {"trees": "codes", "extra_trees": "codes", "linear": "dense", "neural_network": "dense"}
 
 
-def table_facts_from_dataset(dataset: Any) -> dict[str, Any]:
+def facts_from_dataset(dataset: Any) -> dict[str, Any]:
     """What the script needs from a loaded table Dataset (the Model page): columns, formats, target, classes."""
     preparation = dataset.preparation.to_dict() if dataset.preparation is not None else {}
     target = next((c for c in dataset.columns if getattr(c, "name", None) == dataset.target_column), None)
@@ -54,7 +53,7 @@ def table_facts_from_dataset(dataset: Any) -> dict[str, Any]:
     }
 
 
-def table_facts_from_run(run: Run) -> dict[str, Any]:
+def facts_from_run(run: Run) -> dict[str, Any]:
     """The same facts for a saved table run, from its ``table_model/bundle.json`` (members, weights, settings)."""
     bundle = read_bundle(run.path)
     data = run.meta.get("dataset", {})
@@ -108,7 +107,7 @@ def replica_source() -> str:
 def _header(config: ExperimentConfig, facts: dict[str, Any], run_id: str, data_file: str) -> str:
     title = f"run {run_id}" if run_id else "the settings on the Model page"
     target = facts.get("target") or "the target"
-    what = "a number" if config.task == "tabular_regression" else "a class"
+    what = "a number" if registry.task(config.task).predicts_number else "a class"
     notes = ""
     if config.template == "automatic":
         notes += (
@@ -160,7 +159,7 @@ def _imports(kinds: set[str], regression: bool) -> str:
 
 def _constants(config: ExperimentConfig, facts: dict[str, Any], data_file: str, members: list[dict]) -> str:
     s = config.settings
-    regression = config.task == "tabular_regression"
+    regression = registry.task(config.task).predicts_number
     columns = (facts.get("preparation") or {}).get("columns") or []
     rows = ",\n".join(
         f"    {json.dumps({'name': c['name'], 'format': _compact(c.get('format') or {})}, ensure_ascii=False)}"
@@ -201,7 +200,7 @@ def _constants(config: ExperimentConfig, facts: dict[str, Any], data_file: str, 
 
 def table_script(config: ExperimentConfig, facts: dict[str, Any], run_id: str, data_file: str) -> str:
     """The standalone script that trains the table ``config`` on the data ``facts`` describes."""
-    regression = config.task == "tabular_regression"
+    regression = registry.task(config.task).predicts_number
     saved = facts.get("members")
     if saved:
         members = [

@@ -1,7 +1,7 @@
 """Which export formats exist, which template each suits, and what each needs installed.
 
-One table per concern, keyed by name, so a new template plugs in with one line in
-:data:`TEMPLATE_INPUTS` (what its model reads) and nothing else:
+One table per concern, keyed by name. What a template's model reads is a fact of its spec
+(``TemplateSpec.export_input`` in :mod:`modeling.templates.registry`), one of these input kinds:
 
 * ``pixels``: an image model (uint8 pixels in, probabilities out): every format.
 * ``vectorized_text``: a text model that starts with a ``TextVectorization`` layer: Keras and
@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
+
+from modeling.templates import registry
 
 
 @dataclass(frozen=True)
@@ -85,24 +87,6 @@ FORMATS: dict[str, ExportFormat] = {
         ),
     )
 }
-
-#: What each template's model reads; decides which formats it gets (see the module docstring).
-TEMPLATE_INPUTS: dict[str, str] = {
-    "small_cnn": "pixels",
-    "dense": "pixels",
-    "ngram_bag": "vectorized_text",
-    "embedding_bag": "vectorized_text",
-    "conv1d": "vectorized_text",
-    "minilm": "encoder_text",
-    "ngram_nb": "weighted_text",
-    "minilm_ngrams": "hybrid_text",
-    "boosted_trees": "table_trees",
-    "linear": "table_linear",
-    "neural_network": "table_mlp",
-    "automatic": "table_blend",
-}
-#: Input kinds of the table templates.
-TABLE_KINDS = ("table_trees", "table_linear", "table_mlp", "table_blend")
 
 #: Formats each input kind can be exported to.
 SUPPORTED: dict[str, tuple[str, ...]] = {
@@ -197,13 +181,9 @@ class Offer:
 
 
 def input_kind(template: str) -> str | None:
-    """What ``template``'s model reads (``None``: this version does not know how to export it)."""
-    return TEMPLATE_INPUTS.get(template)
-
-
-def is_table_template(template: str) -> bool:
-    """True for the business-table templates (their exports go through ``modeling.export.table_export``)."""
-    return input_kind(template) in TABLE_KINDS
+    """What ``template``'s model reads (its spec's ``export_input``; ``None``: this version cannot export it)."""
+    found = registry.REGISTRY.get(template)
+    return (found.export_input or None) if found is not None else None
 
 
 def missing_packages(key: str, kind: str | None = None) -> list[str]:

@@ -1,5 +1,7 @@
 """A table run -> one verified export ZIP: model file(s), the column preparation, predict.py, README, model card.
 
+The ``table`` family's exporter (:data:`modeling.export.families.FAMILIES`).
+
 The ZIP holds what turns a raw CSV row into an answer without ModelDeck:
 
 * ``preparation.json`` and ``encoder.json`` (the run's saved ``TablePreparation`` and ``TableEncoder``) and
@@ -44,8 +46,8 @@ from modeling.export.table_onnx import linear_to_onnx, trees_to_onnx
 from modeling.export.table_readme import table_readme
 from modeling.export.verify import check_export
 from modeling.runs.store import Run
-from modeling.runs.table_bundle import BUNDLE_DIR, load_table_model
-from modeling.runs.table_predictor import TablePredictor
+from modeling.runs.table.bundle import BUNDLE_DIR, load_table_model
+from modeling.runs.table.predictor import TablePredictor
 from modeling.templates.tabular.model import INPUTS, TableModel
 
 #: File name of member ``i`` of a blend, per format (a single model uses the format's own file name).
@@ -78,7 +80,7 @@ def build_table_export(run: Run, fmt: str, model_card: str = "", out_dir: Path |
             "target": target,
             "members": members,
             "interval": saved.get("interval") or {},
-            "temperature": 1.0 if model.is_regression else temperature,
+            "temperature": 1.0 if model.predicts_number else temperature,
         }
         facts.update(
             runtime=fmt,
@@ -93,14 +95,16 @@ def build_table_export(run: Run, fmt: str, model_card: str = "", out_dir: Path |
         _write_json(staging / "preparation.json", saved["preparation"])
         _write_json(staging / "encoder.json", model.encoder.to_json())
         _write_json(staging / "export.json", facts)
-        if not model.is_regression:
+        if not model.predicts_number:
             _write_json(staging / "labels.json", model.class_names)
         shutil.copyfile(SHIPPED / "prepare_table.py", staging / "prepare_table.py")
         shutil.copyfile(SHIPPED / "predict_table.py", staging / "predict.py")
         (staging / "requirements.txt").write_text(
             package_versions([*item.runtime_packages, "numpy", "pandas"]), encoding="utf-8"
         )
-        check = check_export(item.title, staging, rows_csv, "table", expected, values)
+        rows_file = Path(scratch) / "test_rows.csv"
+        rows_file.write_text(rows_csv, encoding="utf-8")
+        check = check_export(item.title, staging, rows_file, expected, values)
         if not check.passed:
             raise ExportFailed(f"The {item.title} export failed its check, so it is not offered: {check.reason}.")
         _write_json(staging / "check.json", check.to_dict())
@@ -126,7 +130,7 @@ def write_members(
     for i, member in enumerate(model.members):
         name = FORMATS[fmt].model_file if len(model.members) == 1 else f"member_{i}{MEMBER_SUFFIX[fmt]}"
         target = folder / name
-        if member.kind == "neural_network":
+        if member.is_network:
             if fmt == "keras":  # the very file ModelDeck trained and loads
                 shutil.copyfile(run.path / BUNDLE_DIR / str(saved["members"][i]["file"]), target)
             else:
@@ -136,13 +140,13 @@ def write_members(
         else:
             import onnx
 
-            converted = (
+            converted = (  # the linear model reads the dense matrix, the trees read the codes
                 linear_to_onnx(member.estimator, dense.shape[1])
-                if member.kind == "linear"
+                if INPUTS[member.kind] == "dense"
                 else trees_to_onnx(member.estimator, n_codes)
             )
             onnx.save(converted, str(target))
-        classes = getattr(member.estimator, "classes_", None) if member.kind != "neural_network" else None
+        classes = None if member.is_network else getattr(member.estimator, "classes_", None)
         entries.append(
             {
                 "file": name,
@@ -150,7 +154,7 @@ def write_members(
                 "name": member.name,
                 "input": INPUTS[member.kind],
                 "weight": float(member.weight),
-                "classes": None if classes is None or model.is_regression else [int(c) for c in classes],
+                "classes": None if classes is None or model.predicts_number else [int(c) for c in classes],
                 "log_target": bool(member.log_target),
                 "y_mean": float(member.y_mean),
                 "y_std": float(member.y_std),
@@ -184,7 +188,7 @@ def app_answers(run: Run, rows_csv: str, labels: np.ndarray) -> tuple[np.ndarray
     its range bounds per row with the target's spread, name and currency for the comparison."""
     predictor = TablePredictor.from_run(run)
     table = read_table(rows_csv.encode("utf-8"), "test_rows.csv")
-    if not predictor.is_regression:
+    if not predictor.predicts_number:
         return predictor.predict(table, calibrated=False), None
     values = predictor.predict(table)
     bounds = [bound for _, pair in sorted(predictor.ranges(values).items()) for bound in pair]

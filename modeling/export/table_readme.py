@@ -8,6 +8,7 @@ from modeling import format as fmt
 from modeling.export.formats import ExportFormat
 from modeling.export.verify import ParityCheck
 from modeling.runs.store import Run
+from modeling.templates import registry
 
 _KINDS = {
     "trees": "gradient-boosted trees (scikit-learn's HistGradientBoosting)",
@@ -35,7 +36,7 @@ def _member_rows(table_model: dict[str, Any]) -> str:
 
 def _answers(table_model: dict[str, Any]) -> str:
     target = fmt.md_escape(str(table_model.get("target") or "value"))
-    if table_model["task"] == "tabular_regression":
+    if registry.task(table_model["task"]).predicts_number:
         interval = table_model.get("interval") or {}
         scale = (
             " They are multiplicative (narrow for small values, wide for large ones): the model learned the "
@@ -79,7 +80,9 @@ def table_readme(
         f"| {', '.join(f'`{m}`' for m in facts['model_files'])} | the model{'s' if blend else ''} |\n"
     )
     labels_row = (
-        "" if table_model["task"] == "tabular_regression" else "| `labels.json` | the class names, in output order |\n"
+        ""
+        if registry.task(table_model["task"]).predicts_number
+        else "| `labels.json` | the class names, in output order |\n"
     )
     return f"""# {fmt.md_escape(run.info.title)}: {item.title} export
 

@@ -15,11 +15,9 @@ shown in the target's units.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -93,22 +91,6 @@ def _amount(value: float, currency: str = "") -> str:
     if not currency:
         return text
     return f"{currency}{text}" if len(currency) <= 1 or not currency.isalpha() else f"{text} {currency}"
-
-
-def write_inputs(inputs: Any, kind: str, folder: Path) -> Path:
-    """The test inputs as a file ``predict.py`` reads: a JSON list of texts, an .npz of pixels, or (tables)
-    the CSV text of the test rows."""
-    if kind == "table":
-        path = folder / "test_rows.csv"
-        path.write_text(str(inputs), encoding="utf-8")
-        return path
-    if kind == "text":
-        path = folder / "test_texts.json"
-        path.write_text(json.dumps([str(t) for t in inputs], ensure_ascii=False), encoding="utf-8")
-        return path
-    path = folder / "test_images.npz"
-    np.savez_compressed(path, images=np.asarray(inputs, dtype=np.uint8))
-    return path
 
 
 def run_export(export_dir: Path, input_path: Path, timeout: float = TIMEOUT_S) -> np.ndarray:
@@ -186,20 +168,21 @@ def compare_values(
 
 
 def check_export(
-    title: str, export_dir: Path, inputs: Any, kind: str, expected: np.ndarray, values: dict[str, Any] | None = None
+    title: str, export_dir: Path, input_path: Path, expected: np.ndarray, values: dict[str, Any] | None = None
 ) -> ParityCheck:
-    """Run the export in a fresh process on ``inputs`` and compare with ``expected`` (never raises).
+    """Run the export in a fresh process on ``input_path`` and compare with ``expected`` (never raises).
 
-    ``values`` (a number to predict) holds ``scale``, ``target`` and ``currency`` for :func:`compare_values`.
+    ``input_path`` is the test inputs as ``predict.py`` reads them, written by the family's exporter outside
+    the export folder (a JSON list of texts, an ``.npz`` of pixels, a CSV of table rows). ``values`` (a number to
+    predict) holds ``scale``, ``target`` and ``currency`` for :func:`compare_values`.
     """
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="modeldeck-check-") as scratch:
-        try:
-            got = run_export(export_dir, write_inputs(inputs, kind, Path(scratch)))
-        except subprocess.TimeoutExpired:
-            return ParityCheck(title, 0, 0, float("inf"), False, f"the check took longer than {TIMEOUT_S} s")
-        except (RuntimeError, OSError, ValueError) as exc:
-            return ParityCheck(title, 0, 0, float("inf"), False, str(exc))
+    try:
+        got = run_export(export_dir, Path(input_path))
+    except subprocess.TimeoutExpired:
+        return ParityCheck(title, 0, 0, float("inf"), False, f"the check took longer than {TIMEOUT_S} s")
+    except (RuntimeError, OSError, ValueError) as exc:
+        return ParityCheck(title, 0, 0, float("inf"), False, str(exc))
     if values is not None:
         return compare_values(title, expected, got, seconds=time.perf_counter() - started, **values)
     return compare(title, expected, got, time.perf_counter() - started)

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from modeling import format as fmt
+from modeling.format import amount
 from modeling.reporting import charts
 from modeling.reporting import comparison as cmp
 from modeling.reporting.blocks import TRAIN_COMMAND, chart, footer, method_name, paragraph, section, title, today
 from modeling.reporting.html import esc, markdown_block, page, table
-from modeling.reporting.regression_summary import amount
 from modeling.reporting.summary import business_summary
 from modeling.runs.predictions import complete_evaluation, load_predictions
 from modeling.runs.store import Run
@@ -100,7 +100,7 @@ def compare_table(figures: Sequence[cmp.RunFigures], currency: str = "") -> tupl
     Runs that predict a number get their errors in the target's units; accuracy does not apply to them.
     """
     header = ["Figure", *[f.label for f in figures]]
-    if figures and all(f.is_regression for f in figures):
+    if cmp.all_predict_numbers(figures):
         return header, regression_rows(figures, currency)
     rows: list[list[str]] = [
         ["Accuracy", *[fmt.percent(f.accuracy) for f in figures]],
@@ -187,7 +187,7 @@ def _compare_figures(runs: Sequence[Run], figures: Sequence[cmp.RunFigures]) -> 
                 "note",
             )
         )
-    if figures and all(f.is_regression for f in figures):
+    if cmp.all_predict_numbers(figures):
         out.append(chart(charts.compare_errors(error_rows(figures))))
     else:
         out.append(chart(charts.compare_accuracy(accuracy_rows(runs, figures))))

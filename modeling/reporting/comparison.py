@@ -14,6 +14,8 @@ from typing import Any
 from modeling.errors import ModelDeckError
 from modeling.evaluation.intervals import wilson
 from modeling.evaluation.schema import Evaluation
+from modeling.format import amount
+from modeling.reporting.task_words import task_words
 from modeling.runs.store import Run
 
 #: Run facts shown in the settings diff next to the YAML settings, because they change what is compared.
@@ -114,16 +116,13 @@ class RunFigures:
     epochs_run: int | None
     size_mb: float | None
     predict_seconds_per_1000: float | None
-    #: Regression runs (tables that predict a number): errors in the target's units, RMSE with its interval.
+    #: Runs that predict a number (the registry's ``answers``): errors in the target's units, RMSE with its interval.
+    predicts_number: bool = False
     rmse: float | None = None
     rmse_low: float | None = None
     rmse_high: float | None = None
     mae: float | None = None
     r2: float | None = None
-
-    @property
-    def is_regression(self) -> bool:
-        return self.rmse is not None
 
 
 def accuracy_interval(evaluation: Evaluation) -> tuple[float | None, float | None, str]:
@@ -152,7 +151,8 @@ def run_figures(run: Run, label: str | None = None) -> RunFigures:
     meta = run.meta
     speed = meta.get("predict_seconds_per_1000")
     errors: dict[str, Any] = {}
-    if ev.get("kind") == "regression":
+    number = task_words(run.task, ev).predicts_number
+    if number:
         rmse_interval = (ev.get("intervals") or {}).get("rmse") or {}
         errors = {
             "rmse": model.get("rmse"),
@@ -176,6 +176,7 @@ def run_figures(run: Run, label: str | None = None) -> RunFigures:
         epochs_run=meta.get("epochs_run"),
         size_mb=model_size_mb(run),
         predict_seconds_per_1000=float(speed) if speed is not None else None,
+        predicts_number=number,
         **errors,
     )
 
@@ -204,11 +205,16 @@ def same_test_set(runs: Sequence[Run]) -> bool:
     return len(keys) == 1
 
 
+def all_predict_numbers(figures: Sequence[RunFigures]) -> bool:
+    """True when every run compared predicts a number: the comparison is of errors, not of accuracy."""
+    return bool(figures) and all(f.predicts_number for f in figures)
+
+
 def comparison_sentences(figures: Sequence[RunFigures], same_split: bool) -> list[str]:
     """Plain sentences: which run is most accurate, and whether the test set can tell the runs apart."""
     if not figures:
         return []
-    if all(f.is_regression for f in figures):
+    if all_predict_numbers(figures):
         return _regression_sentences(figures, same_split)
     ranked = sorted(figures, key=lambda f: (-f.accuracy, -f.f1_macro))
     best, second = ranked[0], ranked[1] if len(ranked) > 1 else None
@@ -257,7 +263,7 @@ def _regression_sentences(figures: Sequence[RunFigures], same_split: bool) -> li
     ranked = sorted(figures, key=lambda f: f.rmse if f.rmse is not None else float("inf"))
     best = ranked[0]
     sentences = [
-        f"The most accurate run is {best.label}: a typical miss (RMSE) of {best.rmse:,.4g} on {best.n:,} test rows"
+        f"The most accurate run is {best.label}: a typical miss (RMSE) of {amount(best.rmse)} on {best.n:,} test rows"
         + (f", R² {best.r2:.3f}." if best.r2 is not None else ".")
     ]
     if len(ranked) > 1:

@@ -17,7 +17,7 @@ from modeling.data.language import reads_characters
 from modeling.evaluation.intervals import WIDE_HALF_WIDTH
 from modeling.evaluation.schema import Evaluation
 from modeling.reporting import comparison as cmp
-from modeling.reporting.summary import noun_for
+from modeling.reporting.task_words import task_words
 from modeling.runs.store import Run
 
 #: Largest / smallest class above this is called unbalanced in the limitations.
@@ -112,37 +112,42 @@ def _balance_items(run: Run, model: Mapping[str, Any]) -> list[str]:
 def _unseen_items(run: Run, test: Any) -> list[str]:
     dataset = run.meta.get("dataset") or {}
     names = run.class_names
+    words = task_words(run.task)
     shown = ", ".join(f"'{n}'" for n in names[:8]) + (", …" if len(names) > 8 else "")
     source = dataset.get("source") or run.config.data.source
     where = "the built-in sample" if str(source).startswith("sample:") else "the uploaded file"
     items = [
         f"It only knows the {len(names)} labels it was trained on ({shown}); anything else will be forced into one "
-        f"of them. It learned from {int(dataset.get('rows') or 0):,} {noun_for(run.task)} of {where} "
-        f"'{dataset.get('name', '')}'; {_UNLIKE.get(run.task, _UNLIKE['text_classification'])}"
+        f"of them. It learned from {int(dataset.get('rows') or 0):,} {words.noun} of {where} "
+        f"'{dataset.get('name', '')}'; {words.unlike} may score worse than the figures above."
     ]
-    if run.task == "text_classification" and test is not None and test.texts is not None:
-        language = describe_language(test.texts)
-        if language:
-            items.append(f"The texts are {language}; texts in other languages will be scored unreliably.")
-    if run.task == "image_classification":
-        shape = dataset.get("image_shape")
-        if shape:
-            items.append(
-                f"It sees every picture as {shape[0]}×{shape[1]} pixels in "
-                f"{'grey' if int(shape[-1]) == 1 else 'colour'}; "
-                "photos framed, lit or drawn differently from the training images may be misread."
-            )
-    return items
+    extra = _KIND_ITEMS.get(words.kind)
+    return items + (extra(dataset, test) if extra else [])
 
+
+def _language_items(dataset: Mapping[str, Any], test: Any) -> list[str]:
+    """The language of the texts: a model trained on one scores others unreliably."""
+    if test is None or test.texts is None:
+        return []
+    language = describe_language(test.texts)
+    return [f"The texts are {language}; texts in other languages will be scored unreliably."] if language else []
+
+
+def _picture_items(dataset: Mapping[str, Any], test: Any) -> list[str]:
+    """The picture size and colour it sees: photos framed or lit differently may be misread."""
+    shape = dataset.get("image_shape")
+    if not shape:
+        return []
+    return [
+        f"It sees every picture as {shape[0]}×{shape[1]} pixels in {'grey' if int(shape[-1]) == 1 else 'colour'}; "
+        "photos framed, lit or drawn differently from the training images may be misread."
+    ]
+
+
+#: Further limitations of one kind of data, beyond the labels and the data it learned from.
+_KIND_ITEMS = {"text": _language_items, "image": _picture_items}
 
 #: Common English function words: their share of all words tells English text from other languages.
-#: What "cases unlike the training data" means, per task.
-_UNLIKE = {
-    "text_classification": "texts unlike those (another topic, source, period or style) may score worse than "
-    "the figures above.",
-    "image_classification": "pictures unlike those (another camera, background, size or style) may score worse "
-    "than the figures above.",
-}
 _ENGLISH_WORDS = (
     "the a an and or but is are was were it this that to of in on for "
     "with not no very my i you they we have has had be do does did at as so"

@@ -13,10 +13,11 @@ import logging
 from typing import Any
 
 from modeling import format as fmt
+from modeling.format import amount
 from modeling.reporting import comparison as cmp
 from modeling.reporting.limitations import limitations
-from modeling.reporting.regression_summary import amount
-from modeling.reporting.summary import business_summary, noun_for
+from modeling.reporting.summary import business_summary
+from modeling.reporting.task_words import task_words
 from modeling.runs.predictions import complete_evaluation, load_predictions
 from modeling.runs.store import Run
 from modeling.templates.registry import REGISTRY, TASK_LABELS
@@ -169,14 +170,15 @@ def model_card_markdown(run: Run) -> str:
         log.info("Limitations of %s unavailable: %s", run.info.run_id, exc)
         caveats = ["Tested on one split only: another split of the same data can give a few points more or less."]
     summary = business_summary(ev, run.class_names, run.task) if ev.get("model") else "No test figures saved."
-    regression = ev.get("kind") == "regression"
+    words = task_words(run.task, ev)
+    regression = words.predicts_number
     target = _plain((ev.get("target") or {}).get("name") or data.get("target_column") or "the target")
     answers = f"predicts {target} (a number)" if regression else f"classes: {classes}"
     use = (
-        f"Estimating {target} for {noun_for(run.task)} like the ones it was trained on, with its 80% and 90% ranges "
+        f"Estimating {target} for {words.noun} like the ones it was trained on, with its 80% and 90% ranges "
         "as the uncertainty, and a person checking estimates that drive big decisions."
         if regression
-        else f"Sorting {noun_for(run.task)} like the ones it was trained on into the classes above, with a person "
+        else f"Sorting {words.noun} like the ones it was trained on into the classes above, with a person "
         "checking the answers it is unsure of."
     )
     lines = [
@@ -190,7 +192,7 @@ def model_card_markdown(run: Run) -> str:
         + (f" in {fmt.seconds(run.info.duration_s)}." if run.info.duration_s else "."),
         "",
         "## Intended use",
-        f"{use} Not for decisions about people without such a check, and not for {noun_for(run.task)} unlike "
+        f"{use} Not for decisions about people without such a check, and not for {words.noun} unlike "
         "the training data (see Limitations).",
         "",
         "## Data",

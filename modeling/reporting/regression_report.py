@@ -15,11 +15,13 @@ from typing import Any
 from modeling import format as fmt
 from modeling.errors import RunError
 from modeling.evaluation.importance import describe_importance
+from modeling.format import amount
 from modeling.reporting import charts
 from modeling.reporting.blocks import chart, footer, paragraph, section, title, today
 from modeling.reporting.html import esc, kpi, markdown_block, markdown_inline, page, table
-from modeling.reporting.regression_summary import amount, regression_summary
-from modeling.reporting.report_appendix import data_section, reproduce_section, training_section
+from modeling.reporting.regression_summary import regression_summary
+from modeling.reporting.report_appendix import data_section, quoted_rows, reproduce_section, training_section
+from modeling.reporting.task_words import task_words
 from modeling.runs.store import Run
 
 log = logging.getLogger(__name__)
@@ -52,18 +54,19 @@ def regression_report_html(run: Run, now: float | None = None) -> str:
         raise RunError(f"Run '{run.info.run_id}' has no saved evaluation (it did not finish), so there is no report.")
     ev: dict[str, Any] = dict(run.evaluation)
     target, currency = _target(run, ev)
+    noun = task_words(run.task, ev).noun
     try:
         test = run.load_test()
     except Exception as exc:
         log.info("No test split for the report of %s: %s", run.info.run_id, exc)
         test = None
     sections = [
-        ("summary", "Summary", _summary(ev, target, currency)),
+        ("summary", "Summary", _summary(ev, target, currency, noun)),
         ("figures", "Headline figures", _figures(ev, currency)),
         ("ranges", "Prediction ranges and how often they hold", _ranges(ev, target, currency)),
         ("misses", "Where it misses", _misses(ev, test, target, currency)),
         ("columns", "Which columns matter", _columns(ev, run, target, currency)),
-        ("limitations", "Limitations", _limitations(run, ev)),
+        ("limitations", "Limitations", _limitations(run, ev, noun)),
         ("data", "Appendix A · The data", data_section(run)),
         ("training", "Appendix B · Settings and training", training_section(run)),
         ("reproduce", "Appendix C · How to reproduce this run", reproduce_section(run)),
@@ -74,7 +77,7 @@ def regression_report_html(run: Run, now: float | None = None) -> str:
     dataset = run.meta.get("dataset") or {}
     subtitle = (
         f"Run {info.run_id} · trained {info.created or 'at an unknown time'} · data: {dataset.get('name', 'unknown')} "
-        f"({int(dataset.get('rows') or 0):,} rows) · predicts {target} · report made {today(now)}"
+        f"({int(dataset.get('rows') or 0):,} {noun}) · predicts {target} · report made {today(now)}"
     )
     header = (
         '<header class="cover"><div class="kicker">ModelDeck · model report</div>'
@@ -84,9 +87,9 @@ def regression_report_html(run: Run, now: float | None = None) -> str:
     return page(f"Model report — {title(run)}", body)
 
 
-def _summary(ev: dict[str, Any], target: str, currency: str) -> str:
+def _summary(ev: dict[str, Any], target: str, currency: str, noun: str) -> str:
     model = ev["model"]
-    boxes = [kpi("Typical miss (MAE)", amount(model["mae"], currency), f"n = {int(model['n']):,} test rows")]
+    boxes = [kpi("Typical miss (MAE)", amount(model["mae"], currency), f"n = {int(model['n']):,} test {noun}")]
     if model.get("r2") is not None:
         boxes.append(kpi("R² (variation explained)", f"{float(model['r2']):.2f}", "1 is perfect"))
     reduction = (ev.get("error_reduction") or {}).get("mean")
@@ -99,7 +102,7 @@ def _summary(ev: dict[str, Any], target: str, currency: str) -> str:
                 "good" if reduction > 0 else "bad",
             )
         )
-    lead = markdown_block(regression_summary(ev, target, currency))
+    lead = markdown_block(regression_summary(ev, target, currency, noun=noun))
     return f'<div class="lead">{lead}</div><div class="kpis">{"".join(boxes)}</div>'
 
 
@@ -126,7 +129,7 @@ def _figures(ev: dict[str, Any], currency: str) -> str:
             reduction = (ev.get("error_reduction") or {}).get(key)
             base_rows.append(
                 [
-                    str(entry.get("description") or entry.get("title") or key),
+                    baseline_description(key, entry, ev),
                     amount(entry.get("mae"), currency),
                     amount(entry.get("rmse"), currency),
                     fmt.share(float(reduction)) if reduction is not None else "—",
@@ -135,6 +138,19 @@ def _figures(ev: dict[str, Any], currency: str) -> str:
         out.append("<h3>Compared with doing something simple</h3>")
         out.append(table(["Model", "MAE", "RMSE", "This model's error reduction (RMSE)"], base_rows, numeric=(1, 2, 3)))
     return "".join(out)
+
+
+def baseline_description(key: str, entry: dict[str, Any], ev: dict[str, Any]) -> str:
+    """What a baseline is, in words; the training average is written in the target's units, as everywhere else.
+
+    Runs saved before this wrote that average as Python wrote it ("Always answers 2.074e+05"): the number is
+    taken from the evaluation's target facts and written again through :func:`modeling.format.amount`.
+    """
+    target = ev.get("target") or {}
+    if key == "mean" and target.get("mean") is not None:
+        average = amount(float(target["mean"]), str(target.get("currency") or ""))
+        return f"Always answers {average}, the average of the training rows"
+    return str(entry.get("description") or entry.get("title") or key)
 
 
 def _ranges(ev: dict[str, Any], target: str, currency: str) -> str:
@@ -175,13 +191,11 @@ def _misses(ev: dict[str, Any], test: Any, target: str, currency: str) -> str:
     misses = list(ev.get("largest_misses") or [])[:MISSES_SHOWN]
     if misses:
         out.append("<h3>The largest misses</h3>")
-        columns = [str(c) for c in test.frame.columns][:6] if test is not None and test.frame is not None else []
-        rows = []
-        for m in misses:
-            values = [str(test.frame.iloc[int(m["index"])][c]) for c in columns] if columns else []
-            rows.append(
-                [amount(m["actual"], currency), amount(m["predicted"], currency), amount(m["error"], currency), *values]
-            )
+        columns, values = quoted_rows(test, [int(m["index"]) for m in misses])
+        rows = [
+            [amount(m["actual"], currency), amount(m["predicted"], currency), amount(m["error"], currency), *cells]
+            for m, cells in zip(misses, values, strict=True)
+        ]
         out.append(table(["Actual", "Predicted", "Miss", *columns], rows, numeric=(0, 1, 2)))
     for column, segments in list((ev.get("segments") or {}).items())[:2]:
         out.append(chart(charts.error_by_segment(segments, column, currency), 360))
@@ -207,16 +221,17 @@ def _columns(ev: dict[str, Any], run: Run, target: str, currency: str) -> str:
     return "".join(out)
 
 
-def _limitations(run: Run, ev: dict[str, Any]) -> str:
+def _limitations(run: Run, ev: dict[str, Any], noun: str) -> str:
     model = ev["model"]
     items = []
     if int(model["n"]) < 100:
-        items.append(f"The test set is small ({int(model['n'])} rows): the figures could move a lot on other rows.")
+        items.append(f"The test set is small ({int(model['n'])} {noun}): the figures could move a lot on other {noun}.")
     target = ev.get("target") or {}
     if target.get("min") is not None:
         items.append(
-            f"It learned from values of {target.get('name', 'the target')} between {amount(target['min'])} and "
-            f"{amount(target['max'])}; estimates far outside that range are guesses."
+            f"It learned from values of {target.get('name', 'the target')} between "
+            f"{amount(target['min'], str(target.get('currency') or ''))} and "
+            f"{amount(target['max'], str(target.get('currency') or ''))}; estimates far outside that range are guesses."
         )
     reduction = (ev.get("error_reduction") or {}).get("linear")
     if reduction is not None and float(reduction) < 0:

@@ -14,21 +14,12 @@ from typing import Any
 
 from modeling import format as fmt
 from modeling.evaluation.importance import describe_importance
+from modeling.format import amount
+
+__all__ = ["amount", "regression_summary"]  # ``amount`` lives in modeling.format; importable from here too
 
 #: Below this many test rows the summary says the figures are rough.
 SMALL_TEST_SET = 100
-
-
-def amount(value: float | None, currency: str = "") -> str:
-    """'$12,400' (with a currency), '12,400' or '0.0312' (small numbers keep three significant digits)."""
-    if value is None or not math.isfinite(float(value)):
-        return "—"
-    value = float(value)
-    if currency:
-        return fmt.money(value, currency)
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:,.3g}"
 
 
 def regression_summary(

@@ -17,28 +17,26 @@ from modeling.reporting import charts
 from modeling.reporting.blocks import TRAIN_COMMAND, chart, paragraph
 from modeling.reporting.html import esc, image_data_uri, table
 from modeling.reporting.limitations import limitations
-from modeling.reporting.summary import noun_for
+from modeling.reporting.task_words import task_words
 from modeling.runs.store import Run
+from modeling.templates import registry
 
 log = logging.getLogger(__name__)
 
 #: Mistakes shown in a report: enough to see a pattern, few enough to read.
 TEXT_MISTAKES = 8
 IMAGE_MISTAKES = 24
-#: Settings a table run's neural network uses (the rest of the general ones are for texts and images).
-TABLE_NETWORK_SETTINGS = (
-    "hidden_units",
-    "hidden_layers",
-    "dropout",
-    "optimizer",
-    "learning_rate",
-    "schedule",
-    "epochs",
-    "batch_size",
-    "patience",
-)
+#: Columns of a table row quoted beside a mistake.
+ROW_COLUMNS = 6
 #: Longest text quoted in the mistakes table (the rest is cut with an ellipsis).
 QUOTE_CHARS = 280
+#: What a trainer counts (the run's ``unit``), in the words of the training paragraph.
+UNIT_WORDS = {
+    "epochs": "epochs (passes over the training data)",
+    "rounds": "rounds (trees added one after the other)",
+    "steps": "steps",
+    "candidates": "candidate models",
+}
 
 
 # ---- mistakes ---------------------------------------------------------------------------------------------------
@@ -87,39 +85,65 @@ def mistakes_section(run: Run, ev: Evaluation, names: Sequence[str], test: Any, 
     if test is None:
         out.append(paragraph("The test examples were not saved with this run, so they cannot be shown.", "note"))
         return "".join(out)
-    if test.kind == "image":
-        cells = []
-        for w in wrong[:IMAGE_MISTAKES]:
-            uri = image_data_uri(test.images[int(w["index"])])
-            caption = f"true {w['true']} → said {w['predicted']} ({fmt.percent(w['confidence'], 0)})"
-            cells.append(f'<div class="mistake"><img alt="{esc(caption)}" src="{uri}"><div>{esc(caption)}</div></div>')
-        out.append(f'<div class="mistakes">{"".join(cells)}</div>')
-    elif test.kind == "table":  # the row's values, so a reader sees what kind of case it gets wrong
-        columns = [str(c) for c in test.frame.columns][:6]
-        rows = [
-            [
-                *(fmt.one_line(test.frame.iloc[int(w["index"])][c], 30) for c in columns),
-                w["true"],
-                w["predicted"],
-                fmt.percent(w["confidence"], 0),
-            ]
-            for w in wrong[:TEXT_MISTAKES]
-        ]
-        out.append(table([*columns, "True", "Model said", "Confidence"], rows, numeric=(len(columns) + 2,)))
-        if ev.get("importance"):
-            out.append(chart(charts.importance_chart(ev["importance"])))
-    else:
-        rows = []
-        for w in wrong[:TEXT_MISTAKES]:
-            text = " ".join(str(test.texts[int(w["index"])]).split())
-            if len(text) > QUOTE_CHARS:
-                text = text[: QUOTE_CHARS - 1].rstrip() + "…"
-            rows.append([f"“{text}”", w["true"], w["predicted"], fmt.percent(w["confidence"], 0)])
-        out.append(table(["Text", "True label", "Model said", "Confidence"], rows, numeric=(3,)))
-    shown = min(len(wrong), IMAGE_MISTAKES if test.kind == "image" else TEXT_MISTAKES)
+    html, shown = MISTAKE_VIEWS.get(test.kind, _text_mistakes)(test, wrong, ev)
+    out.append(html)
     total_wrong = _total_wrong(model)
     out.append(paragraph(f"Showing {shown} of {total_wrong:,} mistakes on the test split.", "note"))
     return "".join(out)
+
+
+def _image_mistakes(test: Any, wrong: Sequence[Mapping[str, Any]], ev: Evaluation) -> tuple[str, int]:
+    """The pictures it got wrong, each with its true and predicted class."""
+    cells = []
+    for w in wrong[:IMAGE_MISTAKES]:
+        uri = image_data_uri(test.images[int(w["index"])])
+        caption = f"true {w['true']} → said {w['predicted']} ({fmt.percent(w['confidence'], 0)})"
+        cells.append(f'<div class="mistake"><img alt="{esc(caption)}" src="{uri}"><div>{esc(caption)}</div></div>')
+    return f'<div class="mistakes">{"".join(cells)}</div>', len(cells)
+
+
+def _table_mistakes(test: Any, wrong: Sequence[Mapping[str, Any]], ev: Evaluation) -> tuple[str, int]:
+    """The rows it got wrong with their values as the table wrote them, so a reader sees what kind of case it is."""
+    shown = list(wrong[:TEXT_MISTAKES])
+    columns, values = quoted_rows(test, [int(w["index"]) for w in shown])
+    rows = [
+        [*row, w["true"], w["predicted"], fmt.percent(w["confidence"], 0)] for row, w in zip(values, shown, strict=True)
+    ]
+    html = table([*columns, "True", "Model said", "Confidence"], rows, numeric=(len(columns) + 2,))
+    if ev.get("importance"):
+        html += chart(charts.importance_chart(ev["importance"]))
+    return html, len(shown)
+
+
+def _text_mistakes(test: Any, wrong: Sequence[Mapping[str, Any]], ev: Evaluation) -> tuple[str, int]:
+    """The texts it got wrong, quoted (cut at :data:`QUOTE_CHARS`)."""
+    rows = []
+    for w in wrong[:TEXT_MISTAKES]:
+        text = " ".join(str(test.texts[int(w["index"])]).split())
+        if len(text) > QUOTE_CHARS:
+            text = text[: QUOTE_CHARS - 1].rstrip() + "…"
+        rows.append([f"“{text}”", w["true"], w["predicted"], fmt.percent(w["confidence"], 0)])
+    return table(["Text", "True label", "Model said", "Confidence"], rows, numeric=(3,)), len(rows)
+
+
+#: How each kind of data shows its mistakes: ``(test, mistakes, evaluation) -> (html, how many shown)``.
+MISTAKE_VIEWS = {"image": _image_mistakes, "table": _table_mistakes, "text": _text_mistakes}
+
+
+def quoted_rows(test: Any, indices: Sequence[int], limit: int = ROW_COLUMNS) -> tuple[list[str], list[list[str]]]:
+    """(column names, one list of cells per row) of a table's test rows, written as the table wrote them.
+
+    The feature frame holds prepared values (yes = 1.0); the run's preparation writes them back (``yes``,
+    ``$1,200``, ``12%``); without one, cells are shown as they are, one line each.
+    """
+    if test is None or test.frame is None:
+        return [], [[] for _ in indices]
+    frame = test.frame.iloc[list(indices), :limit]
+    if test.preparation is not None and hasattr(test.preparation, "as_written"):
+        frame = test.preparation.as_written(frame)
+    return [str(c) for c in frame.columns], [
+        [fmt.one_line(v, 30) for v in row] for row in frame.itertuples(index=False)
+    ]
 
 
 def _total_wrong(model: Mapping[str, Any]) -> int:
@@ -139,17 +163,19 @@ def limitations_section(run: Run, ev: Evaluation, test: Any) -> str:
 def data_section(run: Run) -> str:
     dataset = run.meta.get("dataset") or {}
     split = run.meta.get("split") or {}
+    words = task_words(run.task, run.evaluation)
     rows = [
         ["Data set", str(dataset.get("name", "unknown"))],
         ["Source", str(dataset.get("source") or run.config.data.source)],
     ]
-    rows.append(["Examples", f"{int(dataset.get('rows') or 0):,} {noun_for(run.task)}"])
-    rows.append(
-        [
-            "Classes",
-            f"{len(run.class_names)}: " + ", ".join(run.class_names[:20]) + (" …" if len(run.class_names) > 20 else ""),
-        ]
-    )
+    rows.append(["Examples", f"{int(dataset.get('rows') or 0):,} {words.noun}"])
+    if words.predicts_number:
+        target = (run.evaluation or {}).get("target") or {}
+        name = str(target.get("name") or dataset.get("target_column") or run.config.data.target_column or "")
+        rows.append(["Predicts", f"{name or 'a number'} (a number)"])
+    else:
+        shown = ", ".join(run.class_names[:20]) + (" …" if len(run.class_names) > 20 else "")
+        rows.append(["Classes", f"{len(run.class_names)}: {shown}"])
     if dataset.get("text_column"):
         rows.append(["Columns used", f"text: {dataset['text_column']}, label: {dataset.get('label_column', '')}"])
     if dataset.get("image_shape"):
@@ -173,34 +199,20 @@ def data_section(run: Run) -> str:
     return "".join(out)
 
 
-def _other_kind_of_setting(run: Run, name: str, help_text: str) -> bool:
-    """Table settings on a text or image run, or text/image settings on a table run (the network's are kept)."""
-    table_setting = help_text.startswith("Tables")
-    if not run.task.startswith("tabular"):
-        return table_setting
-    network = run.config.template in ("neural_network", "automatic") and name in TABLE_NETWORK_SETTINGS
-    return not (table_setting or network or name in ("seed", "validation_share"))
-
-
 def _relevant_settings(run: Run) -> list[tuple[str, str, str]]:
-    """(name, value, what it does) for the settings that matter to this run's template and task."""
+    """(name, value, what it does) for the settings this run's template reads for its task (the registry's).
 
+    A template the registry no longer lists (a run from an older ModelDeck) shows every setting.
+    """
     values = run.config.settings.model_dump()
-    image = run.task == "image_classification"
+    fields = TrainingSettings.model_fields
+    spec = registry.REGISTRY.get(run.config.template)
+    read = set(spec.setting_names(run.task)) if spec is not None else set(fields)
     rows = []
-    for name, info in TrainingSettings.model_fields.items():
-        help_text = info.description or ""
-        if _other_kind_of_setting(run, name, help_text):
-            continue
-        if help_text.startswith("Text only") and image:
-            continue
-        if help_text.startswith("Images only") and not image:
-            continue
-        if help_text.startswith("Pretrained template only") and run.config.template != "minilm":
-            continue
+    for name in (n for n in fields if n in read):  # in the settings file's order
         value = values.get(name)
         shown = f"{value:g}" if isinstance(value, float) else str(value)
-        rows.append((name.replace("_", " "), shown, help_text))
+        rows.append((name.replace("_", " "), shown, fields[name].description or ""))
     return rows
 
 
@@ -209,6 +221,9 @@ def training_section(run: Run) -> str:
     what = TEMPLATES.get(run.task, {}).get(template, "")
     out = [f"<p><strong>Template: {esc(template)}</strong>{' — ' + esc(what) if what else ''}</p>"]
     out.append(table(["Setting", "Value", "What it does"], _relevant_settings(run)))
+    spec = registry.REGISTRY.get(template)
+    if spec is not None and spec.settings_note:
+        out.append(paragraph(spec.settings_note, "note"))
     out.append(
         paragraph(
             f"Test share: {fmt.percent(run.config.data.test_share, 0)} of the rows were kept aside before training."
@@ -217,7 +232,8 @@ def training_section(run: Run) -> str:
     meta = run.meta
     facts = []
     if meta.get("epochs_run") is not None:
-        facts.append(f"It trained for {meta['epochs_run']} epochs (passes over the training data)")
+        unit = UNIT_WORDS.get(str(meta.get("epoch_unit") or "epochs"), str(meta.get("epoch_unit")))
+        facts.append(f"It trained for {meta['epochs_run']} {unit}")
     if meta.get("device"):
         facts.append(f"on {meta['device']}")
     if meta.get("duration_s") is not None:

@@ -36,7 +36,8 @@ from modeling.reporting.report_appendix import (
     reproduce_section,
     training_section,
 )
-from modeling.reporting.summary import business_summary, confidence_sentence, noun_for
+from modeling.reporting.summary import business_summary, confidence_sentence
+from modeling.reporting.task_words import noun_for, task_words
 from modeling.runs.decision_rules import load_decision
 from modeling.runs.predictions import complete_evaluation, load_predictions
 from modeling.runs.store import Run
@@ -98,11 +99,14 @@ def run_report_html(run: Run, now: float | None = None) -> str:
     """One run as a self-contained HTML memo (see the module docstring for the order of sections).
 
     ``run`` is a :class:`modeling.runs.store.Run` with a saved evaluation; ``now`` fixes the "report made" time
-    (tests). Raises :class:`modeling.errors.RunError` when the run has no evaluation to report on.
+    (tests). Raises :class:`modeling.errors.RunError` when the run has no evaluation to report on. A run that
+    predicts a number gets its own memo (errors in the user's units, ranges, misses): see :data:`REPORTS`.
     """
+    return REPORTS[task_words(run.task, run.evaluation).answers](run, now)
 
-    if run.task == "tabular_regression":  # errors in the user's units, ranges, misses: its own memo
-        return regression_report_html(run, now)
+
+def classification_report_html(run: Run, now: float | None = None) -> str:
+    """The memo of a run that answers with classes: accuracy, baselines as lift, decisions, calibration."""
     if not run.evaluation:
         raise RunError(f"Run '{run.info.run_id}' has no saved evaluation (it did not finish), so there is no report.")
     facts = gather(run)
@@ -386,3 +390,7 @@ def _confidence_section(run: Run, facts: ReportFacts) -> str:
         )
         return (f"<p>{markdown_inline(sentence)}</p>" if sentence else "") + paragraph(text, "note")
     return "".join(out)
+
+
+#: The memo for each kind of answer (the registry's ``TaskSpec.answers``).
+REPORTS = {"classes": classification_report_html, "number": regression_report_html}

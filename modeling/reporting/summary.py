@@ -25,25 +25,8 @@ from modeling.evaluation.intervals import WIDE_HALF_WIDTH, half_width
 from modeling.evaluation.probabilities import DIVERGED_HINT
 from modeling.evaluation.schema import Evaluation
 from modeling.reporting.regression_summary import regression_summary
+from modeling.reporting.task_words import task_words
 
-NOUNS = {
-    "text_classification": "texts",
-    "image_classification": "images",
-    "tabular_classification": "rows",
-    "tabular_regression": "rows",
-}
-
-
-def noun_for(task: str) -> str:
-    """What one example of ``task`` is called in a sentence: "texts", "images" ("examples" otherwise)."""
-    return NOUNS.get(task, "examples")
-
-
-SIMPLE_MODEL = {
-    "text_classification": "a simple keyword model",
-    "image_classification": "a simple pixel model",
-    "tabular_classification": "a simple linear model",
-}
 #: Below this many test examples the summary warns that the figures are rough.
 SMALL_TEST_SET = 100
 
@@ -57,16 +40,21 @@ def business_summary(
 ) -> str:
     """Four to six Markdown sentences on a run's test results, for people who never trained a model.
 
-    ``evaluation`` is the dict from ``evaluate_predictions``; ``task`` picks the noun ("texts" or
-    "images") and the name of the simple baseline, and ``noun`` overrides the noun (e.g. "reviews").
+    ``evaluation`` is the dict from ``evaluate_predictions``; ``task`` picks the noun ("texts", "images",
+    "rows"), the name of the simple baseline and, for a task that predicts a number, the paragraph in the
+    target's units (:func:`~modeling.reporting.regression_summary.regression_summary`); ``noun`` overrides the
+    noun (e.g. "reviews").
     When the evaluation holds them, the accuracy carries its 95% interval, copies shared by the training
     and test splits are reported with the accuracy without them, and a mis-calibrated model is called
     out. ``decision`` (a saved ``decision.json`` as a dict) adds what the saved rule means: the share the
     model answers on its own, and the money at the chosen threshold.
     """
-    if evaluation.get("kind") == "regression" or task == "tabular_regression":  # a number, in the user's units
+    words = task_words(task, evaluation)
+    if words.predicts_number:  # a number, in the user's units
         target = dict(evaluation.get("target") or {})  # type: ignore[call-overload]
-        return regression_summary(evaluation, target.get("name") or "the target", target.get("currency") or "")
+        return regression_summary(
+            evaluation, target.get("name") or "the target", target.get("currency") or "", noun=words.noun
+        )
     model = evaluation["model"]
     n = int(model["n"])
     accuracy = float(model["accuracy"])
@@ -75,7 +63,7 @@ def business_summary(
             "This run's accuracy is not a number, so there is nothing to summarise: the model's answers were "
             f"invalid (NaN), which usually means training diverged. {DIVERGED_HINT}"
         )
-    noun = fmt.md_name(noun) if noun else noun_for(task)
+    noun = fmt.md_name(noun) if noun else words.noun
     things = noun if n != 1 else noun.removesuffix("s")
     interval = (evaluation.get("intervals") or {}).get("accuracy")
 
@@ -83,7 +71,7 @@ def business_summary(
         f"On {n:,} {things} it had never seen, the model was right {fmt.share(accuracy)} of the time "
         f"({about_frequency(accuracy)}{_interval_words(interval)})."
     ]
-    sentences += _baseline_sentences(evaluation, class_names, task, accuracy)
+    sentences += _baseline_sentences(evaluation, class_names, words.simple_model, accuracy)
     sentences.append(_mistake_sentence(model, n, noun))
     confidence = confidence_sentence(model.get("confidence") or {})
     if confidence:
@@ -98,11 +86,10 @@ def business_summary(
 
 
 # ---- sentences -------------------------------------------------------------------------------------------------
-def _baseline_sentences(evaluation: Evaluation, class_names: Sequence[str], task: str, accuracy: float) -> list[str]:
+def _baseline_sentences(evaluation: Evaluation, class_names: Sequence[str], simple: str, accuracy: float) -> list[str]:
     """'X points better than always answering ... and Y points better than a keyword model', plus a warning."""
     baselines = evaluation.get("baselines") or {}
     lifts = evaluation.get("lift") or {}
-    simple = SIMPLE_MODEL.get(task, "a simple linear model")
     parts: list[str] = []
     majority_lift = logistic_lift = None
     majority_answer = ""

@@ -31,7 +31,7 @@ from modeling.errors import RunError
 from modeling.evaluation import schema
 from modeling.evaluation.calibration import apply_temperature
 from modeling.evaluation.schema import Evaluation
-from modeling.runs.predictor import Predictor
+from modeling.runs.loading import load_predictor
 from modeling.runs.store import Run, atomic_write
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def load_predictions(run: Run, compute_if_missing: bool = True) -> SavedPredicti
             return _MEMORY[key]
 
     test = run.load_test()
-    predictor = Predictor.from_run(run)
+    predictor = load_predictor(run)
     raw = predictor.predict(test.inputs, calibrated=False).astype(np.float64)
     temperature = float(((run.evaluation or {}).get("calibration") or {}).get("temperature") or 1.0)
     saved = SavedPredictions(

@@ -77,9 +77,7 @@ class Predictor(Protocol):
         """The columns a table to score must have, with their types and an example value each."""
         ...
 
-    def score_frame(
-        self, frame: pd.DataFrame, on_progress: Callable[[float], None] | None = None
-    ) -> ScoredBatch:
+    def score_frame(self, frame: pd.DataFrame, on_progress: Callable[[float], None] | None = None) -> ScoredBatch:
         """Every row of ``frame`` (in :meth:`input_schema`'s columns; extra columns are kept) with its answers.
 
         A missing required column raises a ``DataError`` that names it and the columns that are there.

@@ -84,7 +84,7 @@ def choose_text_template(
     encoder's reading speed here, or a function that measures it (called only when the encoder is a
     candidate, since timing it loads it).
     """
-    if dataset.kind != "text" or dataset.texts is None:
+    if dataset.texts is None:  # only text data holds texts
         raise DataError("Automatic template choice is for text data; this data holds other things.")
     rows = len(dataset)
     words = mean_words(dataset.texts)

@@ -15,10 +15,9 @@ from modeling.data.dataset import Dataset
 
 
 def as_inputs(data: Dataset) -> np.ndarray:
-    """A dataset's model inputs: float32 pixels, or a NumPy array of strings (texts)."""
-    if data.kind == "image":
-        return data.images.astype("float32")  # type: ignore[union-attr]
-    return np.asarray(data.texts, dtype=str)
+    """A Keras dataset's model inputs: pixels as float32, texts as a NumPy array of strings."""
+    inputs = np.asarray(data.inputs)
+    return inputs.astype("float32") if np.issubdtype(inputs.dtype, np.number) else inputs.astype(str)
 
 
 def predict_probabilities(

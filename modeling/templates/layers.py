@@ -1,7 +1,7 @@
 """ModelDeck's own Keras layers, registered so saved models load with ``safe_mode=True``.
 
 A ``.keras`` file names each layer class; Keras can only rebuild a custom class that is
-registered when the file is loaded. :func:`modeling.runs.predictor.load_bundle_model` imports this
+registered when the file is loaded. :func:`modeling.runs.keras_file.load_bundle_model` imports this
 module first, so every model ModelDeck saves loads in the app, the command line and a notebook
 (``import modeling.templates.layers`` before ``keras.saving.load_model``). Nothing here runs
 arbitrary code on load: each layer is rebuilt from plain config values.

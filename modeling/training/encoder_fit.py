@@ -31,8 +31,8 @@ from modeling.templates.minilm.encoder import (
     windows_for,
 )
 from modeling.templates.registry import spec
-from modeling.training.experiment import split
 from modeling.training.progress import Progress
+from modeling.training.splits import split
 
 
 # ---- training ----------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ data agree, split, create the run folder, report progress, and record any failur
 memory, an interrupted server, a bug) the same way.
 
 A new family implements :class:`ExperimentFamily` and adds one line to
-:data:`modeling.training.families.FAMILIES`; a new task names it in ``templates.registry.TASKS``.
+:data:`modeling.training.families.FAMILIES`; a new task names it in ``templates.registry.TASKS``. Its templates
+name their training function in the registry (``TemplateSpec.fit``), which the family's :meth:`fit` calls.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from modeling.training import splits
 
 if TYPE_CHECKING:
     from modeling.config import ExperimentConfig
@@ -30,7 +33,7 @@ class Fitted:
     """A trained model and how training went (the family's own model object; the skeleton never looks inside)."""
 
     model: Any
-    #: ``modeling.training.fit.FitOutcome`` or an equivalent: ``history``, ``epochs_run``, ``best_epoch``,
+    #: ``modeling.training.fit.TrainingOutcome`` or an equivalent: ``history``, ``epochs_run``, ``best_epoch``,
     #: ``stopped_by_user``, and optionally ``notes`` and ``candidates``.
     outcome: Any
     #: The family's own fast way to get raw answers for a split (for example cached sentence vectors).
@@ -57,6 +60,9 @@ class ExperimentFamily(Protocol):
 
     #: Fewest training rows that can make a model (the skeleton refuses fewer with a sentence).
     min_train_rows: int
+    #: ``"module:Class"`` of the family's :class:`~modeling.training.leaderboard.ModelSearch` (*Find the best
+    #: model*), or ``None`` when its models cannot be searched.
+    search: str | None
 
     def prepare(
         self, config: ExperimentConfig, dataset: Dataset, progress: Progress
@@ -99,3 +105,27 @@ class ExperimentFamily(Protocol):
     def save(self, run_dir: Path, store: RunStore, fitted: Fitted, evaluated: Evaluated, dataset: Dataset) -> dict:
         """Write the model (and saved predictions) into ``run_dir``; returns extra ``run.json`` fields."""
         ...
+
+
+class CommonSteps:
+    """The steps most families take as they are (a family class inherits them and overrides what differs)."""
+
+    def prepare(
+        self, config: ExperimentConfig, dataset: Dataset, progress: Progress
+    ) -> tuple[ExperimentConfig, Dataset]:
+        """Nothing to clean up before the split."""
+        return config, dataset
+
+    def facts(self, dataset: Dataset) -> dict[str, Any]:
+        """What every run records about its data; a family adds its own fields to these."""
+        return {
+            "name": dataset.name,
+            "kind": dataset.kind,
+            "rows": len(dataset),
+            "source": dataset.source,
+            "class_counts": dataset.class_counts(),
+        }
+
+    def split(self, dataset: Dataset, config: ExperimentConfig) -> tuple[Dataset, Dataset, Dataset]:
+        """The one split (:func:`modeling.training.splits.split`): classes stratified, numbers plain, test first."""
+        return splits.split(dataset, config)

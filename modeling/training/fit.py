@@ -18,6 +18,7 @@ import numpy as np
 
 from modeling.config import TrainingSettings
 from modeling.data.dataset import Dataset
+from modeling.errors import DIVERGED_MESSAGE, TrainingDiverged
 from modeling.templates.inference import as_inputs
 from modeling.training.progress import Progress
 
@@ -48,14 +49,6 @@ def make_optimizer(settings: TrainingSettings, steps_per_epoch: int) -> keras.op
     return keras.optimizers.Adam(learning_rate=lr)
 
 
-class TrainingDiverged(RuntimeError):
-    """The loss, the weights or the model's answers became NaN or infinite."""
-
-
-DIVERGED_MESSAGE = (
-    "Training diverged: the loss, the model's weights or its answers became NaN (not a number), "
-    "so no model of this run was kept."
-)
 #: Inputs the model is asked about at the end of every epoch to check that its answers are still numbers.
 PROBE_ROWS = 64
 
@@ -200,13 +193,17 @@ def train_model(
     """
     has_val = validation is not None and len(validation) > 0
 
+    inputs = as_inputs(train)
+    # Keras 3's fit refuses NumPy arrays of strings, so texts travel through tf.data; pixels as arrays.
+    strings = inputs.dtype.kind in "US"
+
     def data(batch_size: int) -> tuple[dict[str, Any], Any]:
-        if train.kind == "text":
+        if strings:
             fit_data: dict[str, Any] = {"x": make_tf_dataset(train, batch_size, True, settings.seed), "shuffle": False}
             val_data = make_tf_dataset(validation, batch_size, False, settings.seed) if has_val else None
         else:
-            fit_data = {"x": as_inputs(train), "y": train.labels, "batch_size": batch_size, "shuffle": True}
-            val_data = (as_inputs(validation), validation.labels) if has_val else None  # type: ignore[union-attr]
+            fit_data = {"x": inputs, "y": train.labels, "batch_size": batch_size, "shuffle": True}
+            val_data = (as_inputs(validation), validation.labels) if has_val else None  # type: ignore[arg-type]
         return fit_data, val_data
 
     return fit_with_controls(model, len(train), has_val, data, settings, progress, cancel, extra_callbacks)

@@ -3,7 +3,7 @@
 1. The encoder (frozen) reads every training and validation text once; the vectors are cached like the
    ``minilm`` template's (:mod:`modeling.templates.minilm.embeddings`), so a second run on the same data
    does not read them again.
-2. The keyword half is fitted as in ``ngram_nb`` (:func:`modeling.training.linear_fit.fit_keyword_part`).
+2. The keyword half is fitted as in ``ngram_nb`` (:func:`modeling.training.keywords_fit.fit_keyword_part`).
 3. A logistic regression on the sentence vectors, its strength chosen on the validation texts.
 4. The keyword share ``w`` (0, 0.05, ..., 1) that gives the lowest validation log-loss for the softmax of
    ``w * keyword log-probabilities + (1 - w) * encoder log-probabilities``. Without validation rows: 0.5.
@@ -24,7 +24,7 @@ from modeling.errors import ConfigError, ModelDeckError
 from modeling.templates import hybrid
 from modeling.templates.minilm.embeddings import EncodingCancelled
 from modeling.templates.minilm.encoder import MODEL_NAME, build_encoder, encoder_status, windows_for
-from modeling.training import linear_fit
+from modeling.training import keywords_fit
 from modeling.training.encoder_fit import FitResult, encode_with_progress, estimate_search_seconds
 from modeling.training.progress import Progress
 
@@ -36,7 +36,7 @@ SHARES = tuple(round(x, 2) for x in np.linspace(0.0, 1.0, 21))
 
 def combine(keyword_log_probs: np.ndarray, encoder_log_probs: np.ndarray, share: float) -> np.ndarray:
     """Log-probabilities of ``softmax(share * keyword + (1 - share) * encoder)``: what the saved model computes."""
-    return linear_fit.log_softmax(share * keyword_log_probs + (1.0 - share) * encoder_log_probs)
+    return keywords_fit.log_softmax(share * keyword_log_probs + (1.0 - share) * encoder_log_probs)
 
 
 def choose_share(keyword_log_probs: np.ndarray, encoder_log_probs: np.ndarray, labels: np.ndarray) -> float:
@@ -44,7 +44,7 @@ def choose_share(keyword_log_probs: np.ndarray, encoder_log_probs: np.ndarray, l
     if len(labels) == 0:
         return 0.5
     scored = [
-        (linear_fit.loss_and_accuracy(combine(keyword_log_probs, encoder_log_probs, s), labels)[0], abs(s - 0.5), s)
+        (keywords_fit.loss_and_accuracy(combine(keyword_log_probs, encoder_log_probs, s), labels)[0], abs(s - 0.5), s)
         for s in SHARES
     ]
     return float(min(scored)[2])
@@ -65,7 +65,7 @@ def fit(config: Any, train: Any, validation: Any, progress: Any = None, cancel: 
         raise ConfigError(reason)
     progress = progress or Progress(1)
     cancel = cancel or threading.Event()
-    progress.update(epochs=1)
+    progress.update(epochs=1, unit="steps")
     num_classes = len(train.class_names)
     has_val = validation is not None and len(validation) > 0
     windows = windows_for(settings)
@@ -81,10 +81,10 @@ def fit(config: Any, train: Any, validation: Any, progress: Any = None, cancel: 
             "Stopped while the encoder was reading the texts, before any training: there is no model to keep."
         ) from None
 
-    keyword = linear_fit.fit_keyword_part(settings, train, validation, progress, cancel)
+    keyword = keywords_fit.fit_keyword_part(settings, train, validation, progress, cancel)
     progress.update(phase="Fitting the sentence-vector weights")
     y_val = validation.labels if has_val else None
-    sentence = linear_fit.fit_softmax_regression(
+    sentence = keywords_fit.fit_softmax_regression(
         v_train, train.labels, num_classes, v_val, y_val, grid=ENCODER_C_GRID, cancel=cancel
     )
     if keyword is None or sentence is None:
@@ -93,8 +93,8 @@ def fit(config: Any, train: Any, validation: Any, progress: Any = None, cancel: 
     progress.update(phase="Weighing keywords against sentence vectors on the validation texts")
     share = 0.5
     if has_val:
-        kw_val = linear_fit.log_softmax(keyword.fit.logits(keyword.features_validation))
-        en_val = linear_fit.log_softmax(sentence.logits(v_val))
+        kw_val = keywords_fit.log_softmax(keyword.fit.logits(keyword.features_validation))
+        en_val = keywords_fit.log_softmax(sentence.logits(v_val))
         share = choose_share(kw_val, en_val, validation.labels)
 
     features = keyword.feature_model()
@@ -104,7 +104,7 @@ def fit(config: Any, train: Any, validation: Any, progress: Any = None, cancel: 
 
     scores = _scores(keyword, sentence, share, train, v_train, validation, v_val)
     progress.add_epoch(scores)
-    outcome = TrainingOutcome(linear_fit.history_point(scores), cancel.is_set(), best_epoch=1, epochs_run=1)
+    outcome = TrainingOutcome(keywords_fit.history_point(scores), cancel.is_set(), best_epoch=1, epochs_run=1)
 
     def predict(data: Any) -> np.ndarray:
         """Test-split probabilities from cached sentence vectors (the same numbers the saved model computes)."""
@@ -118,8 +118,8 @@ def _log_probs(keyword: Any, sentence: Any, share: float, features: Any, texts: 
     from modeling.templates.inference import predict_probabilities
 
     keyword_features = predict_probabilities(features, np.asarray(texts, dtype=str))
-    kw = linear_fit.log_softmax(keyword.fit.logits(keyword_features))
-    return combine(kw, linear_fit.log_softmax(sentence.logits(vectors)), share)
+    kw = keywords_fit.log_softmax(keyword.fit.logits(keyword_features))
+    return combine(kw, keywords_fit.log_softmax(sentence.logits(vectors)), share)
 
 
 def _scores(keyword: Any, sentence: Any, share: float, train: Any, v_train: Any, validation: Any, v_val: Any):
@@ -127,17 +127,17 @@ def _scores(keyword: Any, sentence: Any, share: float, train: Any, v_train: Any,
     from modeling.templates import weighted_ngrams
 
     counts = weighted_ngrams.count_matrix(keyword.vectorizer, train.texts)
-    kw_train = linear_fit.log_softmax(keyword.fit.logits(weighted_ngrams.weigh(counts, keyword.weights)))
+    kw_train = keywords_fit.log_softmax(keyword.fit.logits(weighted_ngrams.weigh(counts, keyword.weights)))
     scores: dict[str, float] = {}
-    combined = combine(kw_train, linear_fit.log_softmax(sentence.logits(v_train)), share)
-    scores["loss"], scores["accuracy"] = linear_fit.loss_and_accuracy(combined, train.labels)
+    combined = combine(kw_train, keywords_fit.log_softmax(sentence.logits(v_train)), share)
+    scores["loss"], scores["accuracy"] = keywords_fit.loss_and_accuracy(combined, train.labels)
     if v_val is not None:
-        kw_val = linear_fit.log_softmax(keyword.fit.logits(keyword.features_validation))
-        combined = combine(kw_val, linear_fit.log_softmax(sentence.logits(v_val)), share)
-        scores["val_loss"], scores["val_accuracy"] = linear_fit.loss_and_accuracy(combined, validation.labels)
+        kw_val = keywords_fit.log_softmax(keyword.fit.logits(keyword.features_validation))
+        combined = combine(kw_val, keywords_fit.log_softmax(sentence.logits(v_val)), share)
+        scores["val_loss"], scores["val_accuracy"] = keywords_fit.loss_and_accuracy(combined, validation.labels)
     return {k: v for k, v in scores.items() if np.isfinite(v)}
 
 
 def estimate_hybrid_search_seconds(dataset: Any, config: Any) -> float:
     """The encoder's reading time (timed on this machine) plus the keyword half's fit."""
-    return estimate_search_seconds(dataset, config) + linear_fit.estimate_search_seconds(dataset, config)
+    return estimate_search_seconds(dataset, config) + keywords_fit.estimate_search_seconds(dataset, config)

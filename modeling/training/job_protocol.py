@@ -40,7 +40,7 @@ from modeling.data.dataset import Dataset
 from modeling.errors import ModelDeckError, RunError
 from modeling.runs.store import RunStore
 from modeling.training.experiment import run_experiment
-from modeling.training.progress import Progress
+from modeling.training.progress import UNITS, Progress
 
 EVENT = "@modeldeck "
 BUNDLE = "@modeldeck-bundle "
@@ -125,7 +125,9 @@ class EventWriter:
             if key == self._last and not extra:
                 return
             self._last = key
-            event = {k: snap[k] for k in ("state", "phase", "epoch", "epochs", "step", "steps", "device", "run_id")}
+            event = {
+                k: snap[k] for k in ("state", "phase", "epoch", "epochs", "unit", "step", "steps", "device", "run_id")
+            }
             if snap["error"]:
                 event.update(error=snap["error"], hint=snap["hint"])
             if snap["epoch"] != self._last_epoch:
@@ -216,6 +218,8 @@ def apply_event(progress: Progress, event: dict[str, Any]) -> None:
             fields[key] = event[key]
     if isinstance(event.get("phase"), str):
         fields["phase"] = event["phase"][:200]
+    if event.get("unit") in UNITS:
+        fields["unit"] = event["unit"]
     history = event.get("history")
     if isinstance(history, dict):
         fields["history"] = {

@@ -34,8 +34,8 @@ from modeling.training.experiment import run_experiment
 from modeling.training.memory_guard import check_memory
 from modeling.training.progress import Progress
 from modeling.training.remote import ClusterLost, resume_remote, run_remote
-from modeling.training.search import adopt, find_best_text_model
-from modeling.training.table_search import TableLeaderboard, adopt_table, find_best_table_model
+from modeling.training.search import find_best
+from modeling.training.search_job import search_config
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,10 @@ class Search:
     cancel: threading.Event = field(default_factory=threading.Event)
     state: str = "queued"  # queued | running | finished | stopped | failed
     info: dict[str, Any] = field(default_factory=dict)
-    board: Any = None  # a search.Leaderboard (texts) or table_search.TableLeaderboard (tables) once finished
+    #: The :class:`~modeling.training.leaderboard.Leaderboard` once finished (whatever the family).
+    board: Any = None
     error: str | None = None
-    adopted: dict[str, str] = field(default_factory=dict)  # template -> run id once saved as a run
+    adopted: dict[str, str] = field(default_factory=dict)  # choice -> run id once saved as a run
     thread: threading.Thread | None = None
     #: Searches on the Ray cluster (``modeling.training.remote_search``) instead of in this process.
     remote: bool = False
@@ -247,13 +248,23 @@ class JobManager:
                     search.info = dict(info)
 
             try:
+                store = store or default_store()
                 if search.remote:
-                    find_best: Callable[..., Any] = remote_search.run_remote_search
-                    options = {**options, "owner": search.owner}
-                    store = store or default_store()
+                    board = remote_search.run_remote_search(
+                        dataset,
+                        search.budget_s,
+                        seed,
+                        on_progress,
+                        search.cancel,
+                        store=store,
+                        owner=search.owner,
+                        **options,
+                    )
                 else:
-                    find_best = find_best_table_model if dataset.kind == "table" else find_best_text_model
-                board = find_best(dataset, search.budget_s, seed, on_progress, search.cancel, store=store, **options)
+                    shares = {k: options[k] for k in ("test_share", "validation_share") if k in options}
+                    config = search_config(dataset, seed, **shares)
+                    templates = options.get("templates")
+                    board = find_best(dataset, search.budget_s, config, store, on_progress, search.cancel, templates)
             except ModelDeckError as exc:
                 search._update(state="failed", error=str(exc))
                 return
@@ -270,27 +281,21 @@ class JobManager:
             return
         search._update(board=board, state="stopped" if search.cancel.is_set() else "finished")
 
-    def keep(self, search: Search, store: RunStore, owner: str | None = None, template: str | None = None) -> str:
-        """ "Use this model": keep a search's candidate (texts: ``template``, default the best; tables: the blend)
-        as a normal run of ``owner``, and hand it to the search's ``after_save`` (MLflow tracking) in the
-        background, as a finished training is. Returns the run id; keeping it again returns the same run.
+    def keep(self, search: Search, store: RunStore, owner: str | None = None, choice: str | None = None) -> str:
+        """ "Use this model": keep one of a search's ``board.choices()`` (default: the best) as a normal run of
+        ``owner``, and hand it to the search's ``after_save`` (MLflow tracking) in the background, as a finished
+        training is. Returns the run id; keeping it again returns the same run.
         """
         board = search.board
         if board is None:
             raise RunError("This search has no trained model to keep.")
-        if isinstance(board, TableLeaderboard):
-            key = "blend"
-        else:
-            best = board.best
-            key = template or (best.template if best is not None else "")
-            if key not in {r.template for r in board.rows}:
-                raise RunError(f"This search has no model called '{key[:60]}' to keep.")
+        choices = board.choices()
+        key = choice or (choices[0] if choices else "")
+        if not key:
+            raise RunError("This search has no trained model to keep.")
         if search.adopted.get(key):
             return search.adopted[key]
-        if isinstance(board, TableLeaderboard):
-            run_id = adopt_table(board, store, owner=owner)
-        else:
-            run_id = adopt(board, key, store, owner=owner)
+        run_id = board.keep(key, store, owner=owner)
         search.adopted[key] = run_id
         hook = search.after_save or track_quietly
         search.tracking = threading.Thread(

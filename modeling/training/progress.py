@@ -12,6 +12,9 @@ import time
 from typing import Any
 
 STATES = ("queued", "running", "finished", "stopped", "failed", "interrupted")
+#: What a trainer counts (``Progress.unit``): Keras epochs, boosted-tree rounds, one-go fits' steps, the
+#: automatic table template's candidates.
+UNITS = ("epochs", "rounds", "steps", "candidates")
 
 
 class Progress:
@@ -21,8 +24,13 @@ class Progress:
         self._lock = threading.Lock()
         self.state = "queued"
         self.phase = "Waiting for a free training slot"
-        self.epoch = 0  # epochs completed
+        self.epoch = 0  # epochs (or rounds, steps, candidates: see ``unit``) completed
         self.epochs = epochs
+        #: What one of ``epoch`` counts, in words: Keras trains "epochs", boosted trees grow "rounds", models
+        #: fitted in one go take "steps", the automatic table template trains "candidates". Set by the trainer.
+        self.unit = "epochs"
+        #: Sentences the run wants said (for example why the data chose the template), in order.
+        self.notes: list[str] = []
         self.step = 0  # batches done in the current epoch
         self.steps = 0  # batches per epoch
         self.started_at: float | None = None
@@ -53,6 +61,11 @@ class Progress:
                     continue
                 self.history.setdefault(key, []).append(float(value))
 
+    def note(self, sentence: str) -> None:
+        """Add a sentence for the person (the command line prints it, the page may show it)."""
+        with self._lock:
+            self.notes.append(sentence)
+
     def finish(self, state: str, error: str | None = None, hint: str | None = None) -> None:
         with self._lock:
             self.state = state
@@ -77,6 +90,7 @@ class Progress:
                 "phase": self.phase,
                 "epoch": self.epoch,
                 "epochs": self.epochs,
+                "unit": self.unit,
                 "step": self.step,
                 "steps": self.steps,
                 "fraction": 1.0 if self.state == "finished" else fraction,
@@ -87,4 +101,5 @@ class Progress:
                 "error": self.error,
                 "hint": self.hint,
                 "run_id": self.run_id,
+                "notes": list(self.notes),
             }

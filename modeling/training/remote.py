@@ -43,15 +43,15 @@ from typing import Any
 from modeling import settings
 from modeling.config import ExperimentConfig
 from modeling.data.dataset import Dataset
-from modeling.data.sources import load_source
+from modeling.data.sources import dataset_for_config
 from modeling.errors import ModelDeckError, RunError
 from modeling.format import first_line
 from modeling.runs.store import RunStore
 from modeling.templates.minilm.encoder import local_model_dir
 from modeling.training import job_protocol
-from modeling.training.experiment import check_fits, dataset_facts
+from modeling.training.experiment import check_fits, choose_template, dataset_facts
 from modeling.training.progress import Progress
-from modeling.training.search import ENGLISH_ENCODER_TEMPLATES
+from modeling.training.text_search import ENGLISH_ENCODER_TEMPLATES
 
 log = logging.getLogger(__name__)
 
@@ -299,11 +299,14 @@ def run_remote(
     cancel = cancel or threading.Event()
     if dataset is None:
         progress.update(phase="Loading data")
-        dataset = load_source(config.data.source, config.data.text_column, config.data.label_column)
+        dataset = dataset_for_config(config)
     check_fits(config, dataset)
+    config, reason = choose_template(config, dataset, progress)  # the job then trains the template named here
     progress.update(phase="Sending the job to the Ray cluster")
     client = connect(address)
     run_dir = store.create(config, dataset_facts(dataset), dataset.class_names, owner=owner)
+    if reason:
+        store.update_meta(run_dir, template_reason=reason)
     progress.update(run_id=run_dir.name)
     job = RayJob(client, address, cancel=cancel, poll_s=poll_s, lost_after_s=lost_after_s, on_phase=_phase(progress))
     follower = _Follower(job, store, run_dir, progress, time.time())

@@ -2,9 +2,9 @@
 
 :func:`run_remote_search` has the contract of a local search as the job manager runs it: it reports
 progress dicts (phase, elapsed and budget, the leaderboard so far) to a callback, obeys a cancel event, and
-returns the same leaderboard object (:class:`~modeling.training.search.Leaderboard` for texts,
-:class:`~modeling.training.table_search.TableLeaderboard` for tables) whose candidates' run folders are on
-this server, so "Use this model" (``adopt`` / ``adopt_table``) works unchanged. The job is the command line,
+returns the same :class:`~modeling.training.leaderboard.Leaderboard` a local search returns (rebuilt from the
+job's output by the class registered for its ``kind``), whose candidates' run folders are on this server, so
+"Use this model" (``board.keep``) works unchanged. The job is the command line,
 ``python -m modeling search config.yaml --budget S --dataset dataset.npz --events``, sent and followed by
 :class:`~modeling.training.remote.RayJob` like a training; its wire format is in
 :mod:`modeling.training.search_job`.
@@ -32,16 +32,17 @@ from modeling.errors import ModelDeckError, RunError
 from modeling.format import first_line
 from modeling.runs.store import RunStore, boot_id, process_start, write_json
 from modeling.training import job_protocol, remote
+from modeling.training.leaderboard import Leaderboard
+from modeling.training.plain_json import clean_live_rows
 from modeling.training.remote import LOST_AFTER_S, ClusterLost, RayJob, needs_encoder
-from modeling.training.search import AUTOML_DIR, Leaderboard, candidate_templates, new_search_dir
-from modeling.training.search_job import board_from_json, clean_live_rows, search_config
-from modeling.training.table_search import TableLeaderboard
+from modeling.training.search import searcher_for
+from modeling.training.search_folders import AUTOML_DIR, new_search_dir
+from modeling.training.search_job import board_from_json, search_config
 
 log = logging.getLogger(__name__)
 
 SEARCH_FILE = "search.json"
 ProgressCallback = Callable[[dict[str, Any]], None]
-Board = Leaderboard | TableLeaderboard
 
 
 def entrypoint(budget_s: float, templates: list[str] | None = None) -> str:
@@ -68,7 +69,7 @@ def run_remote_search(
     test_share: float = 0.2,
     validation_share: float = 0.15,
     templates: list[str] | None = None,
-) -> Board | None:
+) -> Leaderboard | None:
     """Search on the Ray cluster at ``address`` (default ``MODELDECK_RAY_ADDRESS``); the leaderboard, or ``None``.
 
     ``None`` when the search was stopped before anything came back. A failed job raises a
@@ -78,16 +79,12 @@ def run_remote_search(
     reason = remote.unavailable_reason(address)
     if reason:
         raise RunError(reason)
-    if dataset.kind not in ("text", "table"):
-        raise RunError("A model search works on texts or business tables; this data holds images.")
+    search = searcher_for(dataset.task)  # a task that cannot be searched is refused before anything is sent
     cancel = cancel or threading.Event()
     config = search_config(dataset, seed, test_share, validation_share)
-    if templates is not None and dataset.kind == "text":
-        chosen, left_out = candidate_templates(dataset)
-        wanted, templates = templates, [t for t in templates if t in chosen]
-        if not templates:  # the job would otherwise read "no --templates" as "all of them"
-            reasons = "; ".join(f"{t}: {left_out.get(t, 'not a text template')}" for t in wanted[:5])
-            raise RunError(f"None of the templates asked for can train on this data ({reasons}).")
+    trains = search.templates(dataset, templates)  # raises when none of the templates asked for can train
+    if templates is not None:
+        templates = trains
     client = remote.connect(address)
     search_dir = new_search_dir(store)
     job = RayJob(client, address, cancel=cancel, poll_s=poll_s, lost_after_s=lost_after_s)
@@ -97,8 +94,7 @@ def run_remote_search(
         "owner": owner,
         "budget_s": float(budget_s),
         "dataset": dataset.name,
-        "kind": dataset.kind,
-        "regression": bool(dataset.is_regression),
+        "task": dataset.task,
         "created_ts": time.time(),
         "status": "running",
         "follower": _this_process(),  # who follows the job: another process leaves it alone while this one lives
@@ -108,7 +104,7 @@ def run_remote_search(
     if cancel.is_set():
         follower.record(status="stopped")
         return None
-    encoder = dataset.kind == "text" and needs_encoder(templates or candidate_templates(dataset)[0])
+    encoder = needs_encoder(trains)
 
     def write_files(folder: Path) -> None:
         (folder / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
@@ -131,7 +127,7 @@ def resume_remote_search(
     *,
     poll_s: float = 1.0,
     lost_after_s: float = LOST_AFTER_S,
-) -> Board | None:
+) -> Leaderboard | None:
     """Follow again a search this app sent to the cluster before it restarted (see :func:`run_remote_search`)."""
     record = read_record(search_dir)
     if record is None:
@@ -211,7 +207,7 @@ class _SearchFollower:
         self.started: float | None = None  # when the cluster started searching (the budget counts from there)
         job.on_phase = self._waiting
 
-    def guard(self, submit: Callable[[], None] | None) -> Board | None:
+    def guard(self, submit: Callable[[], None] | None) -> Leaderboard | None:
         """Submit (unless resuming), follow, bring the leaderboard back; every way out is recorded."""
         self._report()
         try:
@@ -271,7 +267,7 @@ class _SearchFollower:
         except Exception:  # a drawing problem must not stop following the job
             log.exception("progress callback failed")
 
-    def _finish(self, status: str, logs: list[str]) -> Board | None:
+    def _finish(self, status: str, logs: list[str]) -> Leaderboard | None:
         data = job_protocol.read_board(logs)
         if status == "FAILED" or (data is None and status == "SUCCEEDED"):
             reason, hint = self.job.failure_reason(logs)

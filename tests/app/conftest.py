@@ -12,9 +12,9 @@ import pytest
 @pytest.fixture
 def local_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Single-user mode over this test's workspace; the store the pages share is rebuilt for it."""
-    from ui import state
+    from ui import run_state
 
     monkeypatch.setenv("MODELDECK_MODE", "local")
-    state.run_store.clear()
+    run_state.run_store.clear()
     yield Path(os.environ["MODELDECK_HOME"])
-    state.run_store.clear()
+    run_state.run_store.clear()

@@ -15,7 +15,7 @@ from modeling.evaluation.decisions import Decision, value_at, value_curve
 from modeling.runs.decision_rules import load_decision, save_decision
 from modeling.runs.predictions import load_predictions
 from modeling.runs.store import STARTERS_DIR, RunStore, write_json
-from tests.app.test_pages import _app, _goto, _texts
+from tests.app.helpers import app, goto, texts
 from tests.fake_runs import copy_starter, make_run
 
 REVIEWS_RUN = "20990101-000000-ngram_bag-aaaaaa"
@@ -32,25 +32,25 @@ def _summary(at) -> str:
 
 
 def test_evaluate_shows_intervals_and_calibration(reviews_run: Path):
-    at = _goto(_app(), "pages/evaluate.py")
+    at = goto(app(), "pages/evaluate.py")
     assert at.selectbox(key="run_picker").value == REVIEWS_RUN
-    texts = _texts(at)
+    said = texts(at)
     n = json.loads((reviews_run / "evaluation.json").read_text())["model"]["n"]
-    assert f"n = {n:,} test examples, 95% interval " in texts
+    assert f"n = {n:,} test examples, 95% interval " in said
     assert "95% interval" in _summary(at)
     assert "The test set is small" in _summary(at)  # about a hundred reviews: the summary says so
     assert any(m.label == "Calibration error (before)" for m in at.metric)
-    assert "Well calibrated" in texts or "confident" in texts
+    assert "Well calibrated" in said or "confident" in said
 
 
 def test_evaluate_saves_the_confidence_level_and_the_threshold(reviews_run: Path):
-    at = _goto(_app(), "pages/evaluate.py")
+    at = goto(app(), "pages/evaluate.py")
     at.slider(key=f"coverage_level_{REVIEWS_RUN}").set_value(70).run()
     assert not at.exception
-    assert "If the model only answers when it is at least 70% sure, it answers " in _texts(at)
+    assert "If the model only answers when it is at least 70% sure, it answers " in texts(at)
     at.button(key="save_coverage").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "Saved: answers below 70% sure now go to a person" in _texts(at)
+    assert "Saved: answers below 70% sure now go to a person" in texts(at)
     saved = load_decision(reviews_run)
     assert saved.min_confidence == 0.7 and saved.coverage["level"] == 0.7
 
@@ -61,7 +61,7 @@ def test_evaluate_saves_the_confidence_level_and_the_threshold(reviews_run: Path
     at.number_input(key=f"money_fp_value_{REVIEWS_RUN}").set_value(-5.0).run()
     at.number_input(key=f"money_fn_value_{REVIEWS_RUN}").set_value(-40.0).run()
     # Untouched, the threshold slider follows the best threshold for the values entered.
-    best = int(re.search(r"At a threshold of (\d+)%", _texts(at)).group(1))
+    best = int(re.search(r"At a threshold of (\d+)%", texts(at)).group(1))
     assert at.slider(key=f"money_threshold_{REVIEWS_RUN}").value == best
     at.slider(key=f"money_threshold_{REVIEWS_RUN}").set_value(40).run()
     assert not at.exception
@@ -70,10 +70,10 @@ def test_evaluate_saves_the_confidence_level_and_the_threshold(reviews_run: Path
         assert at.slider(key=f"money_threshold_{REVIEWS_RUN}").value == 40
         assert at.button(key="use_best_threshold").label.startswith("Use the best threshold (")
         at.number_input(key=f"money_tn_value_{REVIEWS_RUN}").set_value(0.0).run()
-    assert "per 1,000 cases" in _texts(at)
+    assert "per 1,000 cases" in texts(at)
     at.button(key="save_threshold").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "the model now answers 'negative' from 40%" in _texts(at)
+    assert "the model now answers 'negative' from 40%" in texts(at)
 
     rule = load_decision(reviews_run)
     assert (rule.threshold, rule.positive_class, rule.currency) == (0.4, "negative", "€")
@@ -90,21 +90,21 @@ def test_evaluate_saves_the_confidence_level_and_the_threshold(reviews_run: Path
     summary = _summary(at)
     assert "If the model only answers when it is at least 70% sure" in summary
     assert "With the saved threshold (answer 'negative' from 40%)" in summary
-    assert "Saved rule" in _texts(at)
+    assert "Saved rule" in texts(at)
 
     at.button(key="forget_rule").click().run()
     assert not at.exception
-    assert "The saved rule was removed" in _texts(at)
+    assert "The saved rule was removed" in texts(at)
     assert not (reviews_run / "decision.json").exists()
 
 
 def test_bad_money_values_and_starters_are_handled(local_home: Path):
-    at = _goto(_app(), "pages/evaluate.py")
+    at = goto(app(), "pages/evaluate.py")
     at.selectbox(key="run_picker").set_value("starter-reviews").run()
     assert not at.exception
     assert at.button(key="save_threshold").disabled
     assert at.button(key="save_coverage").disabled
-    assert "Starter models are read-only" in _texts(at)
+    assert "Starter models are read-only" in texts(at)
     at.number_input(key="money_tp_value_starter-reviews").set_value(1e15).run()
     assert not at.exception
     assert "These values cannot be used" in " ".join(e.value for e in at.error)
@@ -112,10 +112,10 @@ def test_bad_money_values_and_starters_are_handled(local_home: Path):
 
 def test_predict_obeys_the_saved_rule(reviews_run: Path):
     save_decision(reviews_run, Decision(), threshold=0.0, positive_class="negative", min_confidence=0.999)
-    at = _goto(_app(), "pages/predict.py")
+    at = goto(app(), "pages/predict.py")
     at.radio(key="predict_task").set_value("text_classification").run()
     assert at.selectbox(key="predict_run_text_classification").value == REVIEWS_RUN
-    assert "Rule saved with this run" in _texts(at)
+    assert "Rule saved with this run" in texts(at)
     at.text_area(key="predict_text").input("Absolutely love it, works perfectly.").run()
     next(b for b in at.button if b.label == "Predict").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -131,13 +131,13 @@ def test_predict_obeys_the_saved_rule(reviews_run: Path):
     assert scored["predicted_label"].tolist() == ["negative", "negative"]
     assert scored["needs_review"].tolist() == [True, True]
     assert scored["review_reason"].str.contains("below the 100%").all()
-    assert "2 need a person" in _texts(at)
+    assert "2 need a person" in texts(at)
 
 
 def test_predict_without_a_rule_answers_the_most_probable_class(reviews_run: Path):
-    at = _goto(_app(), "pages/predict.py")
+    at = goto(app(), "pages/predict.py")
     at.radio(key="predict_task").set_value("text_classification").run()
-    assert "The model answers its most probable class" in _texts(at)
+    assert "The model answers its most probable class" in texts(at)
     at.text_area(key="predict_text").input("Absolutely love it, works perfectly.").run()
     next(b for b in at.button if b.label == "Predict").click().run()
     assert not at.warning or "Not sure" not in " ".join(w.value for w in at.warning)
@@ -154,17 +154,17 @@ def _copy_digits(root: Path) -> Path:
 
 def test_several_classes_get_a_cost_matrix_that_can_be_saved(local_home: Path):
     path = _copy_digits(local_home)
-    at = _goto(_app(), "pages/evaluate.py")
+    at = goto(app(), "pages/evaluate.py")
     assert at.selectbox(key="run_picker").value == DIGITS_RUN
     labels = [m.label for m in at.metric]
     assert "Cost per 1,000 cases, lowest-cost rule" in labels
-    assert "Money on the threshold" not in _texts(at)
+    assert "Money on the threshold" not in texts(at)
     at.button(key="save_cost_matrix").click().run()
     assert not at.exception, [e.value for e in at.exception]
     rule = load_decision(path)
     matrix = np.asarray(rule.cost_matrix)
     assert matrix.shape == (10, 10) and np.all(np.diag(matrix) == 0) and matrix.sum() == 90
-    assert "lowest expected cost" in _texts(at)
+    assert "lowest expected cost" in texts(at)
 
 
 def test_copies_shared_by_the_splits_are_reported_and_can_be_dropped(local_home: Path):
@@ -193,14 +193,14 @@ def test_copies_shared_by_the_splits_are_reported_and_can_be_dropped(local_home:
         ],
     }
     make_run(local_home, "20990101-000000-ngram_bag-cccccc", usable=True, evaluation_extra={"duplicates": duplicates})
-    at = _goto(_app(), "pages/evaluate.py")
+    at = goto(app(), "pages/evaluate.py")
     warning = " ".join(w.value for w in at.warning)
     assert "4 of the 60 test texts (6.7%) have a copy in the training data" in warning
     assert "78.6%" in warning
     assert "have a copy or near-copy in the training data" in _summary(at)
     at.button(key="drop_duplicates_eval").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "Removed 0 duplicate rows" in _texts(at)  # the built-in reviews hold no copies
+    assert "Removed 0 duplicate rows" in texts(at)  # the built-in reviews hold no copies
     assert at.session_state["dataset"].name == "Product reviews"
 
 
@@ -211,11 +211,11 @@ def test_data_page_drops_copies_before_training(local_home: Path):
     copies = reviews.iloc[[3, 10]].copy()
     copies.iloc[0, 0] = str(copies.iloc[0, 0]).upper() + "!!"  # a copy after normalising case and punctuation
     table = pd.concat([reviews, copies], ignore_index=True)
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     at.file_uploader(key="data_upload").upload("dups.csv", table.to_csv(index=False).encode(), "text/csv").run()
     next(b for b in at.button if b.label == "Use these columns").click().run()
     assert len(at.session_state["dataset"]) == len(reviews) + 2
     at.button(key="drop_duplicates_data").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.session_state["dataset"]) == len(reviews)
-    assert "Removed 2 rows (2 exact and 0 near copies)" in _texts(at)
+    assert "Removed 2 rows (2 exact and 0 near copies)" in texts(at)

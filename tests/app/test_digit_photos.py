@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from tests.app.test_pages import _app, _goto, _texts
+from tests.app.helpers import app, goto, texts
 
 
 def _photo(blank: bool = False) -> bytes:
@@ -26,7 +26,7 @@ def _photo(blank: bool = False) -> bytes:
 
 
 def _open_digit_photos() -> object:
-    at = _goto(_app(), "pages/predict.py")
+    at = goto(app(), "pages/predict.py")
     at.radio(key="predict_task").set_value("image_classification").run()
     return at
 
@@ -35,7 +35,7 @@ def test_a_photo_is_shown_with_the_box_around_the_digit(local_home: Path):
     at = _open_digit_photos()
     at.file_uploader(key="digit_photo").upload("seven.jpg", _photo(), "image/jpeg").run()
     assert not at.exception, [e.value for e in at.exception]
-    text = _texts(at)
+    text = texts(at)
     assert "Your photo" in text and "The blue box is what was taken as the digit" in text
     assert "What the model sees" in text
     assert any(m.label == "Prediction" for m in at.metric)

@@ -10,20 +10,20 @@ import pytest
 
 from modeling.errors import RunError
 from modeling.runs.store import RunStore
-from tests.app.test_pages import _app, _goto, _texts
+from tests.app.helpers import app, goto, texts
 from tests.conftest import REPO_ROOT
 from tests.fake_runs import copy_starter
 
 
 def test_evaluate_page_exports_onnx_with_its_check(local_home):
-    at = _goto(_app(), "pages/evaluate.py")
+    at = goto(app(), "pages/evaluate.py")
     at.selectbox(key="run_picker").set_value("starter-digits").run()
     assert not at.exception
     assert "Take the model with you" in [h.value for h in at.subheader]
     next(b for b in at.button if b.label == "Prepare the ONNX export").click().run()
     assert not at.exception, [e.value for e in at.exception]
     n = len(RunStore(local_home).load("starter-digits").load_test())
-    assert f"ONNX: {n:,} of {n:,} answers identical" in _texts(at)
+    assert f"ONNX: {n:,} of {n:,} answers identical" in texts(at)
     assert at.download_button(key="download_starter-digits_onnx").label.startswith("Download starter-digits-onnx.zip")
     code = at.download_button(key="code_starter-digits")
     assert code.label == "Download train.py"
@@ -35,16 +35,16 @@ def test_the_sentiment_starter_exports_to_keras_and_says_why_not_the_others(loca
     run = RunStore(local_home, starters=REPO_ROOT / "starters").load("starter-reviews")
     if run.config.template != "minilm_ngrams":
         pytest.skip("the sentiment starter was trained without the encoder here")
-    at = _goto(_app(), "pages/evaluate.py")
+    at = goto(app(), "pages/evaluate.py")
     at.selectbox(key="run_picker").set_value("starter-reviews").run()
     assert not at.exception
-    texts = _texts(at)
-    assert "stored in 8 bits" in texts and "TensorFlow Text" in texts  # SavedModel; ONNX and LiteRT
+    said = texts(at)
+    assert "stored in 8 bits" in said and "TensorFlow Text" in said  # SavedModel; ONNX and LiteRT
     assert [b.label for b in at.button if b.label.startswith("Prepare the")] == ["Prepare the Keras export"]
     next(b for b in at.button if b.label == "Prepare the Keras export").click().run()
     assert not at.exception, [e.value for e in at.exception]
     n = len(run.load_test())
-    assert f"Keras: {n:,} of {n:,} answers identical" in _texts(at)
+    assert f"Keras: {n:,} of {n:,} answers identical" in texts(at)
     assert at.download_button(key="download_starter-reviews_keras").label.startswith("Download starter-reviews-keras")
     assert any("this run as a plain Keras + scikit-learn script" in e.label for e in at.expander)
     assert any("def fit_keywords" in c.value and "def choose_share" in c.value for c in at.code)
@@ -52,7 +52,7 @@ def test_the_sentiment_starter_exports_to_keras_and_says_why_not_the_others(loca
 
 def test_saved_runs_page_shows_the_code_and_the_export_box(local_home):
     _table_run(local_home, "neural_network")
-    at = _goto(_app(), "pages/runs.py")
+    at = goto(app(), "pages/runs.py")
     assert not at.exception
     assert any("def build_network" in c.value and "def fit_preparation" in c.value for c in at.code)
     assert "Prepare the LiteRT (TFLite) export" in [b.label for b in at.button]
@@ -91,16 +91,16 @@ def _table_run(home, template: str = "boosted_trees"):
 
 def test_a_table_run_exports_onnx_and_shows_its_code(local_home):
     run = _table_run(local_home)
-    at = _goto(_app(), "pages/evaluate.py")
+    at = goto(app(), "pages/evaluate.py")
     assert at.selectbox(key="run_picker").value == run.info.run_id
-    texts = _texts(at)
-    assert "Not offered: LiteRT has no operations for decision trees" in texts
-    assert "Not offered: Gradient" in texts and "use the ONNX export" in texts
-    assert "cannot export" not in texts
+    said = texts(at)
+    assert "Not offered: LiteRT has no operations for decision trees" in said
+    assert "Not offered: Gradient" in said and "use the ONNX export" in said
+    assert "cannot export" not in said
     next(b for b in at.button if b.label == "Prepare the ONNX export").click().run()
     assert not at.exception, [e.value for e in at.exception]
     n = len(run.load_test())
-    assert f"ONNX: {n} of {n} answers identical" in _texts(at)
+    assert f"ONNX: {n} of {n} answers identical" in texts(at)
     assert at.download_button(key=f"download_{run.info.run_id}_onnx").label.startswith(
         f"Download {run.info.run_id}-onnx.zip"
     )

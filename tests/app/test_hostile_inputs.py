@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import time
 import zipfile
@@ -21,23 +20,10 @@ from streamlit.testing.v1 import AppTest
 
 from modeling.data.readers import LIMITS
 from modeling.runs.store import STARTERS_DIR, RunStore
-from tests.app.test_pages import APP, _app, _goto, _texts
+from tests.app.helpers import APP, app, errors, goto, page_text, plain, upload, use_columns
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
-def _plain(text: str) -> str:
-    """Undo ui.state.md_escape: '\\.' -> '.', so sentences compare as the user reads them."""
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def _page_text(at: AppTest) -> str:
-    return _plain(_texts(at))
-
-
-def _errors(at: AppTest) -> str:
-    return _plain(" ".join(e.value for e in at.error))
-
-
 def _rows(n: int, label=lambda i: "pos" if i % 2 else "neg", sep: str = ",") -> str:
     return "\n".join(f"review number {i} was fine{sep}{label(i)}" for i in range(n))
 
@@ -63,24 +49,6 @@ def _zip(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             zf.writestr(name, data)
     return buf.getvalue()
-
-
-def _upload(name: str, content: bytes, mime: str = "text/csv") -> AppTest:
-    at = _goto(_app(), "pages/data.py")
-    at.file_uploader(key="data_upload").upload(name, content, mime).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _use_columns(at: AppTest, text: str | None = None, label: str | None = None) -> AppTest:
-    text_box, label_box = at.selectbox[0], at.selectbox[1]
-    if text:
-        text_box.set_value(text)
-    if label:
-        label_box.set_value(label)
-    next(b for b in at.button if b.label == "Use these columns").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 GOOD = ("text,label\n" + _rows(30)).encode()
@@ -168,22 +136,22 @@ GOOD_IMAGES = {
     ],
 )
 def test_each_hostile_table_gets_its_own_sentence(name, content, columns, kind, expected):
-    at = _upload(name, content)
+    at = upload(name, content)
     if columns:
-        _use_columns(at, *columns)
-    shown = _errors(at) if kind == "error" else _plain(" ".join(i.value for i in at.info))
-    assert expected in shown, (shown, _page_text(at))
-    assert "Traceback" not in _page_text(at)
+        use_columns(at, *columns)
+    shown = errors(at) if kind == "error" else plain(" ".join(i.value for i in at.info))
+    assert expected in shown, (shown, page_text(at))
+    assert "Traceback" not in page_text(at)
     if kind == "info":
-        assert not at.error, _errors(at)
+        assert not at.error, errors(at)
 
 
 @pytest.mark.parametrize(("prefix", "newline"), [(b"\xef\xbb\xbf", "\r\n"), (b"", "\r\n"), (b"\xef\xbb\xbf", "\n")])
 def test_bom_and_windows_line_ends_load_cleanly(prefix, newline):
     content = prefix + ("text,label" + newline + _rows(30).replace("\n", newline) + newline).encode()
-    at = _upload("windows.csv", content)
+    at = upload("windows.csv", content)
     assert [s.value for s in at.selectbox[:2]] == ["text", "label"]  # no BOM glued to the first name
-    _use_columns(at)
+    use_columns(at)
     assert at.session_state["dataset"].class_names == ["neg", "pos"]  # no stray '\r' in the labels
     assert any(m.label == "Examples" and m.value == "30" for m in at.metric)
     assert not at.error
@@ -209,31 +177,31 @@ def test_bom_and_windows_line_ends_load_cleanly(prefix, newline):
     ],
 )
 def test_each_hostile_archive_gets_its_own_sentence(name, members, kind, expected):
-    at = _upload(name, _zip(members), "application/zip")
-    shown = _errors(at) if kind == "error" else _plain(" ".join(i.value for i in at.info))
-    assert expected in shown, (shown, _page_text(at))
+    at = upload(name, _zip(members), "application/zip")
+    shown = errors(at) if kind == "error" else plain(" ".join(i.value for i in at.info))
+    assert expected in shown, (shown, page_text(at))
     if kind == "info":
         assert at.session_state["dataset"].class_names == ["cats", "dogs"]
         assert "1 file that is not an image was skipped." in shown
 
 
 def test_not_a_zip_with_a_zip_name():
-    at = _upload("broken.zip", b"definitely not an archive", "application/zip")
-    assert "'broken.zip' is not a file type ModelDeck can read" in _errors(at) or "not a valid ZIP" in _errors(at)
+    at = upload("broken.zip", b"definitely not an archive", "application/zip")
+    assert "'broken.zip' is not a file type ModelDeck can read" in errors(at) or "not a valid ZIP" in errors(at)
 
 
 # ---- limits are stated before anyone hits them, and configurable -----------------------------------------
 def test_limits_are_stated_on_the_data_page_and_enforced(monkeypatch):
     monkeypatch.setattr(LIMITS, "max_upload_mb", 1)
     monkeypatch.setattr(LIMITS, "max_rows", 25)
-    at = _goto(_app(), "pages/data.py")
-    caption = _plain(" ".join(c.value for c in at.caption))
+    at = goto(app(), "pages/data.py")
+    caption = plain(" ".join(c.value for c in at.caption))
     assert "Limits on this server: 1 MB per file; tables up to 25 rows and 2,000 columns" in caption
     assert "20,000 characters per text" in caption and "30,000 images" in caption
     at.file_uploader(key="data_upload").upload("big.csv", b"text,label\n" + b"x" * 1_200_000, "text/csv").run()
-    assert "the limit is 1 MB" in _errors(at)
+    assert "the limit is 1 MB" in errors(at)
     at.file_uploader(key="data_upload").upload("long.csv", ("text,label\n" + _rows(30)).encode(), "text/csv").run()
-    assert "more than 25 rows, the limit" in _errors(at)
+    assert "more than 25 rows, the limit" in errors(at)
 
 
 def test_limits_come_from_environment_variables():
@@ -252,8 +220,8 @@ def test_hostile_names_and_labels_are_escaped_and_intact():
 
     labels = ["<b>good</b> 😀", "سيء مرحبا", "坏 [x](http://e.vil)"]
     rows = "\n".join(f'"text {i} {HOSTILE_NAME}","{labels[i % 3]}"' for i in range(30))
-    at = _upload(f"{HOSTILE_NAME}.csv", ("text,label\n" + rows).encode())
-    _use_columns(at, "text", "label")
+    at = upload(f"{HOSTILE_NAME}.csv", ("text,label\n" + rows).encode())
+    use_columns(at, "text", "label")
     ds = at.session_state["dataset"]
     assert sorted(ds.class_names) == sorted(labels)  # intact, not stripped or mangled
     assert f"text 0 {HOSTILE_NAME}" in set(ds.texts.tolist())
@@ -276,12 +244,12 @@ def test_hostile_names_and_labels_are_escaped_and_intact():
 def test_hostile_settings_files_are_refused_in_the_page(content, expected):
     marker = Path("/tmp/modeldeck-yaml-ran")
     marker.unlink(missing_ok=True)
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     at.button(key="sample_digits").click().run()
-    _goto(at, "pages/model.py")
+    goto(at, "pages/model.py")
     at.file_uploader(key="yaml_upload").upload("bad.yaml", content, "text/yaml").run()
     assert not at.exception
-    assert expected in _errors(at), _errors(at)
+    assert expected in errors(at), errors(at)
     assert not marker.exists()
 
 
@@ -294,22 +262,22 @@ def test_a_run_that_runs_out_of_memory_is_shown_failed_with_a_hint(monkeypatch):
         raise MemoryError
 
     monkeypatch.setattr(_ProgressAndControl, "on_train_batch_end", out_of_memory)
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     at.button(key="sample_digits").click().run()
-    _goto(at, "pages/train.py")
+    goto(at, "pages/train.py")
     next(b for b in at.button if b.label == "Start training").click().run()
     job = JOBS.get(at.session_state["job_id"])
     job.thread.join(timeout=180)
     at.run()
     assert not at.exception
     assert at.progress[0].text == "❌ Failed"
-    assert "The machine ran out of memory while training." in _errors(at)
-    assert "Hint: Use a smaller batch size" in _plain(" ".join(i.value for i in at.info))
-    _goto(at, "pages/runs.py")  # the newest own run is preselected there
+    assert "The machine ran out of memory while training." in errors(at)
+    assert "Hint: Use a smaller batch size" in plain(" ".join(i.value for i in at.info))
+    goto(at, "pages/runs.py")  # the newest own run is preselected there
     assert at.selectbox[0].value == job.snapshot()["run_id"]
-    assert "This run failed: The machine ran out of memory while training." in _errors(at)
+    assert "This run failed: The machine ran out of memory while training." in errors(at)
     monkeypatch.undo()
-    _goto(at, "pages/train.py")  # the same session can start again: the button is back
+    goto(at, "pages/train.py")  # the same session can start again: the button is back
     assert any(b.label == "Start training" and not b.disabled for b in at.button)
 
 
@@ -335,16 +303,16 @@ def test_a_second_training_waits_in_a_visible_queue(tmp_path):
         deadline = time.time() + 60
         while any(b.progress.state != "running" for b in blockers) and time.time() < deadline:
             time.sleep(0.2)
-        at = _goto(_app(), "pages/data.py")
+        at = goto(app(), "pages/data.py")
         at.button(key="sample_digits").click().run()
-        _goto(at, "pages/train.py")
+        goto(at, "pages/train.py")
         slots = JOBS.max_concurrent
-        assert f"This server trains {slots} model" in _page_text(at)
-        assert f"{slots} training now, 0 waiting. Yours will wait in the queue" in _page_text(at)
+        assert f"This server trains {slots} model" in page_text(at)
+        assert f"{slots} training now, 0 waiting. Yours will wait in the queue" in page_text(at)
         next(b for b in at.button if b.label == "Start training").click().run()
         queued = JOBS.get(at.session_state["job_id"])
         assert at.progress[0].text == "⏳ Waiting for a free training slot (position 1 in the queue)"
-        assert "another visitor" not in _page_text(at)
+        assert "another visitor" not in page_text(at)
     finally:
         for job in [*blockers, *([queued] if queued else [])]:
             job.stop()
@@ -360,12 +328,12 @@ KEY_A, KEY_B = "a" * 32, "b" * 32
 @pytest.fixture
 def two_workspaces(tmp_path, monkeypatch):
     """A store with one usable run owned by workspace A and one by B (copies of the reviews starter)."""
-    from ui import state
+    from ui import run_state
     from ui.state import owner_for_key
 
     monkeypatch.setenv("MODELDECK_HOME", str(tmp_path))
     monkeypatch.delenv("MODELDECK_MODE", raising=False)  # the default: hosted
-    state.run_store.clear()
+    run_state.run_store.clear()
     store = RunStore(tmp_path)
     ids = {}
     for key, run_id in ((KEY_A, "20990101-000000-ngram_bag-aaaaaa"), (KEY_B, "20990101-000000-ngram_bag-bbbbbb")):
@@ -374,7 +342,7 @@ def two_workspaces(tmp_path, monkeypatch):
         store.update_meta(target, run_id=run_id, starter=False, owner=owner_for_key(key), title=f"run of {key[0]}")
         ids[key] = run_id
     yield ids
-    state.run_store.clear()
+    run_state.run_store.clear()
 
 
 def _session(key: str) -> AppTest:
@@ -388,20 +356,20 @@ def _session(key: str) -> AppTest:
 def test_each_session_sees_only_its_own_runs(two_workspaces):
     mine, theirs = two_workspaces[KEY_A], two_workspaces[KEY_B]
     at = _session(KEY_A)
-    _goto(at, "pages/runs.py")
+    goto(at, "pages/runs.py")
     listed = set(at.dataframe[0].value["run"])
     assert mine in listed and theirs not in listed
     assert {r for r in listed if r.startswith("starter-")} == {"starter-digits", "starter-reviews"}
 
     at.session_state["run_id"] = theirs  # as if the id had been guessed
-    _goto(at, "pages/evaluate.py")
+    goto(at, "pages/evaluate.py")
     picker = at.selectbox[0]  # options are the runs' labels; values their ids
     assert "run of a" in " ".join(picker.options) and "run of b" not in " ".join(picker.options)
     assert picker.value == mine  # the guessed id was not taken: the newest own run is shown instead
     assert not any(theirs in str(e.value) for e in [*at.markdown, *at.caption])
 
     at.session_state["predict_task"] = "text_classification"
-    _goto(at, "pages/predict.py")
+    goto(at, "pages/predict.py")
     picker = at.selectbox(key="predict_run_text_classification")
     assert "run of a" in " ".join(picker.options) and "run of b" not in " ".join(picker.options)
 
@@ -409,7 +377,7 @@ def test_each_session_sees_only_its_own_runs(two_workspaces):
 def test_a_session_cannot_delete_another_sessions_run_but_can_delete_its_own(two_workspaces):
     mine, theirs = two_workspaces[KEY_A], two_workspaces[KEY_B]
     at = _session(KEY_A)
-    _goto(at, "pages/runs.py")
+    goto(at, "pages/runs.py")
     assert "run of b" not in " ".join(at.selectbox[0].options)
     at.selectbox[0].set_value(mine).run()
     next(b for b in at.button if b.label == "Delete this run").click().run()
@@ -420,14 +388,14 @@ def test_a_session_cannot_delete_another_sessions_run_but_can_delete_its_own(two
 
 def test_workspace_key_reopens_a_workspace_in_a_new_session(two_workspaces):
     at = _session(KEY_B)
-    _goto(at, "pages/runs.py")
+    goto(at, "pages/runs.py")
     key_shown = [c.value for c in at.code if c.language != "python"]  # the saved run's code is shown too
     assert key_shown == [KEY_B]
-    fresh = _goto(_app(), "pages/runs.py")  # a new tab: a new, empty workspace
+    fresh = goto(app(), "pages/runs.py")  # a new tab: a new, empty workspace
     assert two_workspaces[KEY_B] not in set(fresh.dataframe[0].value["run"])
     fresh.text_input(key="workspace_key_input").input("not-a-key").run()
     fresh.button(key="open_workspace").click().run()
-    assert "That is not a workspace key" in _errors(fresh)
+    assert "That is not a workspace key" in errors(fresh)
     fresh.text_input(key="workspace_key_input").input(KEY_B.upper()).run()
     fresh.button(key="open_workspace").click().run()
     assert not fresh.exception
@@ -436,10 +404,10 @@ def test_workspace_key_reopens_a_workspace_in_a_new_session(two_workspaces):
 
 def test_local_mode_shows_every_run(two_workspaces, monkeypatch):
     monkeypatch.setenv("MODELDECK_MODE", "local")
-    at = _goto(_app(), "pages/runs.py")
+    at = goto(app(), "pages/runs.py")
     listed = set(at.dataframe[0].value["run"])
     assert set(two_workspaces.values()) <= listed
-    assert "Single-user mode" in _page_text(at)
+    assert "Single-user mode" in page_text(at)
 
 
 def test_a_model_file_with_code_in_a_run_folder_is_refused_in_the_page(two_workspaces):
@@ -454,10 +422,10 @@ def test_a_model_file_with_code_in_a_run_folder_is_refused_in_the_page(two_works
     at = _session(KEY_A)
     at.session_state["predict_task"] = "text_classification"
     at.session_state["run_id"] = two_workspaces[KEY_A]
-    _goto(at, "pages/predict.py")
+    goto(at, "pages/predict.py")
     assert at.selectbox(key="predict_run_text_classification").value == two_workspaces[KEY_A]
-    assert "contains a Lambda layer (Python code inside the model), so it was not loaded" in _errors(at)
-    assert str(run_dir) not in _page_text(at)
+    assert "contains a Lambda layer (Python code inside the model), so it was not loaded" in errors(at)
+    assert str(run_dir) not in page_text(at)
 
 
 # ---- watching a training must not slow it down -------------------------------------------------------------
@@ -468,7 +436,7 @@ def test_page_reruns_leave_keras_state_and_garbage_collection_alone():
     from keras.src.backend.common import global_state
     from streamlit.runtime.scriptrunner import script_runner
 
-    _app()  # importing ui.state (through app.py) installs the replacement
+    app()  # importing ui.state (through app.py) installs the replacement
     global_state.set_global_attribute("modeldeck_probe", 42)
     script_runner._clean_problem_modules()
     assert global_state.get_global_attribute("modeldeck_probe") == 42  # Keras state survived a rerun's clean-up

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.app.helpers import app, goto, texts, use_sample, walk
+
 PAGES = [
     "pages/home.py",
     "pages/data.py",
@@ -20,91 +17,53 @@ PAGES = [
 ]
 
 
-def _app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def _goto(at: AppTest, page: str) -> AppTest:
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [i.value for i in at.info] + [s.value for s in at.success]
-    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [c.value for c in at.caption]
-    return "\n".join(str(p) for p in parts)
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_a_fresh_session(page):
-    at = _goto(_app(), page)
+    at = goto(app(), page)
     assert at.title, f"{page} has no title"
 
 
 @pytest.mark.parametrize("page", ["pages/model.py", "pages/train.py"])
 def test_pages_without_data_say_what_to_do(page):
-    at = _goto(_app(), page)
-    assert "Pick a built-in sample or upload your own file first" in _texts(at)
+    at = goto(app(), page)
+    assert "Pick a built-in sample or upload your own file first" in texts(at)
+
+
+def test_start_page_leads_with_business_tables_then_texts_and_images():
+    at = app()
+    intro = texts(at)
+    assert "deep-learning" not in intro and "tables, texts or images" in intro
+    buttons = [b.key for b in at.button if (b.key or "").startswith("home_")]
+    assert buttons == ["home_churn", "home_house_prices", "home_reviews", "home_digits"]
+
+
+@pytest.mark.parametrize(
+    ("sample", "kind", "shown"), [("churn", "table", "The table in use"), ("digits", "image", "Active data:")]
+)
+def test_a_start_page_sample_opens_the_data_page_the_way_its_button_there_does(sample, kind, shown):
+    at = app()
+    at.button(key=f"home_{sample}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "1 · Data"  # the Data page opened with the sample active
+    ds = at.session_state["dataset"]
+    assert ds.kind == kind and ds.source == f"sample:{sample}"
+    assert any(shown in text for text in [texts(at), *(h.value for h in at.subheader)])
 
 
 def test_mnist_choice_says_why_it_is_unavailable_offline():
     from modeling.data.samples import sample_status
 
     available, reason = sample_status("mnist")
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     button = at.button(key="sample_mnist")
     assert button.disabled == (not available)
     if not available:
-        assert reason and reason in _texts(at)
-
-
-def _wait_for_training(at: AppTest, timeout: float = 240) -> None:
-    from modeling.training.jobs import JOBS
-
-    job = JOBS.get(at.session_state["job_id"])
-    deadline = time.time() + timeout
-    while not job.done and time.time() < deadline:
-        time.sleep(0.5)
-    assert job.done, job.snapshot()
-    assert job.snapshot()["state"] == "finished", job.snapshot()
-
-
-def _walk(sample: str, epochs: int) -> AppTest:
-    at = _goto(_app(), "pages/data.py")
-    at.button(key=f"sample_{sample}").click().run()
-    assert not at.exception
-    assert any(m.label == "Examples" for m in at.metric)
-
-    _goto(at, "pages/model.py")
-    assert any(m.label == "Parameters" for m in at.metric)
-    if any(n.key == "setting_epochs" for n in at.number_input):
-        at.number_input(key="setting_epochs").set_value(epochs).run()
-        assert at.session_state["config"].settings.epochs == epochs
-    else:  # the template Automatic picked is fitted exactly: nothing to tune in epochs, and the page says why
-        assert "fitted in one step" in _texts(at) and "do not apply" in _texts(at)
-
-    _goto(at, "pages/train.py")
-    next(b for b in at.button if b.label == "Start training").click().run()
-    _wait_for_training(at)
-    at.run()
-    assert not at.exception
-    assert "Saved as run" in _texts(at)
-
-    _goto(at, "pages/evaluate.py")
-    labels = [m.label for m in at.metric]
-    assert "Accuracy" in labels and "F1 (macro)" in labels
-    assert "better than" in _texts(at) or "worse" in _texts(at) or "does better" in _texts(at)
-    return at
+        assert reason and reason in texts(at)
 
 
 def test_digits_path_end_to_end():
-    at = _walk("digits", epochs=2)
-    _goto(at, "pages/predict.py")
+    at = walk("digits", epochs=2)
+    goto(at, "pages/predict.py")
     at.radio(key="predict_task").set_value("image_classification").run()
     assert not at.exception
     # The newest own run is preselected over the starter.
@@ -112,8 +71,8 @@ def test_digits_path_end_to_end():
 
 
 def test_sentiment_path_end_to_end():
-    at = _walk("reviews", epochs=3)
-    _goto(at, "pages/predict.py")
+    at = walk("reviews", epochs=3)
+    goto(at, "pages/predict.py")
     at.radio(key="predict_task").set_value("text_classification").run()
     at.text_area(key="predict_text").input("Absolutely love it, works perfectly.").run()
     next(b for b in at.button if b.label == "Predict").click().run()
@@ -127,7 +86,7 @@ def test_upload_table_proposes_columns_and_loads():
         f"text number {i} is {'good' if i % 2 else 'bad'},{i % 5},{'positive' if i % 2 else 'negative'}"
         for i in range(40)
     ]
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     at.file_uploader(key="data_upload").upload("mine.csv", "\n".join(rows).encode(), "text/csv").run()
     assert not at.exception
     text_box, label_box = at.selectbox
@@ -146,20 +105,20 @@ def test_upload_table_proposes_columns_and_loads():
     ],
 )
 def test_bad_uploads_get_a_sentence_not_a_traceback(name, content, expected):
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     at.file_uploader(key="data_upload").upload(name, content, "text/csv").run()
     assert not at.exception
     if at.selectbox:  # a table was read: the problem shows when the columns are used
         next(b for b in at.button if b.label == "Use these columns").click().run()
     errors = " ".join(e.value for e in at.error)
     assert expected.lower() in errors.lower(), errors
-    assert "Traceback" not in _texts(at)
+    assert "Traceback" not in texts(at)
 
 
 def test_settings_file_with_bad_values_names_field_and_range():
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     at.button(key="sample_digits").click().run()
-    _goto(at, "pages/model.py")
+    goto(at, "pages/model.py")
     bad = b"task: image_classification\ntemplate: small_cnn\nsettings:\n  dropout: 3\n  optimizer: lbfgs\n"
     at.file_uploader(key="yaml_upload").upload("bad.yaml", bad, "text/yaml").run()
     assert not at.exception
@@ -171,9 +130,9 @@ def test_settings_file_with_bad_values_names_field_and_range():
 def test_settings_file_round_trip_applies_values():
     from modeling.config import default_config
 
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     at.button(key="sample_digits").click().run()
-    _goto(at, "pages/model.py")
+    goto(at, "pages/model.py")
     cfg = default_config("image_classification", "sample:digits")
     cfg.settings.epochs = 7
     cfg.template = "dense"
@@ -181,3 +140,13 @@ def test_settings_file_round_trip_applies_values():
     assert not at.exception
     assert at.session_state["config"].settings.epochs == 7
     assert at.session_state["config"].template == "dense"
+
+
+def test_a_settings_file_without_a_template_gets_the_data_s_template_and_keeps_its_settings():
+    at = goto(use_sample(app(), "digits"), "pages/model.py")
+    content = b"task: image_classification\nsettings:\n  epochs: 3\n"
+    at.file_uploader(key="yaml_upload").upload("no_template.yaml", content, "text/yaml").run()
+    assert not at.exception, [e.value for e in at.exception]
+    cfg = at.session_state["config"]
+    assert cfg.template == "small_cnn" and cfg.settings.epochs == 3  # the task's template, the file's epochs
+    assert cfg.settings.dropout == 0.5  # and the template's own recommended value where the file says nothing

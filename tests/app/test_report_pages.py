@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from tests.app.test_pages import _app, _goto, _texts
+from tests.app.helpers import app, goto, texts
 from tests.fake_runs import copy_starter
 
 
 def test_compare_page_explains_what_it_needs(local_home):
-    at = _goto(_app(), "pages/compare.py")
+    at = goto(app(), "pages/compare.py")
     assert at.title[0].value == "Compare runs"
-    assert "Comparing needs at least two finished runs of the same task" in _texts(at)
+    assert "Comparing needs at least two finished runs of the same task" in texts(at)
 
 
 def test_compare_page_shows_two_runs_side_by_side(local_home):
     copy_starter(local_home, "20990101-000000-ngram_bag-aaaaaa", 0.03, "Reviews, step 0.03")
     copy_starter(local_home, "20990101-000001-ngram_bag-bbbbbb", 0.001, "Reviews, step 0.001")
-    at = _goto(_app(), "pages/compare.py")
+    at = goto(app(), "pages/compare.py")
     picker = at.multiselect(key="compare_runs_text_classification")
     assert sorted(picker.value) == ["20990101-000000-ngram_bag-aaaaaa", "20990101-000001-ngram_bag-bbbbbb"]
-    texts = _texts(at)
-    assert "The most accurate run is" in texts
-    assert "1 setting differs between these runs" in texts
+    said = texts(at)
+    assert "The most accurate run is" in said
+    assert "1 setting differs between these runs" in said
     frames = [df.value for df in at.dataframe]
     figures = next(f for f in frames if "Figure" in f.columns)
     assert {"Accuracy", "95% interval", "Training time", "Model file size"} <= set(figures["Figure"])
@@ -30,7 +30,7 @@ def test_compare_page_shows_two_runs_side_by_side(local_home):
 
     picker.set_value(["20990101-000000-ngram_bag-aaaaaa"]).run()
     assert not at.exception
-    assert "Pick at least two runs." in _texts(at)
+    assert "Pick at least two runs." in texts(at)
 
     # The starter joins as a third run: three columns of figures.
     picker.set_value(["20990101-000000-ngram_bag-aaaaaa", "20990101-000001-ngram_bag-bbbbbb", "starter-reviews"]).run()
@@ -42,14 +42,14 @@ def test_compare_page_shows_two_runs_side_by_side(local_home):
 def test_evaluate_page_offers_the_report(local_home):
     from modeling.reporting.pdf import pdf_unavailable_reason
 
-    at = _goto(_app(), "pages/evaluate.py")
+    at = goto(app(), "pages/evaluate.py")
     at.selectbox(key="run_picker").set_value("starter-reviews").run()
     assert not at.exception
     html_button = at.download_button(key="share_run_html")
     assert html_button.label == "Download the report (HTML)"
     reason = pdf_unavailable_reason()
     if reason:
-        assert reason in _texts(at)
+        assert reason in texts(at)
         return
     next(b for b in at.button if b.label == "Make a PDF").click().run()
     assert not at.exception, [e.value for e in at.exception]

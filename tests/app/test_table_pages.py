@@ -22,67 +22,37 @@ from modeling.config import default_config
 from modeling.data.samples import load_sample, sample_table
 from modeling.runs.store import RunStore
 from modeling.training.experiment import run_experiment
-from tests.app.test_hostile_inputs import _errors, _page_text, _plain
-from tests.app.test_pages import _app, _goto
+from tests.app.helpers import (
+    app,
+    dataframes_with,
+    errors,
+    goto,
+    metric,
+    no_exception,
+    page_text,
+    plain,
+    train,
+    upload_table,
+)
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------------
-def _no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def _wait_for_training(at: AppTest, timeout: float = 300) -> None:
-    from modeling.training.jobs import JOBS
-
-    job = JOBS.get(at.session_state["job_id"])
-    deadline = time.time() + timeout
-    while not job.done and time.time() < deadline:
-        time.sleep(0.5)
-    assert job.done and job.snapshot()["state"] == "finished", job.snapshot()
-    at.run()
-    _no_exception(at)
-
-
-def _metric(at: AppTest, label: str):
-    (found,) = [m for m in at.metric if m.label == label]
-    return found
-
-
-def _upload_table(at: AppTest, name: str, df: pd.DataFrame) -> AppTest:
-    at.file_uploader(key="data_upload").upload(name, df.to_csv(index=False).encode(), "text/csv").run()
-    _no_exception(at)
-    return at
-
-
 def _score(at: AppTest, name: str, df: pd.DataFrame) -> AppTest:
     at.file_uploader(key="table_score_upload").upload(name, df.to_csv(index=False).encode(), "text/csv").run()
-    _no_exception(at)
+    no_exception(at)
     return at
-
-
-def _train(at: AppTest) -> AppTest:
-    _goto(at, "pages/train.py")
-    assert "Ready to train" in _page_text(at)
-    next(b for b in at.button if b.label == "Start training").click().run()
-    _wait_for_training(at)
-    assert "Saved as run" in _page_text(at)
-    return at
-
-
-def _dataframes_with(at: AppTest, column: str) -> list[pd.DataFrame]:
-    return [d.value for d in at.dataframe if column in [str(c) for c in d.value.columns]]
 
 
 # ---- the two samples, end to end ------------------------------------------------------------------------------
 def test_churn_sample_walks_every_page(local_home: Path):
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     at.button(key="sample_churn").click().run()
-    _no_exception(at)
+    no_exception(at)
     ds = at.session_state["dataset"]
     assert ds.kind == "table" and ds.task == "tabular_classification" and ds.class_names == ["No", "Yes"]
     assert at.selectbox(key="table_target_sample:churn").value == "churn"
-    assert "yes/no values" in _page_text(at)  # the reason the task was proposed
-    assert _metric(at, "Rows").value == "2,500"
+    assert "yes/no values" in page_text(at)  # the reason the task was proposed
+    assert metric(at, "Rows").value == "2,500"
     # The column table: one row per column but the target, with its type and an editable role.
     (editor,) = at.data_editor
     columns = editor.value
@@ -95,40 +65,40 @@ def test_churn_sample_walks_every_page(local_home: Path):
     row = columns["column"].tolist().index("female")
     at.session_state[editor.key] = {"edited_rows": {row: {"role": "ignore"}}, "added_rows": [], "deleted_rows": []}
     at.run()
-    _no_exception(at)
+    no_exception(at)
     assert "female" not in at.session_state["dataset"].preparation.input_columns
-    assert "'female' is now left out" in _page_text(at)
+    assert "'female' is now left out" in page_text(at)
 
-    _goto(at, "pages/model.py")
+    goto(at, "pages/model.py")
     assert at.radio[0].value == "boosted_trees"  # the registry's default for tables
     assert at.button(key="table_search_start")  # Find the best model is there for tables
     at.number_input(key="setting_max_rounds").set_value(20).run()
-    _no_exception(at)
+    no_exception(at)
     cfg = at.session_state["config"]
     assert cfg.template == "boosted_trees" and cfg.settings.max_rounds == 20
     assert cfg.data.target_column == "churn" and cfg.data.columns.get("female") == "ignore"
     assert "Inputs after encoding" in [m.label for m in at.metric]
 
-    _train(at)
+    train(at)
     assert "Round" in [m.label for m in at.metric]  # trees count boosting rounds, not epochs
 
-    _goto(at, "pages/evaluate.py")
+    goto(at, "pages/evaluate.py")
     assert {"Accuracy", "F1 (macro)"} <= {m.label for m in at.metric}
-    text = _page_text(at)
+    text = page_text(at)
     assert "Which columns matter" in [s.value for s in at.subheader]
     assert "scrambling it raises the error" in text
-    mistakes = _dataframes_with(at, "model said")
+    mistakes = dataframes_with(at, "model said")
     assert mistakes and "tenure" in mistakes[0].columns  # each mistake with the row's values
     assert at.selectbox(key=f"partial_dependence_{at.session_state['run_id']}").options
 
-    _goto(at, "pages/predict.py")
+    goto(at, "pages/predict.py")
     assert at.radio(key="predict_task").value == "tabular_classification"
     run_id = at.session_state["run_id"]
-    before = _metric(at, "Prediction")
+    before = metric(at, "Prediction")
     before_text = (before.value, str(before.delta))
     at.selectbox(key=f"whatif_{run_id}_contract").set_value("Two year").run()
-    _no_exception(at)
-    after = _metric(at, "Prediction")
+    no_exception(at)
+    after = metric(at, "Prediction")
     assert (after.value, str(after.delta)) != before_text  # one value changed, the answer moved
 
     raw, _ = sample_table("churn")
@@ -136,7 +106,7 @@ def test_churn_sample_walks_every_page(local_home: Path):
     batch.loc[0, "contract"] = "Three year"  # a category training never saw
     batch.loc[1, "tenure"] = None
     _score(at, "customers.csv", batch)
-    text = _page_text(at)
+    text = page_text(at)
     assert "Scored 40 rows" in text
     assert "'notes'" in text and "ignored" in text
     assert "never saw in training" in text
@@ -146,47 +116,47 @@ def test_churn_sample_walks_every_page(local_home: Path):
 
 
 def test_house_prices_sample_walks_every_page(local_home: Path):
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     at.button(key="sample_house_prices").click().run()
-    _no_exception(at)
+    no_exception(at)
     ds = at.session_state["dataset"]
     assert ds.task == "tabular_regression" and ds.target_column == "price"
-    assert _metric(at, "Task").value == "A number"
-    assert "The dates in 'sold' are read as year, month" in _page_text(at)
+    assert metric(at, "Task").value == "A number"
+    assert "The dates in 'sold' are read as year, month" in page_text(at)
 
-    _goto(at, "pages/model.py")
+    goto(at, "pages/model.py")
     at.radio[0].set_value("neural_network").run()  # the network's own settings, and its size
-    _no_exception(at)
+    no_exception(at)
     assert at.number_input(key="setting_hidden_units").value == 128
-    assert int(_metric(at, "Weights (parameters)").value.replace(",", "")) > 1000
+    assert int(metric(at, "Weights (parameters)").value.replace(",", "")) > 1000
     at.radio[0].set_value("linear").run()
-    _no_exception(at)
+    no_exception(at)
     assert at.session_state["config"].template == "linear"
     assert at.number_input(key="setting_regularization")
     assert at.selectbox(key="setting_log_target")  # a regression-only setting, drawn for regression
-    _train(at)
+    train(at)
 
-    _goto(at, "pages/evaluate.py")
+    goto(at, "pages/evaluate.py")
     labels = [m.label for m in at.metric]
     assert labels[:4] == ["Average miss (MAE)", "Typical miss (RMSE)", "R² (variation explained)", "Average miss in %"]
-    text = _page_text(at)
+    text = page_text(at)
     assert text.count("n = 400 test rows, 95% interval") >= 4
     assert "smaller errors than always guessing the average" in text
     assert "its 90% range held the actual price for" in text
-    misses = _dataframes_with(at, "actual price")
+    misses = dataframes_with(at, "actual price")
     assert misses and "living_area_sqft" in misses[0].columns
-    baselines = _dataframes_with(at, "this model's typical miss is")[0]
+    baselines = dataframes_with(at, "this model's typical miss is")[0]
     assert baselines["model"].tolist()[0] == "This model" and len(baselines) == 3
     assert "Which columns matter" in [s.value for s in at.subheader]
 
-    _goto(at, "pages/predict.py")
+    goto(at, "pages/predict.py")
     run_id = at.session_state["run_id"]
-    before = _metric(at, "Estimated price").value
+    before = metric(at, "Estimated price").value
     at.number_input(key=f"whatif_{run_id}_living_area_sqft").set_value(4000.0).run()
-    _no_exception(at)
-    after = _metric(at, "Estimated price").value
+    no_exception(at)
+    after = metric(at, "Estimated price").value
     assert float(after.replace(",", "")) > float(before.replace(",", ""))  # a bigger house costs more
-    assert "90% range:" in _page_text(at)
+    assert "90% range:" in page_text(at)
 
     raw, _ = sample_table("house_prices")
     _score(at, "houses.csv", raw.drop(columns=["price"]).head(25))
@@ -194,8 +164,8 @@ def test_house_prices_sample_walks_every_page(local_home: Path):
     assert {"predicted_price", "low_80", "high_80", "low_90", "high_90"} <= set(scored.columns)
     assert (scored["low_90"] <= scored["low_80"]).all() and (scored["high_80"] <= scored["high_90"]).all()
 
-    _goto(at, "pages/runs.py")
-    (runs_table,) = _dataframes_with(at, "headline")
+    goto(at, "pages/runs.py")
+    (runs_table,) = dataframes_with(at, "headline")
     assert runs_table["headline"].str.startswith("RMSE").any()
 
 
@@ -231,15 +201,15 @@ def _leaky_houses() -> pd.DataFrame:
     [(_leaky_table, "churned", "account_closed", "ROC AUC"), (_leaky_houses, "price", "listed_price", "R²")],
 )
 def test_a_leaking_column_is_flagged_and_its_fix_leaves_it_out(local_home: Path, make, target, leak, metric):
-    at = _upload_table(_goto(_app(), "pages/data.py"), "leaky.csv", make())
+    at = upload_table(goto(app(), "pages/data.py"), "leaky.csv", make())
     assert at.session_state["dataset"].target_column == target
-    found = [_plain(w.value) for w in at.warning if "almost perfectly" in _plain(w.value)]
+    found = [plain(w.value) for w in at.warning if "almost perfectly" in plain(w.value)]
     assert len(found) == 1 and f"'{leak}'" in found[0] and metric in found[0], [w.value for w in at.warning]
-    next(b for b in at.button if _plain(b.label) == f"Leave '{leak}' out").click().run()
-    _no_exception(at)
+    next(b for b in at.button if plain(b.label) == f"Leave '{leak}' out").click().run()
+    no_exception(at)
     assert leak not in at.session_state["dataset"].preparation.input_columns
-    assert f"'{leak}' is now left out" in _page_text(at)
-    assert not [w for w in at.warning if "almost perfectly" in _plain(w.value)]
+    assert f"'{leak}' is now left out" in page_text(at)
+    assert not [w for w in at.warning if "almost perfectly" in plain(w.value)]
     roles = at.data_editor[0].value.set_index("column")["role"]
     assert roles[leak] == "ignore"
 
@@ -247,32 +217,32 @@ def test_a_leaking_column_is_flagged_and_its_fix_leaves_it_out(local_home: Path,
 def test_a_batch_missing_a_column_gets_the_sentence_that_names_it(local_home: Path):
     ds = load_sample("house_prices")
     run_experiment(default_config(ds.task, "sample:house_prices", "linear"), ds, store=RunStore(local_home))
-    at = _goto(_app(), "pages/predict.py")
+    at = goto(app(), "pages/predict.py")
     at.radio(key="predict_task").set_value("tabular_regression").run()
-    _no_exception(at)
+    no_exception(at)
     raw, _ = sample_table("house_prices")
     _score(at, "incomplete.csv", raw.drop(columns=["price", "living_area_sqft"]).head(10))
-    errors = _errors(at)
-    assert "lacks 1 column the model needs: 'living_area_sqft'" in errors, errors
+    said = errors(at)
+    assert "lacks 1 column the model needs: 'living_area_sqft'" in said, said
     assert "table_scored" not in at.session_state
 
 
 def test_target_and_task_can_be_changed_and_a_bad_choice_says_why(local_home: Path):
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     at.button(key="sample_house_prices").click().run()
     target = at.selectbox(key="table_target_sample:house_prices")
     target.set_value("overall_quality").run()
-    _no_exception(at)
+    no_exception(at)
     assert at.session_state["dataset"].task == "tabular_classification"  # 10 whole numbers: classes, proposed
-    assert "only 10 different whole numbers" in _page_text(at)
+    assert "only 10 different whole numbers" in page_text(at)
     at.radio(key="table_task_sample:house_prices_overall_quality").set_value("tabular_regression").run()
-    _no_exception(at)
+    no_exception(at)
     assert at.session_state["dataset"].task == "tabular_regression"
-    assert "You chose regression" in _page_text(at)
+    assert "You chose regression" in page_text(at)
     # A category as a number to predict: refused with the reason, and no stale table stays active.
     at.selectbox(key="table_target_sample:house_prices").set_value("neighborhood").run()
     at.radio(key="table_task_sample:house_prices_neighborhood").set_value("tabular_regression").run()
-    _no_exception(at)
+    no_exception(at)
     assert at.error and "dataset" not in at.session_state
 
 
@@ -281,16 +251,16 @@ def test_an_excel_sheet_can_be_picked(local_home: Path):
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         pd.DataFrame({"note": ["read me", "second line"]}).to_excel(writer, sheet_name="About", index=False)
         _leaky_table(120).drop(columns=["account_closed"]).to_excel(writer, sheet_name="Customers", index=False)
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     at.file_uploader(key="data_upload").upload("book.xlsx", buffer.getvalue(), "application/vnd.ms-excel").run()
-    _no_exception(at)
+    no_exception(at)
     sheet = next(s for s in at.selectbox if s.label == "Sheet")
     assert sheet.options == ["About", "Customers"]
     sheet.set_value("Customers").run()
-    _no_exception(at)
+    no_exception(at)
     ds = at.session_state["dataset"]
     assert ds.target_column == "churned" and len(ds) == 120
-    _goto(at, "pages/model.py")
+    goto(at, "pages/model.py")
     assert at.session_state["config"].data.sheet == "Customers"
 
 
@@ -300,12 +270,12 @@ def test_predicting_the_log_reaches_the_settings(local_home: Path):
     size = rng.gamma(3, 40, n).round(1)
     revenue = (size * 900 * rng.lognormal(0, 0.9, n)).round(0)
     table = pd.DataFrame({"size": size, "region": rng.choice(["north", "south"], n), "revenue": revenue})
-    at = _upload_table(_goto(_app(), "pages/data.py"), "shops.csv", table)
-    fix = next(b for b in at.button if _plain(b.label) == "Predict the log of 'revenue'")
+    at = upload_table(goto(app(), "pages/data.py"), "shops.csv", table)
+    fix = next(b for b in at.button if plain(b.label) == "Predict the log of 'revenue'")
     fix.click().run()
-    _no_exception(at)
-    assert "learns the logarithm of 'revenue'" in _page_text(at)
-    _goto(at, "pages/model.py")
+    no_exception(at)
+    assert "learns the logarithm of 'revenue'" in page_text(at)
+    goto(at, "pages/model.py")
     assert at.session_state["config"].settings.log_target == "yes"
     assert at.selectbox(key="setting_log_target").value == "yes"
 
@@ -318,35 +288,35 @@ def test_compare_runs_lines_up_the_table_templates(local_home: Path, task: str):
         config = default_config(ds.task, "sample:house_prices", template)
         config = config.model_copy(update={"settings": config.settings.model_copy(update=settings)})
         run_experiment(config, ds, store=store)
-    at = _goto(_app(), "pages/compare.py")
+    at = goto(app(), "pages/compare.py")
     assert at.radio(key="compare_task").value == task
-    (figures,) = _dataframes_with(at, "Figure")
+    (figures,) = dataframes_with(at, "Figure")
     assert figures["Figure"].tolist()[:3] == ["Typical miss (RMSE)", "95% interval (RMSE)", "Average miss (MAE)"]
-    assert "most accurate run" in _page_text(at)
+    assert "most accurate run" in page_text(at)
 
 
 def test_find_the_best_model_ranks_candidates_and_keeps_the_blend(local_home: Path):
     from modeling.training.jobs import JOBS
 
-    at = _goto(_app(), "pages/data.py")
+    at = goto(app(), "pages/data.py")
     at.button(key="sample_churn").click().run()
-    _goto(at, "pages/model.py")
+    goto(at, "pages/model.py")
     at.slider(key="table_search_budget").set_value(20).run()
     at.button(key="table_search_start").click().run()
-    _no_exception(at)
+    no_exception(at)
     search = JOBS.get_search(at.session_state["table_search_id"])
     deadline = time.time() + 240
     while not search.done and time.time() < deadline:
         time.sleep(0.5)
     assert search.done and search.snapshot()["state"] == "finished", search.snapshot()
     at.run()
-    _no_exception(at)
-    (board,) = _dataframes_with(at, "validation log loss (lower is better)")
+    no_exception(at)
+    (board,) = dataframes_with(at, "validation log loss (lower is better)")
     assert len(board) >= 2 and "the weighted blend below" in board["what it is"].tolist()
-    assert "The blend on the 500 test rows" in _page_text(at)
+    assert "The blend on the 500 test rows" in page_text(at)
     next(b for b in at.button if b.label == "Use this model").click().run()
-    _no_exception(at)
+    no_exception(at)
     run_id = at.session_state["run_id"]
-    assert "Saved as run" in _page_text(at)
+    assert "Saved as run" in page_text(at)
     run = RunStore(local_home).load(run_id)
     assert run.config.template == "automatic" and run.info.usable

@@ -10,26 +10,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from modeling.runs.store import RunStore
+from tests.app.helpers import APP, app, goto, page_text, remote_bundle_lines
 from tests.fake_runs import make_run
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 RUN = "20990101-000000-ngram_bag-aaaaaa"
 BOB = "b2" * 16
-
-
-def _at(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [i.value for i in at.info] + [s.value for s in at.success]
-    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [c.value for c in at.caption]
-    return "\n".join(str(p) for p in parts).replace("\\", "")  # user-facing text is Markdown-escaped
 
 
 @pytest.fixture
@@ -45,8 +30,8 @@ def mlflow_db(tmp_path, monkeypatch):
 def test_without_mlflow_the_team_blocks_say_how_to_turn_them_on(local_home, monkeypatch):
     monkeypatch.delenv("MODELDECK_MLFLOW_URI", raising=False)
     make_run(local_home, RUN, usable=True)
-    at = _at("pages/runs.py")
-    assert "Tracking is off: set MODELDECK_MLFLOW_URI" in _texts(at)
+    at = goto(app(), "pages/runs.py")
+    assert "Tracking is off: set MODELDECK_MLFLOW_URI" in page_text(at)
     assert next(b for b in at.button if b.label == "Register this model").disabled
 
 
@@ -57,14 +42,14 @@ def test_saved_runs_lists_tracked_runs_and_registers_a_model_with_its_card(local
 
     path = make_run(local_home, RUN, usable=True, title="Reviews for the team")
     tracking.track_run(path)
-    at = _at("pages/runs.py")
+    at = goto(app(), "pages/runs.py")
     table = next(df.value for df in at.dataframe if "by" in df.value.columns)
     assert list(table["run"]) == [RUN] and list(table["here"]) == ["yes"]
     at.text_input(key="register_name").input("review-sentiment").run()
     at.checkbox(key="register_production").check().run()
     at.button(key="register_model").click().run()
     assert not at.exception
-    assert "Registered as **review-sentiment** version 1 and marked production." in _texts(at)
+    assert "Registered as **review-sentiment** version 1 and marked production." in page_text(at)
     client = MlflowClient(tracking_uri=mlflow_db, registry_uri=mlflow_db)
     version = client.get_model_version("review-sentiment", "1")
     assert "Reviews for the team" in version.description or "ngram_bag" in version.description
@@ -76,7 +61,7 @@ def test_a_teammates_tracked_run_opens_here(local_home, mlflow_db, tmp_path):
 
     elsewhere = make_run(tmp_path / "laptop", RUN, usable=True)  # trained on someone's laptop, tracked
     tracking.track_run(elsewhere)
-    at = _at("pages/runs.py")
+    at = goto(app(), "pages/runs.py")
     assert "no: open it below" in list(next(df.value for df in at.dataframe if "by" in df.value.columns)["here"])
     at.button(key="tracked_open").click().run()
     assert not at.exception
@@ -90,9 +75,9 @@ def test_a_hosted_visitor_sees_only_their_own_tracked_runs(mlflow_db, tmp_path, 
     bobs = make_run(tmp_path / "server", RUN, usable=True)
     RunStore(tmp_path / "server").update_meta(bobs, owner=BOB)
     tracking.track_run(bobs)
-    at = _at("pages/runs.py")
-    assert "No runs of this workspace on the tracking server yet" in _texts(at)
-    assert RUN not in _texts(at)
+    at = goto(app(), "pages/runs.py")
+    assert "No runs of this workspace on the tracking server yet" in page_text(at)
+    assert RUN not in page_text(at)
 
 
 def _ready_to_train(at: AppTest) -> AppTest:
@@ -126,7 +111,7 @@ def test_with_a_ray_cluster_the_train_page_offers_it_and_the_guard_points_there(
     at = _ready_to_train(AppTest.from_file(APP, default_timeout=120))
     place = at.radio(key="training_place")
     assert place.value == "the Ray cluster" and not place.disabled
-    assert "Ray cluster at http://127.0.0.1:9" in _texts(at)
+    assert "Ray cluster at http://127.0.0.1:9" in page_text(at)
     place.set_value("this server").run()
     next(b for b in at.button if b.label == "Start training").click().run()
     assert "Send it to the Ray cluster instead" in " ".join(e.value for e in at.error).replace("\\", "")
@@ -140,7 +125,7 @@ def test_ray_configured_but_missing_is_greyed_out_with_the_reason(local_home, mo
     at = _ready_to_train(AppTest.from_file(APP, default_timeout=120))
     place = at.radio(key="training_place")
     assert place.disabled and place.value == "this server"
-    assert "requirements-team.txt" in _texts(at)
+    assert "requirements-team.txt" in page_text(at)
 
 
 def test_the_run_json_of_a_tracked_run_names_its_mlflow_run(local_home, mlflow_db):
@@ -198,12 +183,12 @@ def test_find_the_best_model_runs_on_the_ray_cluster_and_keeps_the_winner(local_
     while not search.snapshot().get("leaderboard") and time.time() < deadline:
         time.sleep(0.2)
     at.run()
-    assert "Searching on the Ray cluster" in _texts(at) and "Finished so far" in _texts(at)
+    assert "Searching on the Ray cluster" in page_text(at) and "Finished so far" in page_text(at)
     search.thread.join(timeout=60)
     assert search.state == "finished", search.error
     at.run()
     assert not at.exception
-    assert "Keyword baseline accuracy" in _texts(at) and fake.submitted["entrypoint"].count(" search ") == 1
+    assert "Keyword baseline accuracy" in page_text(at) and fake.submitted["entrypoint"].count(" search ") == 1
     next(b for b in at.button if b.label == "Use this model").click().run()
     assert not at.exception
     run_id = at.session_state["run_id"]
@@ -216,7 +201,6 @@ def test_after_a_restart_the_train_page_follows_the_job_on_the_cluster_again(loc
     from modeling.training import remote
     from modeling.training.jobs import JOBS
     from tests.unit.training.ray_fakes import FakeJobs, event
-    from tests.unit.training.test_remote import _bundle
 
     store = RunStore(local_home)
     config = default_config("text_classification", source="sample:reviews", template="ngram_bag")
@@ -225,15 +209,15 @@ def test_after_a_restart_the_train_page_follows_the_job_on_the_cluster_again(loc
     store.forget_writer(run_dir)  # the server that sent it was restarted
     fake = FakeJobs(
         [("RUNNING", [event(state="running", phase="Training epoch 2", epoch=2, epochs=40, device="GPU 0 (L4)")])] * 3
-        + [("SUCCEEDED", _bundle(tmp_path))]
+        + [("SUCCEEDED", remote_bundle_lines(tmp_path))]
     )
     monkeypatch.setattr(remote, "connect", lambda address: fake)
     monkeypatch.setenv("MODELDECK_RAY_ADDRESS", "http://127.0.0.1:9")
-    at = _at("pages/train.py")
+    at = goto(app(), "pages/train.py")
     assert "Run: ngram_bag on Product reviews" in " ".join(s.value for s in at.subheader)
     job = JOBS.get(at.session_state["job_id"])
     assert job.remote and job.progress.run_id == run_dir.name
     job.thread.join(timeout=60)
     at.run()
     assert not at.exception
-    assert f"Saved as run `{run_dir.name}`" in _texts(at) and fake.submitted == {}  # followed, not sent again
+    assert f"Saved as run `{run_dir.name}`" in page_text(at) and fake.submitted == {}  # followed, not sent again

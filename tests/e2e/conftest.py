@@ -1,48 +1,13 @@
-"""Fixtures for the browser tests: a real Streamlit server on a free port and Debian's Chromium."""
+"""Fixtures for the browser tests: a real Streamlit server on a free port and Debian's Chromium (the server itself
+and the steps in the browser are in :mod:`tests.e2e.helpers`)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO_ROOT / "test-artifacts" / "e2e"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-HEALTH_TIMEOUT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-            return resp.status == 200 and resp.read().decode().strip() == "ok"
-    except (urllib.error.URLError, OSError):
-        return False
+from tests.e2e.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 
 @pytest.fixture(scope="session")
@@ -52,55 +17,6 @@ def artifacts_dir() -> Path:
     for old in [*ARTIFACTS.glob("*.png"), *ARTIFACTS.glob("*.log")]:
         old.unlink()
     return ARTIFACTS
-
-
-@contextlib.contextmanager
-def streamlit_server(home: Path, log_copy: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run `streamlit run app.py` from the repository root on a free port; yield its URL once healthy.
-
-    The server log is copied to ``log_copy`` when the server stops, for debugging failed runs.
-    ``extra_env`` sets server settings such as ``MODELDECK_MODE`` for one server.
-    """
-    port = _free_port()
-    env = {**os.environ, "MODELDECK_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"}
-    env.update(extra_env or {})
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    url = f"http://127.0.0.1:{port}"
-    log_path = home.parent / f"{home.name}-streamlit.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + HEALTH_TIMEOUT_S
-            while not _healthy(url):
-                if proc.poll() is not None:
-                    pytest.fail(f"Streamlit exited with code {proc.returncode}:\n{log_path.read_text()[-4000:]}")
-                if time.monotonic() > deadline:
-                    pytest.fail(f"Streamlit not healthy after {HEALTH_TIMEOUT_S} s:\n{log_path.read_text()[-4000:]}")
-                time.sleep(0.3)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-            log_copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(log_path, log_copy)
 
 
 @pytest.fixture(scope="module")

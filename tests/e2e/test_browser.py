@@ -9,134 +9,30 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import (
+    PAGE_LOAD_MS,
+    REPO_ROOT,
+    check_evaluation,
+    choose_radio,
+    expect_no_errors,
+    go,
+    metric,
+    metric_value,
+    open_app,
+    set_number,
+    settle,
+    shot,
+    train,
+    use_sample,
+)
 
 pytestmark = pytest.mark.e2e
-
-PAGE_LOAD_MS = 60_000  # first visits import TensorFlow and build a model on a 2-core machine
-TRAINING_MS = 240_000
-REPO_ROOT = Path(__file__).resolve().parents[2]
 REVIEWS_CSV = REPO_ROOT / "sample_data" / "reviews.csv"
-
-
-# ---- helpers ------------------------------------------------------------------------------------
-def shot(page: Page, artifacts: Path, name: str) -> None:
-    """A full-page screenshot. Streamlit scrolls inside <main>, so grow the viewport to its content first."""
-    settle(page)
-    size = page.viewport_size or {"width": 1400, "height": 1000}
-    height = page.evaluate(
-        "() => { const m = document.querySelector('[data-testid=stMain]'); return m ? m.scrollHeight : 0; }"
-    )
-    try:
-        if height > size["height"]:
-            page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 6000)})
-        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
-    finally:
-        page.set_viewport_size(size)
-    print(f"{time.strftime('%H:%M:%S')} {name}")  # pytest shows these with a failure: where the time went
-
-
-def settle(page: Page) -> None:
-    """Wait until Streamlit has finished running the script (the app root says so, as in Streamlit's own tests)."""
-    app = page.get_by_test_id("stApp")
-    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=PAGE_LOAD_MS)
-
-
-def go(page: Page, title: str) -> None:
-    """Open a page through its sidebar link and wait for its title."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible(timeout=PAGE_LOAD_MS)
-
-
-def metric(page: Page, label: str) -> Locator:
-    """The st.metric whose label is exactly ``label`` (its whole box: label, value and delta)."""
-    label_loc = page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
-    return page.get_by_test_id("stMetric").filter(has=label_loc)
-
-
-def metric_value(page: Page, label: str) -> Locator:
-    return metric(page, label).get_by_test_id("stMetricValue")
-
-
-def use_sample(page: Page, card_title: str) -> None:
-    """Click 'Use this sample' in the Data page card titled ``card_title``."""
-    card = page.get_by_test_id("stColumn").filter(has=page.get_by_text(card_title, exact=True))
-    expect(card).to_have_count(1)
-    button = card.get_by_role("button", name="Use this sample")
-    expect(button).to_be_enabled()
-    button.click()
-
-
-def set_number(page: Page, label: str, value: int) -> None:
-    """Type into a number input; Streamlit commits it on Enter (or blur), then reruns."""
-    field = page.get_by_role("spinbutton", name=label, exact=True)
-    field.fill(str(value))
-    field.press("Enter")
-    page.wait_for_timeout(500)  # let the rerun that applies the value start
-    settle(page)
-    expect(field).to_have_value(str(value))
-
-
-def train(page: Page, epochs: int | None, dataset: str) -> str:
-    """On the Train page: start a run with ``epochs`` (``None``: a one-step template) and wait until it is saved.
-
-    Returns the run id.
-
-    A new session's Train page shows the newest job anyone started (local mode), so a finished run
-    may be on screen before we click: wait for a run id other than that one.
-    """
-    ready = "fitted in one step" if epochs is None else f"up to {epochs} epochs"
-    expect(page.get_by_text(ready)).to_be_visible()
-    settle(page)
-    saved = page.get_by_test_id("stAlertContentSuccess").filter(has_text="Saved as run")
-    previous = saved.locator("code").inner_text().strip() if saved.count() else None
-    page.get_by_role("button", name="Start training").click()
-    run_code = saved.locator("code")
-    if previous:
-        expect(run_code).not_to_have_text(previous, timeout=TRAINING_MS)
-    expect(run_code).to_be_visible(timeout=TRAINING_MS)
-    settle(page)
-    expect(page.get_by_role("heading", name=re.compile(f"^Run: .+ on {re.escape(dataset)}$"))).to_be_visible()
-    progress = page.get_by_test_id("stProgress")
-    expect(progress).to_contain_text("Finished")
-    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
-    done = 1 if epochs is None else epochs  # a one-step fit shows as one epoch
-    expect(metric_value(page, "Epoch")).to_have_text(f"{done} / {done}")
-    run_id = run_code.inner_text().strip()
-    assert run_id and run_id != previous, f"no new run saved (previous: {previous!r}, shown: {run_id!r})"
-    # The finished run becomes the active one, as the sidebar says.
-    expect(page.get_by_test_id("stSidebar").get_by_text(run_id)).to_be_visible()
-    return run_id
-
-
-def check_evaluation(page: Page) -> str:
-    """The Evaluate page shows an accuracy and the plain-words summary; returns the accuracy text."""
-    accuracy = metric_value(page, "Accuracy")
-    expect(accuracy).to_be_visible(timeout=PAGE_LOAD_MS)
-    expect(accuracy).to_have_text(re.compile(r"^\d{1,3}\.\d%$"))
-    expect(page.get_by_role("heading", name="In plain words")).to_be_visible()
-    expect(page.get_by_role("tab", name="Confusion matrix")).to_be_visible()
-    return accuracy.inner_text().strip()
-
-
-def expect_no_errors(page: Page) -> None:
-    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-
-
-def choose_radio(page: Page, option: str) -> None:
-    """Streamlit hides the native radio input; click its label like a user and check the result."""
-    page.get_by_test_id("stRadio").get_by_text(option, exact=True).click()
-    expect(page.get_by_role("radio", name=option, exact=True)).to_be_checked()
-
-
-def open_app(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.get_by_role("heading", name="ModelDeck", level=1)).to_be_visible(timeout=PAGE_LOAD_MS)
 
 
 # ---- the digits path ----------------------------------------------------------------------------

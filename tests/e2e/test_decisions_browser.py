@@ -17,9 +17,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import streamlit_server
-from tests.e2e.test_browser import PAGE_LOAD_MS, check_evaluation, choose_radio, expect_no_errors, go, open_app, settle
-from tests.e2e.test_browser import shot as page_shot
+from tests.e2e.helpers import (
+    PAGE_LOAD_MS,
+    check_evaluation,
+    choose_radio,
+    expect_no_errors,
+    go,
+    open_app,
+    settle,
+    streamlit_server,
+)
+from tests.e2e.helpers import shot as page_shot
 from tests.fake_runs import copy_starter
 
 pytestmark = pytest.mark.e2e

@@ -20,8 +20,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import streamlit_server
-from tests.e2e.test_browser import PAGE_LOAD_MS, expect_no_errors, go, open_app, shot
+from tests.e2e.helpers import PAGE_LOAD_MS, expect_no_errors, go, open_app, shot, streamlit_server
 
 pytestmark = pytest.mark.e2e
 

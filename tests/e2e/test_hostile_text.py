@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_browser import PAGE_LOAD_MS, go, metric_value, open_app, settle, shot
+from tests.e2e.helpers import PAGE_LOAD_MS, go, metric_value, open_app, settle, shot
 
 pytestmark = pytest.mark.e2e
 

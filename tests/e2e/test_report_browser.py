@@ -21,8 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from modeling.config import ExperimentConfig
-from tests.e2e.conftest import REPO_ROOT, streamlit_server
-from tests.e2e.test_browser import PAGE_LOAD_MS, expect_no_errors, shot
+from tests.e2e.helpers import PAGE_LOAD_MS, REPO_ROOT, expect_no_errors, shot, streamlit_server
 
 pytestmark = pytest.mark.e2e
 

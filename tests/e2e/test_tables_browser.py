@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from modeling.data.samples import sample_table
-from tests.e2e.test_browser import (
+from tests.e2e.helpers import (
     PAGE_LOAD_MS,
     TRAINING_MS,
     expect_no_errors,

@@ -56,7 +56,7 @@ def test_light_modules_do_not_import_tensorflow_or_scikit_learn():
     """What the pages import on every rerun stays cheap: the heavy libraries load only when a model is used."""
     code = (
         "import sys\n"
-        "import modeling.config, modeling.training.jobs, modeling.training.search, modeling.runs.predictor\n"
+        "import modeling.config, modeling.training.jobs, modeling.training.search, modeling.runs.loading\n"
         "import modeling.reporting.run_report, modeling.reporting.charts, modeling.data.readers, modeling.__main__\n"
         "heavy = [m for m in ('tensorflow', 'keras', 'sklearn', 'keras_hub', 'playwright') if m in sys.modules]\n"
         "print(','.join(heavy))\n"

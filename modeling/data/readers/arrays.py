@@ -134,27 +134,28 @@ def dataset_from_arrays(images: np.ndarray, labels: np.ndarray, name: str, sourc
 def _to_uint8(images: np.ndarray) -> tuple[np.ndarray, str]:
     if images.dtype == np.uint8:
         return images, ""
-    if images.dtype.kind == "b":
+    if np.issubdtype(images.dtype, np.bool_):
         return images.astype(np.uint8) * 255, ""
-    values = images.astype(np.float64) if images.dtype.kind == "f" else images
-    if images.dtype.kind == "f" and not np.all(np.isfinite(values)):
+    floats = np.issubdtype(images.dtype, np.floating)
+    values = images.astype(np.float64) if floats else images
+    if floats and not np.all(np.isfinite(values)):
         raise DataError("Some pixel values are not numbers (NaN or infinity). Clean the images and save them again.")
     low, high = float(values.min()), float(values.max())
-    if images.dtype.kind == "f" and low >= 0.0 and high <= 1.0:
+    if floats and low >= 0.0 and high <= 1.0:
         return np.rint(values * 255.0).astype(np.uint8), ""
     if low >= 0 and high <= 255:
-        return np.rint(values).astype(np.uint8) if images.dtype.kind == "f" else values.astype(np.uint8), ""
+        return np.rint(values).astype(np.uint8) if floats else values.astype(np.uint8), ""
     span = high - low or 1.0
     scaled = np.rint((values.astype(np.float64) - low) / span * 255.0).astype(np.uint8)
     return scaled, f"Pixel values ranged from {low:g} to {high:g}; they were rescaled to 0..255."
 
 
 def _array_label_strings(labels: np.ndarray) -> np.ndarray:
-    if labels.dtype.kind == "S":
+    if np.issubdtype(labels.dtype, np.bytes_):
         return np.char.strip(np.char.decode(labels, "utf-8", errors="replace")).astype(str)
-    if labels.dtype.kind == "U":
+    if np.issubdtype(labels.dtype, np.str_):
         return np.char.strip(labels).astype(str)
-    if labels.dtype.kind == "f":
+    if np.issubdtype(labels.dtype, np.floating):
         if not np.all(np.isfinite(labels)):
             raise DataError("Some labels are missing (NaN). Every image needs a label.")
         if np.all(labels == np.round(labels)):

@@ -73,11 +73,16 @@ class ColumnProfile:
         if self._kind is None:
             if self.is_text:
                 self._kind = "text"
-            elif self.count and len(self.values) <= min(MAX_CATEGORIES, self.count / 2):
+            elif self.is_category:
                 self._kind = "category"
             else:
                 self._kind = "number" if self.count and self.numeric else "text"
         return self._kind
+
+    @property
+    def is_category(self) -> bool:
+        """Few values, repeated (at most half as many as cells): labels, never the column extra fields belong to."""
+        return not self.is_text and bool(self.count) and len(self.values) <= min(MAX_CATEGORIES, self.count / 2)
 
     def mark_text(self) -> None:
         """Known to hold free text (the other end of a two-column file holds the labels)."""
@@ -192,7 +197,7 @@ def _reading_fits(
             value = row[j].strip()
             if _looks_like(value, column, column.values, glued=j == joined):
                 continue
-            if column.kind != "category" or j == joined or not value:
+            if not column.is_category or j == joined or not value:
                 return False
             new[value] += 1  # a label the well-formed rows never show
         if new and (
@@ -290,7 +295,7 @@ def _reads_right_without_extras(
     the reading with the extra fields glued into column ``joined`` say nothing new and are skipped.
     """
     n, extra = len(columns), len(fields) - len(columns)
-    labels = [j for j, column in enumerate(columns) if column.kind == "category"]
+    labels = [j for j, column in enumerate(columns) if column.is_category]
     if not labels:
         return False
     glued_at = [j if joined is None or j < joined else j + extra for j in range(n)]
@@ -327,12 +332,12 @@ def _edge_columns(
         labels_last = named_last
     elif named_first:
         return None
-    elif (first.kind == "category") != (last.kind == "category"):
-        labels_last = last.kind == "category"
+    elif first.is_category != last.is_category:
+        labels_last = last.is_category
     else:
         return None
     labels, text = (last, first) if labels_last else (first, last)
-    if labels.kind != "category" or len(labels.values) < 2:  # one repeated value is a stray field, not labels
+    if not labels.is_category or len(labels.values) < 2:  # one repeated value is a stray field, not labels
         return None
     text.mark_text()
     return [first, last]

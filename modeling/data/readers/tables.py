@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+import warnings
 from typing import Any
 
 import pandas as pd
@@ -164,13 +165,6 @@ def _read_text_table(data: bytes, filename: str, join_extra_fields: bool = False
     expected = "\t" if suffix(filename) in {".tsv", ".tab"} else ","
     if delimiter != expected:
         notes.append(f"The columns are separated by {DELIMITER_NAMES.get(delimiter, repr(delimiter))}.")
-    repeated = sorted({name for name in header if name and header.count(name) > 1})
-    if repeated:
-        shown = ", ".join(f"'{fmt.clip(name)}'" for name in repeated[:5])
-        notes.append(
-            f"Some column names appear more than once ({shown}); the copies were renamed with .1, .2, ... "
-            "so that each column can be chosen."
-        )
     text, skipped = fix_field_counts(
         text, delimiter, filename, notes, join=join_extra_fields, max_rows=LIMITS.max_rows + 1
     )
@@ -186,6 +180,10 @@ def _read_text_table(data: bytes, filename: str, join_extra_fields: bool = False
             f"'{filename}' could not be read as a table ({fmt.first_line(exc)}). Save it as CSV and try again."
         ) from None
     df = _numbers_with_separators(df, delimiter, notes)
+    if len(header) == df.shape[1] and len(set(header)) < len(header):
+        # pandas renames a repeated name itself ('spend.1'); give the header back so that _finish_table names
+        # the copies once, for every format, and says so. Empty names keep pandas' 'Unnamed: 2'.
+        df.columns = [name or str(column) for name, column in zip(header, df.columns, strict=True)]
     df.attrs["notes"] = notes
     df.attrs[SKIPPED_LINES] = skipped  # rows with extra fields left out: the Data page offers to join them back
     return df
@@ -241,7 +239,11 @@ def _read_csv_skipping_bad_lines(
         return None
 
     try:
-        df = pd.read_csv(io.StringIO(text), engine="python", on_bad_lines=on_bad, **options)
+        with warnings.catch_warnings():
+            # pandas warns that rows of another length lose data: they are the ones counted in ``bad`` and
+            # reported in the table's notes (or refused below when they are many).
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            df = pd.read_csv(io.StringIO(text), engine="python", on_bad_lines=on_bad, **options)
     except (pd.errors.ParserError, ValueError, csv.Error, UnicodeError):
         raise DataError(
             f"'{filename}' could not be read as a table: {fmt.first_line(first_error)}. Check that text containing the "
@@ -279,9 +281,34 @@ def _finish_table(df: pd.DataFrame, filename: str) -> pd.DataFrame:
             "data rather than column names?)."
         )
     df.columns = _unique_names(names)
+    notes += _renamed_copies_notes(names, [str(c) for c in df.columns])
     df = df.reset_index(drop=True)
     df.attrs["notes"] = notes
     return df
+
+
+def _renamed_copies_notes(names: list[str], unique: list[str]) -> list[str]:
+    """One sentence per repeated column name, naming the copies and what they are called now.
+
+    pandas (and ModelDeck) rename a second 'spend' to 'spend.1'; a person must know, or they pick 'spend'
+    as the target or an input without knowing which of the two it is.
+    """
+    bases = [raw.strip()[:MAX_COLUMN_NAME_CHARS].strip() for raw in names]
+    repeated = {base for base in bases if base and bases.count(base) > 1}
+    renamed: dict[str, list[str]] = {}
+    for base, now in zip(bases, unique, strict=True):
+        if base in repeated and now != base:
+            renamed.setdefault(base, []).append(now)
+    notes = []
+    for name, copies in list(renamed.items())[:5]:
+        listed = " and ".join(f"'{fmt.clip(c)}'" for c in copies)
+        others = f"the second is now {listed}" if len(copies) == 1 else f"the others are now {listed}"
+        notes.append(
+            f"Some column names appear more than once ('{fmt.clip(name)}'): {len(copies) + 1} columns are called "
+            f"'{fmt.clip(name)}'; the first keeps the name and {others}, so that each can be chosen. Check that "
+            "they hold different things."
+        )
+    return notes
 
 
 def _unique_names(names: list[str]) -> list[str]:

@@ -47,6 +47,9 @@ KIND_LABELS: dict[str, str] = {
 MOSTLY_EMPTY = 0.95
 #: Text whose values average this many characters (and several words) is free text, not a category.
 FREE_TEXT_CHARS = 40
+#: Cells that average this many words are sentences: free text however often they repeat (a category's values
+#: are a word or a short phrase: "Month-to-month", "Bank transfer (automatic)").
+SENTENCE_WORDS = 5
 #: Rows looked at to infer kinds in very large tables (missing shares always count every row).
 INFERENCE_ROWS = 20_000
 #: A category with more distinct values than this, most of them seen once, is left out by default.
@@ -228,9 +231,14 @@ def _kind_of(present: pd.Series, value_format: ValueFormat) -> tuple[ColumnKind,
     mean_words = float(head.str.count(r"\s+").mean()) + 1.0
     varied = head.nunique() > 0.5 * len(head)
     # Long sentences are text; so are short ones of several words that hardly repeat (one-line reviews,
-    # comments): an ID or a category is rarely three words or more.
-    if varied and (
-        (mean_chars >= FREE_TEXT_CHARS and mean_words >= 4) or (mean_words >= 3 and head.nunique() > 0.9 * len(head))
+    # comments): an ID or a category is rarely three words or more. Sentences of five words or more are text
+    # even when a handful of them repeat (a review file with few distinct reviews is still reviews).
+    if mean_words >= SENTENCE_WORDS or (
+        varied
+        and (
+            (mean_chars >= FREE_TEXT_CHARS and mean_words >= 4)
+            or (mean_words >= 3 and head.nunique() > 0.9 * len(head))
+        )
     ):
         return "text", int(text.nunique()), str(text.iloc[0])
     return "category", int(text.nunique()), str(_mode(text))

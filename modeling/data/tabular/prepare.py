@@ -29,7 +29,7 @@ import pandas as pd
 
 from modeling import format as fmt
 from modeling.data.tabular.columns import ColumnInfo
-from modeling.data.tabular.values import missing_mask, parse_booleans, parse_dates, parse_numbers
+from modeling.data.tabular.values import missing_mask, parse_booleans, parse_dates, parse_numbers, show_value
 from modeling.errors import DataError
 
 #: The value every rare or never-seen category becomes.
@@ -303,6 +303,25 @@ class TablePreparation:
             parts[feature.name] = pd.Series(values).to_numpy(dtype=np.float64, na_value=np.nan)
         return parts
 
+    def as_written(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` (feature columns) as text the way the table wrote it: ``yes`` not ``1.0``, ``$1,200``, ``12%``.
+
+        For quoting rows to people (a report's mistakes, the largest misses); date parts and categories read
+        as they are, blanks as ``""``.
+        """
+        infos = {c.name: c for c in self.columns}
+        shown: dict[str, list[str]] = {}
+        for feature in self.features:
+            if feature.name not in frame.columns:
+                continue
+            info = infos.get(feature.source)
+            values = frame[feature.name].tolist()
+            if info is None or feature.part:
+                shown[feature.name] = ["" if _blank(v) else _plain_value(v) for v in values]
+            else:
+                shown[feature.name] = [show_value(v, info.format, info.example) for v in values]
+        return pd.DataFrame(shown, index=frame.index, dtype="str")
+
     # ---- saving -------------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -355,6 +374,14 @@ def _category_text(series: pd.Series) -> pd.Series:
     else:
         text = series.astype("str").str.strip().reset_index(drop=True)
     return text.where(~pd.Series(missing))
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and not np.isfinite(value))
+
+
+def _plain_value(value: Any) -> str:
+    return _plain_number(float(value)) if isinstance(value, int | float | np.number) else str(value)
 
 
 def _plain_number(value: float) -> str:

@@ -365,3 +365,46 @@ def parse_dates(series: pd.Series, fmt: ValueFormat) -> tuple[pd.Series, np.ndar
     parsed = parsed.where(~pd.Series(missing, index=series.index))
     bad = ~missing & np.asarray(parsed.isna(), dtype=bool)
     return parsed, bad
+
+
+# ---- writing a value back -----------------------------------------------------------------------------------
+def show_value(value: Any, fmt: ValueFormat, example: str = "") -> str:
+    """A prepared cell (a float, 1.0 for yes) written the way the column writes it: ``yes``, ``$1,200``, ``12%``.
+
+    Reports quote table rows to people, who wrote ``Yes`` and ``No``, not ``1.0`` and ``0.0``. ``example`` is
+    one cell as written (``ColumnInfo.example``): a yes/no column answers in its case (``Yes`` / ``YES``), a
+    native one as ``True`` / ``False`` or ``1`` / ``0``. Missing values are ``""``; text is returned as is.
+    """
+    if value is None or (isinstance(value, float) and not np.isfinite(value)) or value is pd.NA:
+        return ""
+    if fmt.kind == "boolean":
+        return _show_boolean(float(value) >= 0.5, fmt, example)
+    if fmt.kind != "number" or not isinstance(value, int | float | np.number):
+        return str(value)
+    number = float(value)
+    text = f"{number:,.0f}" if number.is_integer() or (fmt.currency and abs(number) >= 100) else f"{number:,.6g}"
+    if not fmt.thousands and not fmt.currency:
+        text = text.replace(",", "")
+    if fmt.decimal == ",":
+        text = text.translate(str.maketrans({",": fmt.thousands or ".", ".": ","}))
+    if fmt.percent:
+        text += "%"
+    if fmt.currency:
+        sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+        text = f"{sign}{fmt.currency}{text}" if len(fmt.currency) == 1 else f"{sign}{text} {fmt.currency}"
+    return text
+
+
+def _show_boolean(yes: bool, fmt: ValueFormat, example: str) -> str:
+    written = example.strip()
+    if fmt.native or not (fmt.true_values and fmt.false_values):
+        if written.lower() in ("true", "false"):
+            word = "True" if yes else "False"
+            return word.upper() if written.isupper() else word
+        return "1" if yes else "0"
+    tokens = fmt.true_values if yes else fmt.false_values
+    # The spelling the example uses ("Yes" -> "yes"/"no" in its case), else the longest ("yes" over "y").
+    word = max(tokens, key=len)
+    if written.isupper() and len(written) > 1:
+        return word.upper()
+    return word.capitalize() if written[:1].isupper() else word

@@ -2,7 +2,7 @@
 
 The registry's builders (``boosted_trees``, ``neural_network``, ``linear``, ``automatic``) take
 ``(settings, train)`` like every template; the ``make_*`` functions take exactly what they need, so the
-trainer (:mod:`modeling.training.table_fit`) and the model search build the same models.
+trainer (:mod:`modeling.training.table.fit`) and the model search build the same models.
 """
 
 from __future__ import annotations
@@ -81,17 +81,17 @@ def make_network(settings: Any, input_dim: int, outputs: int, regression: bool) 
 # ---- the registry's builders (settings, train) ---------------------------------------------------------------
 def boosted_trees(settings: Any, train: Any) -> Any:
     encoder = TableEncoder.fit(train.frame)
-    return make_trees(settings, train.is_regression, encoder.categorical_mask)
+    return make_trees(settings, train.predicts_number, encoder.categorical_mask)
 
 
 def linear(settings: Any, train: Any) -> Any:
-    return make_linear(settings, train.is_regression)
+    return make_linear(settings, train.predicts_number)
 
 
 def neural_network(settings: Any, train: Any) -> Any:
     encoder = TableEncoder.fit(train.frame)
-    outputs = 1 if train.is_regression else len(train.class_names)
-    return make_network(settings, len(encoder.dense_names()), outputs, train.is_regression)
+    outputs = 1 if train.predicts_number else len(train.class_names)
+    return make_network(settings, len(encoder.dense_names()), outputs, train.predicts_number)
 
 
 def automatic(settings: Any, train: Any) -> Any:

@@ -48,9 +48,18 @@ class ColumnCode:
     categories: list[str] = field(default_factory=list)  # most frequent first
     one_hot: int = 0  # the first ``one_hot`` categories are one-hot encoded
 
+    @property
+    def is_number(self) -> bool:
+        """A number (yes/no flags included): scaled, blanks filled; otherwise a category, coded or one-hot."""
+        return self.kind == "number"
+
+    @property
+    def is_category(self) -> bool:
+        return not self.is_number
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind}
-        if self.kind == "number":
+        if self.is_number:
             out.update(median=self.median, mean=self.mean, std=self.std, has_missing=self.has_missing)
         else:
             out.update(categories=self.categories, one_hot=self.one_hot)
@@ -152,13 +161,13 @@ class TableEncoder:
 
     @property
     def categorical_mask(self) -> np.ndarray:
-        return np.asarray([c.kind == "category" for c in self.columns], dtype=bool)
+        return np.asarray([c.is_category for c in self.columns], dtype=bool)
 
     def dense_names(self) -> list[str]:
         """One name per column of :meth:`dense`, e.g. ``tenure``, ``tenure (blank)``, ``contract = Two year``."""
         names = []
         for c in self.columns:
-            if c.kind == "number":
+            if c.is_number:
                 names.append(c.name)
                 if c.has_missing:
                     names.append(f"{c.name} (blank)")
@@ -186,7 +195,7 @@ class TableEncoder:
         out = np.empty((len(frame), len(self.columns)), dtype=np.float64)
         for j, c in enumerate(self.columns):
             column = frame[c.name]
-            if c.kind == "number":
+            if c.is_number:
                 out[:, j] = as_numbers(column)
             else:
                 lookup = {v: float(i) for i, v in enumerate(c.categories)}
@@ -199,7 +208,7 @@ class TableEncoder:
         parts: list[np.ndarray] = []
         for c in self.columns:
             column = frame[c.name]
-            if c.kind == "number":
+            if c.is_number:
                 values = as_numbers(column)
                 blank = np.isnan(values)
                 scaled = (np.where(blank, c.median, values) - c.mean) / c.std
@@ -222,7 +231,7 @@ class TableEncoder:
         frame = self.aligned(frame)
         out = {}
         for c in self.columns:
-            if c.kind != "category":
+            if not c.is_category:
                 continue
             known = set(c.categories)
             unseen = sum(1 for v in as_text(frame[c.name]) if v is not None and v not in known)
@@ -237,9 +246,7 @@ class TableEncoder:
         for c in self.columns:
             column = frame[c.name]
             blank = (
-                int(np.isnan(as_numbers(column)).sum())
-                if c.kind == "number"
-                else int(sum(v is None for v in as_text(column)))
+                int(np.isnan(as_numbers(column)).sum()) if c.is_number else int(sum(v is None for v in as_text(column)))
             )
             if blank:
                 out[c.name] = blank
@@ -248,6 +255,5 @@ class TableEncoder:
     def typical_row(self) -> dict[str, Any]:
         """A typical row: the training median of each number and the most common category."""
         return {
-            c.name: (c.median if c.kind == "number" else (c.categories[0] if c.categories else None))
-            for c in self.columns
+            c.name: (c.median if c.is_number else (c.categories[0] if c.categories else None)) for c in self.columns
         }

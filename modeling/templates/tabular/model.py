@@ -6,7 +6,7 @@ terms: class probabilities (N x K) for classification, the target in the user's 
 (members that learned the logarithm of the target, or a standardised target, convert back here).
 
 Saving and loading (skops for scikit-learn members, ``.keras`` for the network, JSON for the rest) lives in
-:mod:`modeling.runs.table_bundle`; this module only holds and runs the objects.
+:mod:`modeling.runs.table.bundle`; this module only holds and runs the objects.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from modeling.templates import registry
 from modeling.templates.tabular.encoding import TableEncoder
 
 #: Member kinds and the input each reads: tree codes (NaN kept) or the dense one-hot / scaled matrix.
@@ -44,10 +45,15 @@ class Member:
     name: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def is_network(self) -> bool:
+        """A Keras network (saved as ``.keras``, answered batch by batch); otherwise a scikit-learn estimator."""
+        return self.kind == "neural_network"
+
     def answer(self, inputs: dict[str, np.ndarray], regression: bool, n_classes: int) -> np.ndarray:
         """Probabilities (N x K) or values (N,) in the target's units."""
         x = inputs[INPUTS[self.kind]]
-        if self.kind == "neural_network":
+        if self.is_network:
             from modeling.templates.inference import predict_probabilities
 
             out = predict_probabilities(self.estimator, x.astype("float32"), batch_size=1024).astype(np.float64)
@@ -90,8 +96,14 @@ class TableModel:
         self.template = template
 
     @property
+    def predicts_number(self) -> bool:
+        """True when the task's answer is a number (regression), from the registry."""
+        return registry.task(self.task).predicts_number
+
+    @property
     def is_regression(self) -> bool:
-        return self.task == "tabular_regression"
+        """The older name of :attr:`predicts_number`, kept for callers not yet moved over."""
+        return self.predicts_number
 
     def inputs(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         """The encodings the members need (each computed once)."""
@@ -105,7 +117,7 @@ class TableModel:
 
     def member_answers(self, frame: pd.DataFrame) -> list[np.ndarray]:
         inputs = self.inputs(frame)
-        return [m.answer(inputs, self.is_regression, len(self.class_names)) for m in self.members]
+        return [m.answer(inputs, self.predicts_number, len(self.class_names)) for m in self.members]
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Blended probabilities (N x K, rows sum to 1) or values (N,)."""
@@ -113,7 +125,7 @@ class TableModel:
         weights = np.asarray([max(m.weight, 0.0) for m in self.members], dtype=np.float64)
         weights = weights / weights.sum() if weights.sum() > 0 else np.full(len(weights), 1.0 / len(weights))
         blended = sum(w * a for w, a in zip(weights, answers, strict=True))
-        if not self.is_regression:
+        if not self.predicts_number:
             blended = np.clip(blended, 0.0, None)
             blended = blended / np.maximum(blended.sum(axis=1, keepdims=True), 1e-12)
         return np.asarray(blended, dtype=np.float64)

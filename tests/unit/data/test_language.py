@@ -57,7 +57,7 @@ def _english():
 @pytest.mark.parametrize("template", ["ngram_bag", "conv1d"])
 def test_chinese_reviews_train_save_and_predict(template):
     from modeling.config import default_config
-    from modeling.runs.predictor import Predictor
+    from modeling.runs.loading import load_predictor
     from modeling.runs.store import default_store
     from modeling.training.experiment import run_experiment
 
@@ -68,7 +68,7 @@ def test_chinese_reviews_train_save_and_predict(template):
     evaluation = run.evaluation
     assert evaluation["model"]["accuracy"] > 0.65  # chance is 0.5; about 0.7-0.84 measured
     assert evaluation["baselines"]["logistic"]["accuracy"] > 0.7  # the baseline reads characters too
-    predictor = Predictor.from_run(run)  # loads with safe_mode=True
+    predictor = load_predictor(run)  # loads with safe_mode=True
     probs = predictor.predict(["质量很好，非常满意，推荐购买。", "太差了，用了两天就坏了，不推荐。"])
     assert np.argmax(probs, axis=1).tolist() == [1, 0]
 
@@ -78,7 +78,7 @@ def test_words_with_odd_line_breaks_do_not_break_saving(template, tmp_path):
     """IMDB writes '…' as '\\x85', which Python splits lines on: the saved vocabulary must still load."""
     from modeling.config import default_config
     from modeling.data.dataset import Dataset
-    from modeling.runs.predictor import load_bundle_model
+    from modeling.runs.keras_file import load_bundle_model
     from modeling.templates import build_model
 
     texts = [f"great film\x85really is{i % 3} good" if i % 2 else f"bad\u2028plot is{i % 3}\x1cdull" for i in range(40)]

@@ -510,6 +510,26 @@ def test_odd_but_readable_tables_load_with_a_note(name, data, note):
     assert all(len(c) <= 100 for c in df.columns) and df.columns.is_unique
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_two_columns_of_one_name_are_both_kept_and_the_note_says_what_they_are_called(kind):
+    rows = [["id", "spend", "spend", "churn"], *[[i, i * 3, i * 5, "yes" if i % 3 else "no"] for i in range(30)]]
+    if kind == "csv":
+        data = "\n".join(",".join(map(str, row)) for row in rows).encode()
+    else:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        data = buffer.getvalue()
+    df = read_table(data, f"t.{kind}")
+    assert list(df.columns) == ["id", "spend", "spend.1", "churn"] and df["spend.1"].iloc[2] == 10
+    notes = " ".join(df.attrs["notes"])
+    assert "2 columns are called 'spend'" in notes and "the second is now 'spend.1'" in notes
+
+
 @pytest.mark.parametrize("prefix", [b"", b"\xef\xbb\xbf"])
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_bom_and_crlf_are_silent_and_clean(prefix, newline):

@@ -221,6 +221,24 @@ def test_a_customer_table_is_a_table_and_reviews_are_text():
     assert not looks_like_table(pd.DataFrame({"only": ["a", "b"] * 10}))[0]
 
 
+def test_a_few_sentences_repeated_are_still_free_text_not_a_category():
+    """Five reviews, each 40 times: few distinct values, but sentences; the file is a text task, not a table."""
+    sentences = [
+        "I love this product, it works great",
+        "Terrible quality, it broke after one day",
+        "Not bad at all for the price I paid",
+        "Would not recommend this to anyone I know",
+        "Absolutely perfect, five stars from me",
+    ]
+    reviews = pd.DataFrame({"text": sentences * 40, "label": ["pos", "neg", "pos", "neg", "pos"] * 40})
+    is_table, reason = looks_like_table(reviews)
+    assert not is_table and "'text' holds free text" in reason
+    assert infer_columns(reviews)[0].kind == "text"
+    # Categories of a few words stay categories however the values are spelled.
+    payment = ["Electronic check", "Mailed check", "Bank transfer (automatic)", "Credit card (automatic)"]
+    assert infer_columns(pd.DataFrame({"payment": payment * 50}))[0].kind == "category"
+
+
 def test_the_shared_imdb_reviews_stay_a_text_task():
     from tests.conftest import SHARED_DATA
 

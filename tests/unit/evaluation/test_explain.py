@@ -66,7 +66,7 @@ def test_long_texts_are_explained_in_spans_that_cover_everything():
 
 def test_explains_a_real_trained_model():
     from modeling.config import default_config
-    from modeling.runs.predictor import Predictor
+    from modeling.runs.keras_predictor import KerasPredictor as Predictor
     from modeling.templates import build_model
     from modeling.training.fit import train_model
 
@@ -116,7 +116,7 @@ def test_runs_save_the_telling_words(tmp_path):
 
 
 def test_highlights_are_escaped_markdown_directives():
-    from ui.explain_view import highlighted_markdown
+    from ui.text.explain import highlighted_markdown
 
     pieces = [
         ("[click](http://x)", {"pos": 0.4}),

@@ -66,13 +66,13 @@ def test_script_is_plain_python_without_modeldeck(tmp_path):
 def test_the_scripts_fitting_constants_are_the_templates_own():
     """export may not import training, so the script's constants are copied; they must not drift."""
     from modeling.export.code_keywords import FIT_CONSTANTS
-    from modeling.training import hybrid_fit, linear_fit
+    from modeling.training import hybrid_fit, keywords_fit
 
     assert {
-        "C_GRID": linear_fit.C_GRID,
-        "NB_SHARES": linear_fit.NB_SHARES,
-        "DEFAULT_C": linear_fit.DEFAULT_C,
-        "ABSENT_CLASS_LOGIT": linear_fit.ABSENT_CLASS_LOGIT,
+        "C_GRID": keywords_fit.C_GRID,
+        "NB_SHARES": keywords_fit.NB_SHARES,
+        "DEFAULT_C": keywords_fit.DEFAULT_C,
+        "ABSENT_CLASS_LOGIT": keywords_fit.ABSENT_CLASS_LOGIT,
         "ENCODER_C_GRID": hybrid_fit.ENCODER_C_GRID,
         "SHARES": len(hybrid_fit.SHARES),
     } == FIT_CONSTANTS

@@ -87,14 +87,14 @@ def test_kept_export_is_reused_until_the_model_changes(runs):
 
 
 def test_a_failed_check_blocks_the_zip(runs, tmp_path, monkeypatch):
-    from modeling.export import bundle
+    from modeling.export import keras_export
 
-    def broken(title, export_dir, inputs, kind, expected):
+    def broken(title, export_dir, input_path, expected):
         from modeling.export.verify import compare
 
         return compare(title, expected, np.asarray(expected) + 0.01)
 
-    monkeypatch.setattr(bundle, "check_export", broken)
+    monkeypatch.setattr(keras_export, "check_export", broken)
     with pytest.raises(ExportFailed, match=r"probabilities differ by up to 0\.01"):
         build_export(runs["dense"], "litert", "", out_dir=tmp_path)
     assert list(tmp_path.glob("*.zip")) == []

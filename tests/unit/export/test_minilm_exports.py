@@ -108,11 +108,11 @@ def test_the_saved_encoder_plus_keywords_model_is_what_the_app_evaluated(hybrid_
     """Evaluation used cached sentence vectors and NumPy; the saved model, loaded again, must give the same answers."""
     import numpy as np
 
+    from modeling.runs.loading import load_predictor
     from modeling.runs.predictions import load_predictions
-    from modeling.runs.predictor import Predictor
 
     test = hybrid_run.load_test()
-    probs = Predictor.from_run(hybrid_run).predict(test.texts, calibrated=False)
+    probs = load_predictor(hybrid_run).predict(test.texts, calibrated=False)
     right = int((probs.argmax(axis=1) == test.labels).sum())
     assert right == round(hybrid_run.evaluation["model"]["accuracy"] * len(test))
     assert np.abs(probs - load_predictions(hybrid_run).test_raw).max() <= 1e-5

@@ -113,7 +113,7 @@ def test_table_blend_scores_a_raw_csv_with_only_its_runtime(runtime_python, task
     from modeling.config import default_config
     from modeling.data.readers.tables import read_table
     from modeling.data.tabular import dataset_from_table
-    from modeling.runs.table_predictor import TablePredictor
+    from modeling.runs.table.predictor import TablePredictor
     from modeling.training.experiment import run_experiment
 
     raw = raw_houses(320, seed=2)

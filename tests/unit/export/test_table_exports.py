@@ -108,7 +108,7 @@ def test_a_failed_table_check_blocks_the_zip(runs, tmp_path, monkeypatch):
     from modeling.export import table_export
     from modeling.export.verify import compare_values
 
-    def off_by_a_lot(title, export_dir, inputs, kind, expected, values):
+    def off_by_a_lot(title, export_dir, input_path, expected, values):
         return compare_values(title, expected, np.asarray(expected) + 1000.0, **values)
 
     monkeypatch.setattr(table_export, "check_export", off_by_a_lot)

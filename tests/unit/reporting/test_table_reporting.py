@@ -19,6 +19,19 @@ from modeling.training.experiment import run_experiment
 from tests.unit.training.table_data import raw_houses
 
 
+def _cells(html: str, section: str, column: str) -> list[str]:
+    """The cells of one column of the first table after ``section`` in a report (unescaped text)."""
+    import html as html_lib
+    import re
+
+    part = html.split(section, 1)[1]
+    table = part[part.index("<table") : part.index("</table>")]
+    header = [html_lib.unescape(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", table)]
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1])
+    at = header.index(column)
+    return [html_lib.unescape(re.findall(r"<td[^>]*>(.*?)</td>", row)[at]) for row in rows]
+
+
 def _evaluation(n: int = 400):
     rng = np.random.default_rng(0)
     y_val, y = rng.normal(200_000, 50_000, 300), rng.normal(200_000, 50_000, n)
@@ -71,7 +84,7 @@ def test_regression_report_and_comparison(two_runs):
     for part in ("Headline figures", "Prediction ranges", "The largest misses", "Which columns matter", "RMSE"):
         assert part in html
     figures = [cmp.run_figures(run) for run in two_runs]
-    assert all(f.is_regression and f.rmse > 0 for f in figures)
+    assert all(f.predicts_number and f.rmse > 0 for f in figures)
     sentences = cmp.comparison_sentences(figures, cmp.same_test_set(two_runs))
     assert sentences[0].startswith("The most accurate run is") and "RMSE" in sentences[0]
 
@@ -85,3 +98,36 @@ def test_the_comparison_report_shows_regression_errors_not_accuracy(two_runs):
     html = compare_report_html(two_runs, now=0)
     figures_table = html.split("Figures side by side")[-1].split("</table>")[0]  # the section, not the contents
     assert "Typical miss (RMSE)" in figures_table and "Accuracy" not in figures_table
+
+
+def test_the_regression_report_writes_numbers_as_everywhere_and_names_the_target(two_runs):
+    import dataclasses
+
+    ev = dict(two_runs[0].evaluation)
+    # Runs saved before the fix wrote the average as Python does: the report writes it again in plain digits.
+    old = {**ev["baselines"]["mean"], "description": "Always answers 2.074e+05"}
+    ev["baselines"] = {**ev["baselines"], "mean": old}
+    html = run_report_html(dataclasses.replace(two_runs[0], evaluation=ev), now=0)
+    baseline = html.split("Compared with doing something simple", 1)[1].split("</table>")[0]
+    assert "e+0" not in baseline
+    average = f"{float(ev['target']['mean']):,.0f}"
+    assert f"Always answers {average}, the average of the training rows" in baseline
+    data = html.split('id="data"', 1)[1].split("</table>")[0]
+    assert "Classes" not in data and "Predicts</td><td>price (a number)" in data
+
+
+@pytest.fixture(scope="module")
+def yes_no_run(tmp_path_factory):
+    """A classification table with a yes/no column (garden) and a yes/no target: what a churn table looks like."""
+    table = raw_houses(300)
+    table["expensive"] = np.where(table["price"] > table["price"].median(), "yes", "no")
+    ds = dataset_from_table(table.drop(columns="price"), "expensive", name="houses")
+    store = RunStore(tmp_path_factory.mktemp("classes"))
+    return store.load(run_experiment(default_config(ds.task, "session:houses", "linear"), ds, store=store).name)
+
+
+def test_a_table_report_speaks_of_rows_and_quotes_values_as_the_table_wrote_them(yes_no_run):
+    html = run_report_html(yes_no_run, now=0)
+    assert "rows unlike those" in html and "texts unlike those" not in html
+    gardens = _cells(html, "Examples of mistakes", "garden")
+    assert gardens and set(gardens) <= {"yes", "no"}  # as written, not 1.0 / 0.0

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from modeling.runs.predictor import Predictor
+from modeling.runs.loading import load_predictor
 from modeling.runs.store import RunStore
 from tests.conftest import REPO_ROOT
 
@@ -82,7 +82,7 @@ def test_sigkill_mid_training_keeps_finished_runs_and_marks_the_killed_one_inter
 
     run = restarted.load(finished_id, owner="someone")
     test = run.load_test()
-    probs = Predictor.from_run(run).predict(test.images)
+    probs = load_predictor(run).predict(test.images)
     assert probs.shape == (len(test), 3)
     accuracy = float((probs.argmax(1) == test.labels).mean())
     assert accuracy == pytest.approx(run.evaluation["model"]["accuracy"])

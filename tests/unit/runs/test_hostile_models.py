@@ -11,7 +11,8 @@ import pytest
 
 from modeling.config import default_config
 from modeling.errors import RunError
-from modeling.runs.predictor import Predictor, load_bundle_model
+from modeling.runs.keras_file import load_bundle_model
+from modeling.runs.loading import load_predictor
 from modeling.runs.store import RunStore
 
 MARKER = Path("/tmp/modeldeck-model-code-ran")
@@ -74,7 +75,7 @@ def test_foreign_model_in_a_run_folder_is_refused_with_a_message(tmp_path, write
     run = store.load(_finished_run(store, writer))
     MARKER.unlink(missing_ok=True)  # building the model called the layer once; loading must not
     with pytest.raises(RunError) as info:
-        Predictor.from_run(run)
+        load_predictor(run)
     assert message in str(info.value)
     assert str(tmp_path) not in str(info.value)  # the server's folders are never shown
     assert not MARKER.exists(), "code from the model file ran"
@@ -99,5 +100,5 @@ def test_starter_bundles_still_load(tmp_path):
     assert len(infos) >= 2
     for info in infos:
         assert info.starter
-        predictor = Predictor.from_run(store.load(info.run_id))
+        predictor = load_predictor(store.load(info.run_id))
         assert predictor.model is not None

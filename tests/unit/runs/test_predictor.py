@@ -11,7 +11,7 @@ from modeling.data.digits import prepare_digit
 from modeling.data.images import fit_to_model
 from modeling.data.readers.picture import open_picture
 from modeling.errors import DataError
-from modeling.runs.predictor import to_safe_csv
+from modeling.runs.safe_csv import to_safe_csv
 
 
 def _drawing(dark_on_light: bool = True, size=(280, 280), box=(100, 40, 140, 240)) -> Image.Image:

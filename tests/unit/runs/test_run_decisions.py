@@ -1,5 +1,5 @@
 """A trained run carries intervals, calibration, duplicates and saved predictions; its decision rule is obeyed
-by Predictor, the batch export and the command line; runs saved before all this still work."""
+by the predictor, the batch export and the command line; runs saved before all this still work."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pytest
 from modeling.config import TrainingSettings, default_config
 from modeling.evaluation.decisions import Decision
 from modeling.runs.decision_rules import load_decision, save_decision
+from modeling.runs.loading import load_predictor
 from modeling.runs.predictions import PREDICTIONS_FILE, complete_evaluation, load_predictions
-from modeling.runs.predictor import Predictor
 from modeling.runs.store import RunStore
 from tests.conftest import REPO_ROOT, make_text_dataset
 
@@ -63,7 +63,7 @@ def test_saved_predictions_match_the_bundle_and_the_evaluation(trained):
     assert saved.test_raw.dtype == np.float64 and saved.test_raw.shape == (run.evaluation["model"]["n"], 2)
     with np.load(run.path / PREDICTIONS_FILE, allow_pickle=False) as z:
         assert z["test_probs"].dtype == np.float32 and len(z["validation_labels"]) > 0
-    predictor = Predictor.from_run(run)
+    predictor = load_predictor(run)
     assert predictor.temperature == pytest.approx(run.evaluation["calibration"]["temperature"])
     test = run.load_test()
     calibrated = predictor.predict(test.texts)
@@ -75,13 +75,13 @@ def test_saved_predictions_match_the_bundle_and_the_evaluation(trained):
 
 def test_decision_rule_changes_answers_and_flags_rows(trained):
     store, run = trained
-    predictor = Predictor.from_run(run)
+    predictor = load_predictor(run)
     table = pd.DataFrame({"text": ["love it great perfect", "awful broken refund", "the box item"]})
-    plain = predictor.score_table(table, "text")
+    plain = predictor.score_texts(table, "text")
     assert not plain["needs_review"].any()
     # Everything is 'positive' at threshold 0, and nobody is sure enough at min_confidence 1.
     strict = predictor.using(Decision(threshold=0.0, positive_class="positive", min_confidence=1.0))
-    scored = strict.score_table(table, "text")
+    scored = strict.score_texts(table, "text")
     assert scored["predicted_label"].tolist() == ["positive"] * 3
     assert scored["needs_review"].all()
     assert scored["review_reason"].str.contains("below the 100%").all()
@@ -89,10 +89,10 @@ def test_decision_rule_changes_answers_and_flags_rows(trained):
     assert (
         one.label == "positive" and one.needs_review and one.confidence == pytest.approx(one.probabilities["positive"])
     )
-    # Saved with the run, the rule is what a freshly loaded Predictor uses.
+    # Saved with the run, the rule is what a freshly loaded predictor uses.
     save_decision(run.path, Decision(), threshold=0.0, positive_class="positive")
     try:
-        again = Predictor.from_run(store.load(run.info.run_id))
+        again = load_predictor(store.load(run.info.run_id))
         assert again.decision.threshold == 0.0
         assert again.predict_one("awful broken refund").label == "positive"
     finally:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from modeling.runs.loading import load_predictor
 from modeling.runs.predictions import complete_evaluation, load_predictions
-from modeling.runs.predictor import Predictor
 from modeling.runs.store import RunStore
 from modeling.settings import STARTERS_DIR
 
@@ -18,7 +18,7 @@ from modeling.settings import STARTERS_DIR
 def test_a_starter_reproduces_its_saved_test_accuracy(tmp_path, run_id):
     run = RunStore(tmp_path, starters=STARTERS_DIR).load(run_id)
     test = run.load_test()
-    predictor = Predictor.from_run(run)
+    predictor = load_predictor(run)
     inputs = test.texts if run.task == "text_classification" else test.images
     probs = predictor.predict(inputs, calibrated=False)
     right = int((probs.argmax(axis=1) == test.labels).sum())

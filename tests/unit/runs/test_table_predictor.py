@@ -10,9 +10,9 @@ from modeling.config import default_config
 from modeling.data.tabular import dataset_from_table
 from modeling.errors import DataError
 from modeling.evaluation.decisions import Decision
-from modeling.runs.predictor import Predictor
+from modeling.runs.loading import load_predictor
 from modeling.runs.store import RunStore
-from modeling.runs.table_predictor import TablePredictor, describe_contribution
+from modeling.runs.table.predictor import TablePredictor, describe_contribution
 from modeling.training.experiment import run_experiment
 from tests.unit.training.table_data import raw_houses
 
@@ -27,8 +27,8 @@ def houses_run(tmp_path_factory):
 
 
 def test_what_if_row_gives_a_value_ranges_and_contributions(houses_run):
-    predictor = Predictor.from_run(houses_run)
-    assert isinstance(predictor, TablePredictor) and predictor.is_regression
+    predictor = load_predictor(houses_run)
+    assert isinstance(predictor, TablePredictor) and predictor.predicts_number
     assert set(predictor.input_columns) >= {"size", "city", "garden"}
     typical = predictor.typical_row()
     answer = predictor.predict_row({**typical, "city": "Paris", "size": "300"})
@@ -42,7 +42,7 @@ def test_what_if_row_gives_a_value_ranges_and_contributions(houses_run):
 
 
 def test_batch_names_missing_columns_and_counts_what_it_handled(houses_run):
-    predictor = Predictor.from_run(houses_run)
+    predictor = load_predictor(houses_run)
     table = raw_houses(30, seed=5).drop(columns=["price"])
     table.loc[0, "city"] = "Atlantis"
     table.loc[1, "size"] = ""
@@ -65,7 +65,7 @@ def test_classification_follows_the_saved_decision_rule(tmp_path):
     ds = dataset_from_table(raw.drop(columns=["price"]), "expensive", name="houses", task="tabular_classification")
     store = RunStore(tmp_path)
     run = store.load(run_experiment(default_config(ds.task, "s", "linear"), ds, store=store).name)
-    predictor = Predictor.from_run(run)
+    predictor = load_predictor(run)
     rows = raw.drop(columns=["price", "expensive"]).head(50)
     probs = predictor.predict(rows)
     assert probs.shape == (50, 2) and np.allclose(probs.sum(axis=1), 1.0)
@@ -80,7 +80,30 @@ def test_classification_follows_the_saved_decision_rule(tmp_path):
 
 
 def test_an_empty_table_scores_to_an_empty_table(houses_run):
-    predictor = Predictor.from_run(houses_run)
+    predictor = load_predictor(houses_run)
     empty = pd.DataFrame({c: pd.Series([], dtype="str") for c in predictor.input_columns})
     scored, report = predictor.score_table(empty)
     assert len(scored) == 0 and report.rows == 0
+
+
+def test_the_protocol_schema_scored_frame_with_reasons_and_metrics(houses_run):
+    predictor = load_predictor(houses_run)
+    schema = {column.name: column for column in predictor.input_schema()}
+    assert list(schema) == predictor.input_columns
+    assert schema["size"].type == "number" and schema["city"].type == "category"
+    assert schema["garden"].type == "yes/no" and schema["city"].example in ("Paris", "Lyon", "Nice")
+    assert not any(column.required for column in schema.values())  # the model handles blanks
+    raw = raw_houses(40, seed=9)
+    batch = predictor.score_frame(raw.drop(columns=["price"]))
+    assert batch.answer_columns[:5] == ["predicted_price", "low_80", "high_80", "low_90", "high_90"]
+    assert batch.answer_columns[-3:] == ["reason_1", "reason_2", "reason_3"]
+    scored, _ = predictor.score_table(raw.drop(columns=["price"]))
+    np.testing.assert_array_equal(batch.frame["predicted_price"], scored["predicted_price"])  # same answers
+    first = predictor.predict_row(raw.drop(columns=["price"]).iloc[0].to_dict())
+    strongest = first.contributions[0]
+    assert batch.frame["reason_1"].iloc[0].startswith(f"{strongest.column} = ")  # the what-if's largest, worded
+    assert all(reason.count(":") == 1 for reason in batch.frame["reason_1"] if reason)
+    metrics = predictor.evaluate_frame(raw)
+    assert metrics["n"] == 40 and {"rmse", "mae", "r2"} <= set(metrics) and isinstance(metrics["notes"], list)
+    with pytest.raises(DataError, match="price"):
+        predictor.evaluate_frame(raw.drop(columns=["price"]))

@@ -90,8 +90,8 @@ def test_frozen_training_learns_and_the_saved_model_gives_identical_answers(tmp_
     import keras
 
     from modeling.config import default_config
-    from modeling.runs.predictor import load_bundle_model
-    from modeling.training.experiment import split
+    from modeling.runs.keras_file import load_bundle_model
+    from modeling.training.splits import split
 
     ds = make_text_dataset(240, seed=1)
     cfg = default_config("text_classification", source="test")

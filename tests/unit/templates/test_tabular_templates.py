@@ -15,17 +15,17 @@ import pytest
 
 from modeling.config import ExperimentConfig, default_config
 from modeling.errors import ConfigError, DataError, RunError
-from modeling.runs.table_bundle import load_sklearn, load_table_model, save_table_model
+from modeling.runs.table.bundle import load_sklearn, load_table_model, save_table_model
 from modeling.templates import registry
 from modeling.templates.tabular.encoding import TableEncoder
-from modeling.training.table_experiment import split_table
-from modeling.training.table_fit import fit, use_log_target
+from modeling.training.splits import split as split_table
+from modeling.training.table.fit import fit, use_log_target
 from tests.conftest import REPO_ROOT
 from tests.unit.training.table_data import frame_dataset
 
 
 def test_table_templates_are_registered_for_both_tasks():
-    for task in registry.TABLE_TASKS:
+    for task in registry.tasks_of_kind("table"):
         names = [s.name for s in registry.for_task(task)]
         assert names == ["boosted_trees", "neural_network", "linear", "automatic"]
     assert default_config("tabular_regression", "x.csv").template == "boosted_trees"
@@ -99,14 +99,14 @@ def test_fresh_process_reproduces_saved_predictions(tmp_path: Path):
     ds = frame_dataset(300)
     config = _config(ds.task, "automatic", time_budget_s=20)
     train, validation, test = split_table(ds, config)
-    result = fit(config, train, validation, None, threading.Event())
+    result = registry.spec("automatic").custom_fit()(config, train, validation, None, threading.Event())
     save_table_model(tmp_path, result.model)
     test.save_npz(str(tmp_path / "test.npz"))
     np.save(tmp_path / "expected.npy", result.model.predict(test.frame))
     script = (
         "import sys, numpy as np\n"
         "from modeling.data.dataset import Dataset\n"
-        "from modeling.runs.table_bundle import load_table_model\n"
+        "from modeling.runs.table.bundle import load_table_model\n"
         "folder = sys.argv[1]\n"
         "model, _ = load_table_model(folder)\n"
         "test = Dataset.load_npz(folder + '/test.npz')\n"
@@ -139,8 +139,8 @@ def test_network_handles_blanks_and_infinities(onednn: str, tmp_path: Path):
     """NaN and inf in the inputs never reach the network (oneDNN on and off, in a fresh process each)."""
     script = (
         "import threading, numpy as np\n"
-        "from modeling.training.table_experiment import split_table\n"
-        "from modeling.training.table_fit import fit\n"
+        "from modeling.training.splits import split as split_table\n"
+        "from modeling.training.table.fit import fit\n"
         "from modeling.config import default_config\n"
         "from tests.unit.training.table_data import frame_dataset\n"
         "ds = frame_dataset(300)\n"

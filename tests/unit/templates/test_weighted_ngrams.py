@@ -13,8 +13,9 @@ from modeling.config import default_config
 from modeling.errors import ModelDeckError
 from modeling.runs.store import RunStore
 from modeling.templates import weighted_ngrams
-from modeling.training import linear_fit
-from modeling.training.experiment import run_experiment, split
+from modeling.training import keywords_fit
+from modeling.training.experiment import run_experiment
+from modeling.training.splits import split
 from tests.conftest import make_text_dataset
 
 
@@ -81,7 +82,7 @@ def test_the_vocabulary_drops_rare_terms_and_single_letters_but_not_characters_o
 def test_ngram_nb_trains_exactly_and_the_saved_model_reproduces_its_evaluation(tmp_path):
     import keras
 
-    from modeling.runs.predictor import Predictor
+    from modeling.runs.loading import load_predictor
     from modeling.templates.inference import predict_probabilities
 
     store = RunStore(tmp_path, starters=None)
@@ -98,23 +99,23 @@ def test_ngram_nb_trains_exactly_and_the_saved_model_reproduces_its_evaluation(t
     _, _, test = split(ds, cfg)
     saved = np.load(run.path / "predictions.npz", allow_pickle=False)
     np.testing.assert_allclose(predict_probabilities(model, test), saved["test_probs"], atol=1e-5)
-    assert Predictor.from_run(run).predict_one("terrible, broken, awful").label == "negative"
+    assert load_predictor(run).predict_one("terrible, broken, awful").label == "negative"
 
 
 def test_regression_fit_chooses_on_validation_and_handles_stop():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(80, 5))
     y = (x[:, 0] > 0).astype(int)
-    fit = linear_fit.fit_softmax_regression(x, y, 3, x[:20], y[:20])
-    assert fit is not None and fit.C in linear_fit.C_GRID
-    assert fit.kernel.shape == (5, 3) and fit.bias[2] == linear_fit.ABSENT_CLASS_LOGIT  # class 2 never seen
-    probs = np.exp(linear_fit.log_softmax(fit.logits(x)))
+    fit = keywords_fit.fit_softmax_regression(x, y, 3, x[:20], y[:20])
+    assert fit is not None and fit.C in keywords_fit.C_GRID
+    assert fit.kernel.shape == (5, 3) and fit.bias[2] == keywords_fit.ABSENT_CLASS_LOGIT  # class 2 never seen
+    probs = np.exp(keywords_fit.log_softmax(fit.logits(x)))
     assert (probs.argmax(1) == y).mean() > 0.9 and probs[:, 2].max() < 1e-6
-    no_val = linear_fit.fit_softmax_regression(x, y, 2)
-    assert no_val.C == linear_fit.DEFAULT_C
+    no_val = keywords_fit.fit_softmax_regression(x, y, 2)
+    assert no_val.C == keywords_fit.DEFAULT_C
     stopped = threading.Event()
     stopped.set()
-    assert linear_fit.fit_softmax_regression(x, y, 2, x, y, cancel=stopped) is None
+    assert keywords_fit.fit_softmax_regression(x, y, 2, x, y, cancel=stopped) is None
 
 
 def test_stop_before_fitting_keeps_no_model():
@@ -123,4 +124,4 @@ def test_stop_before_fitting_keeps_no_model():
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(ModelDeckError, match="no model to keep"):
-        linear_fit.fit(cfg, ds, ds.subset(np.arange(10)), cancel=cancel)
+        keywords_fit.fit(cfg, ds, ds.subset(np.arange(10)), cancel=cancel)

@@ -218,13 +218,13 @@ def test_the_summary_refuses_an_evaluation_whose_accuracy_is_not_a_number():
 
 
 def test_a_saved_model_that_answers_nan_is_refused_by_the_predictor():
-    from modeling.runs.predictor import Predictor
+    from modeling.runs.keras_predictor import KerasPredictor
 
     model = _nan_at_inference_model(n_features=28 * 28, n_classes=2)
     import keras
 
     image_model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), model])
-    predictor = Predictor(image_model, ["a", "b"], "image_classification")
+    predictor = KerasPredictor(image_model, ["a", "b"], "image_classification")
     with pytest.raises(InvalidPredictions, match="This model produced invalid probabilities"):
         predictor.predict_one(np.zeros((28, 28, 1), dtype="uint8"))
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from modeling.config import TEMPLATES, ExperimentConfig, TrainingSettings, default_config
-from modeling.runs.predictor import Predictor
+from modeling.runs.loading import load_predictor
 from modeling.runs.store import RunStore
 from modeling.training.progress import Progress
 from tests.conftest import make_image_dataset, make_text_dataset
@@ -108,7 +108,7 @@ def test_run_experiment_saves_a_complete_run_that_reloads_identically(tmp_path):
     assert set(run.evaluation["baselines"]) == {"majority", "logistic"}
     # The saved bundle reproduces its own evaluation: same accuracy on the saved test split.
     test = run.load_test()
-    probs = Predictor.from_run(run).predict(test.texts)
+    probs = load_predictor(run).predict(test.texts)
     accuracy = float((probs.argmax(1) == test.labels).mean())
     assert accuracy == pytest.approx(run.evaluation["model"]["accuracy"])
 

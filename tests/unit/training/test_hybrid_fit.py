@@ -9,8 +9,9 @@ from modeling.config import default_config
 from modeling.errors import ConfigError
 from modeling.runs.store import RunStore
 from modeling.templates import minilm
-from modeling.training import hybrid_fit, linear_fit
-from modeling.training.experiment import run_experiment, split
+from modeling.training import hybrid_fit, keywords_fit
+from modeling.training.experiment import run_experiment
+from modeling.training.splits import split
 from tests.conftest import make_text_dataset
 
 AVAILABLE = minilm.encoder_source(check_hub=False)[0] is not None
@@ -27,7 +28,7 @@ def test_the_share_follows_the_half_that_is_right_on_validation():
     assert hybrid_fit.choose_share(right, coin, labels[:0]) == 0.5  # no validation rows
     both = hybrid_fit.combine(right, coin, 0.3)
     np.testing.assert_allclose(np.exp(both).sum(axis=1), 1.0, rtol=1e-6)
-    assert linear_fit.loss_and_accuracy(both, labels)[1] == 1.0
+    assert keywords_fit.loss_and_accuracy(both, labels)[1] == 1.0
 
 
 def test_fine_tuning_is_refused_with_the_field_and_the_allowed_value():

@@ -27,7 +27,7 @@ pytest.importorskip("ray.job_submission", reason="Ray is a team extra: pip insta
 import contextlib
 
 from modeling.config import default_config
-from modeling.runs.predictor import Predictor
+from modeling.runs.loading import load_predictor
 from modeling.runs.store import RunStore
 from modeling.training import remote
 from modeling.training.jobs import JobManager
@@ -190,7 +190,7 @@ def test_a_training_sent_from_the_job_manager_finishes_with_live_progress(cluste
     assert final["device"].startswith(("CPU", "GPU")) and len(final["history"]["loss"]) == 8
     run = store.load(final["run_id"], owner=OWNER)
     assert run.info.status == "finished" and run.info.usable and run.meta["remote"]["job_id"]
-    probs = Predictor.from_run(run).predict(np.array(["love it great perfect", "awful broken refund"]))
+    probs = load_predictor(run).predict(np.array(["love it great perfect", "awful broken refund"]))
     assert probs.shape == (2, 2) and probs[0].argmax() == 1 and probs[1].argmax() == 0
     assert _ray_status(cluster["address"], job) == "SUCCEEDED"
 
@@ -254,7 +254,7 @@ def test_a_model_search_on_the_cluster_shows_its_rows_live_and_its_winner_is_kep
     search.tracking.join(timeout=30)
     run = store.load(run_id, owner=OWNER)
     assert run.info.usable and run.meta["remote"]["job_id"] and run.meta["automl"]["rank"] == 1
-    probs = Predictor.from_run(run).predict(np.array(["love it great perfect", "awful broken refund"]))
+    probs = load_predictor(run).predict(np.array(["love it great perfect", "awful broken refund"]))
     assert probs[0].argmax() == 1 and probs[1].argmax() == 0
 
 

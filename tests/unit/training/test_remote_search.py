@@ -18,20 +18,19 @@ import pytest
 
 from modeling.data.dataset import Dataset
 from modeling.errors import ModelDeckError, RunError
-from modeling.runs.predictor import Predictor
+from modeling.runs.loading import load_predictor
 from modeling.runs.store import RunStore
 from modeling.training import job_protocol as jp
 from modeling.training import remote, remote_search
 from modeling.training.jobs import JobManager
-from modeling.training.search import Leaderboard
 from modeling.training.search_job import (
-    LEFT_BEHIND,
     board_from_json,
     run_search_job,
     search_config,
     send_board,
 )
-from modeling.training.table_search import TableLeaderboard
+from modeling.training.table.search import TableLeaderboard
+from modeling.training.text_board import LEFT_BEHIND, TextLeaderboard
 from tests.conftest import make_text_dataset
 from tests.unit.training.ray_fakes import FakeJobs, event
 from tests.unit.training.table_data import frame_dataset
@@ -104,7 +103,7 @@ def test_a_text_search_on_the_cluster_brings_back_its_leaderboard_and_candidates
     assert live and live[0]["on_cluster"] and live[0]["budget_s"] == 120
     assert {r["template"] for r in live[-1]["leaderboard"] if r["status"] == "trained"} == set(TEMPLATES)
 
-    assert isinstance(board, Leaderboard) and {r.template for r in board.rows if r.usable} == set(TEMPLATES)
+    assert isinstance(board, TextLeaderboard) and {r.template for r in board.rows if r.usable} == set(TEMPLATES)
     assert board.best.accuracy > 0.9 and board.baseline_accuracy is not None
     assert board.split == {"train": 136, "validation": 24, "test": 40}
     for row in board.rows:
@@ -135,14 +134,14 @@ def test_use_this_model_keeps_a_candidate_from_the_cluster_as_a_normal_tracked_r
     assert manager.waiting() == 0 and manager.get_search(search.search_id, owner=OTHER) is None
 
     second = next(r.template for r in search.board.ranked if r.usable and r is not search.board.best)
-    run_id = manager.keep(search, store, owner=OWNER, template=second)
+    run_id = manager.keep(search, store, owner=OWNER, choice=second)
     search.tracking.join(timeout=30)
     assert kept == [store.runs_dir / run_id]  # handed to MLflow tracking (with its report) like a training
-    assert manager.keep(search, store, owner=OWNER, template=second) == run_id and len(kept) == 1  # once
+    assert manager.keep(search, store, owner=OWNER, choice=second) == run_id and len(kept) == 1  # once
     run = store.load(run_id, owner=OWNER)
     assert run.info.usable and run.config.template == second and run.meta["automl"]["rank"] == 2
     assert store.list_runs(owner=OTHER) == []
-    probs = Predictor.from_run(run).predict(np.array(["love it great perfect", "awful broken refund"]))
+    probs = load_predictor(run).predict(np.array(["love it great perfect", "awful broken refund"]))
     assert probs[0].argmax() == 1 and probs[1].argmax() == 0
 
 
@@ -183,7 +182,7 @@ def test_stop_ends_the_search_on_the_cluster_and_what_finished_comes_back(cluste
 
     fake = cluster(StopWhileRunning([("RUNNING", events)]))
     board = _search(ds, RunStore(tmp_path, starters=None), cancel=cancel)
-    assert fake.stopped and isinstance(board, Leaderboard) and board.best is not None
+    assert fake.stopped and isinstance(board, TextLeaderboard) and board.best is not None
     assert remote_search.read_record(board.search_dir)["status"] == "stopped"
 
 
@@ -362,7 +361,7 @@ def test_the_command_line_search_works_on_a_table_and_keeps_the_blend(tmp_path, 
     assert "ranked on the validation rows by RMSE" in lines[0] and "blend" in out and "The blend on" in out
     kept = Path(lines[-1])
     run = RunStore(tmp_path / "ws", starters=None).load(kept.name)
-    assert run.config.template == "automatic" and run.info.usable and "kept the blend" in err
+    assert run.config.template == "automatic" and run.info.usable and "kept blend as run" in err
 
 
 def test_asking_only_for_templates_that_cannot_train_is_refused_before_anything_is_sent(cluster, tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from modeling.config import default_config
 from modeling.data.dataset import Dataset
 from modeling.evaluation.importance import permutation_importance
-from modeling.runs.predictor import Predictor
+from modeling.runs.loading import load_predictor
 from modeling.runs.store import RunStore
 from modeling.training.experiment import run_experiment
 
@@ -45,7 +45,7 @@ def test_a_category_with_a_huge_number_of_values_is_capped_not_fatal(tmp_path):
     store = RunStore(tmp_path)
     run = store.load(run_experiment(default_config(ds.task, "s", "neural_network"), ds, store=store).name)
     assert run.evaluation["model"]["accuracy"] > 0.8
-    predictor = Predictor.from_run(run)
+    predictor = load_predictor(run)
     width = len(predictor.model.encoder.dense_names())
     assert width < 120  # one-hot capped: unseen or rare notes read as missing, not as 3,000 columns
     scored, report = predictor.score_table(frame.head(20).assign(customer_note="brand new note"))

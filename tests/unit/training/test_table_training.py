@@ -11,15 +11,17 @@ import pytest
 
 from modeling.config import default_config
 from modeling.errors import ConfigError
-from modeling.runs.predictor import Predictor
+from modeling.runs.loading import load_predictor
 from modeling.runs.store import RunStore
 from modeling.templates.tabular.encoding import TableEncoder
 from modeling.training.experiment import run_experiment
 from modeling.training.jobs import JobManager
 from modeling.training.progress import Progress
-from modeling.training.table_experiment import split_table
-from modeling.training.table_fit import fit_boosted_trees
-from modeling.training.table_search import adopt_table, ensemble_weights, find_best_table_model
+from modeling.training.splits import split as split_table
+from modeling.training.table.automatic import ensemble_weights
+from modeling.training.table.fit import fit_boosted_trees
+from modeling.training.table.search import find_best_table_model
+from modeling.training.table.target import Numbers
 from tests.unit.training.table_data import frame_dataset
 
 
@@ -57,7 +59,7 @@ def test_a_table_run_saves_a_complete_folder(tmp_path, regression):
     else:
         assert ev["model"]["accuracy"] > 0.8 and "calibration" in ev and ev["lift"]["majority"] > 20
     # The saved model, reloaded as the app loads it, reproduces the saved test figure exactly.
-    predictor = Predictor.from_run(run)
+    predictor = load_predictor(run)
     test = run.load_test()
     answers = predictor.predict(test.frame, prepared=True, calibrated=False)
     if regression:
@@ -94,7 +96,7 @@ def test_trees_report_validation_loss_per_round_and_stop_early():
 
 
 def test_trees_honour_stop_and_the_time_budget(monkeypatch):
-    import modeling.training.table_fit as table_fit
+    import modeling.training.table.fit as table_fit
 
     monkeypatch.setattr(table_fit, "FIRST_CHUNK_WORK", 1)  # force small chunks
     enc, x, y, xv, yv, settings = _tree_inputs()
@@ -107,13 +109,13 @@ def test_trees_honour_stop_and_the_time_budget(monkeypatch):
 
 
 def test_ensemble_weights_prefer_the_better_candidates():
-    from modeling.training.table_search import Candidate
+    from modeling.training.table.automatic import Candidate
 
     y = np.linspace(0, 10, 200)
     good = Candidate("good", None, y + 0.5, 0.5, 0.0)
     other = Candidate("other", None, y - 0.5, 0.5, 0.0)
     bad = Candidate("bad", None, y + 5, 5.0, 0.0)
-    weights = ensemble_weights([good, other, bad], y, regression=True)
+    weights = ensemble_weights([good, other, bad], y, Numbers())
     assert weights[2] == 0 and weights[0] == pytest.approx(0.5) and weights[1] == pytest.approx(0.5)
 
 
@@ -128,7 +130,7 @@ def test_find_best_table_model_blends_and_adopts(tmp_path):
     blend = next(r for r in board.rows if r["kind"] == "blend")
     best_single = min(r["validation_score"] for r in board.rows if r["kind"] != "blend")
     assert blend["validation_score"] <= best_single + 1e-9  # the greedy blend starts from the best one
-    run_id = adopt_table(board, store)
+    run_id = board.keep("blend", store)
     run = store.load(run_id)
     assert run.config.template == "automatic" and run.info.usable
     assert json.loads((run.path / "table_model" / "bundle.json").read_text())["template"] == "automatic"
@@ -158,11 +160,11 @@ def test_a_fresh_process_reproduces_the_saved_evaluation(tmp_path):
         "import json, sys, numpy as np\n"
         "from sklearn.metrics import root_mean_squared_error, r2_score\n"
         "from modeling.runs.store import RunStore\n"
-        "from modeling.runs.predictor import Predictor\n"
+        "from modeling.runs.loading import load_predictor\n"
         "store = RunStore(sys.argv[1])\n"
         "run = store.load(sys.argv[2])\n"
         "test = run.load_test()\n"
-        "pred = Predictor.from_run(run).predict(test.frame, prepared=True)\n"
+        "pred = load_predictor(run).predict(test.frame, prepared=True)\n"
         "saved = run.evaluation['model']\n"
         "assert root_mean_squared_error(test.labels, pred) == saved['rmse'], 'rmse differs'\n"
         "assert r2_score(test.labels, pred) == saved['r2'], 'r2 differs'\n"
