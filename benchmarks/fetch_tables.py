@@ -19,6 +19,10 @@ Tables written to benchmarks/data/ (gitignored):
   openintro (``ames``).
 - ``loans.csv``: regression of ``interest_rate`` (%), 10,000 rows; Lending Club loans, openintro
   (``loans_full_schema``). Its ``grade`` and ``sub_grade`` set the rate (ModelDeck's leakage check flags them).
+- ``attrition.csv``: classification of ``Attrition`` (Yes/No), 1,470 rows; IBM's HR employee attrition sample,
+  modeldata (``attrition``): small, 16% positive.
+- ``diamonds.csv``: regression of ``price`` (US$), 53,940 rows; R package ggplot2 (``diamonds``): the largest
+  table here, to see what a two-minute budget buys on tens of thousands of rows.
 """
 
 from __future__ import annotations
@@ -61,6 +65,8 @@ TABLES = {
     "credit": "modeldata/credit_data",
     "ames": "openintro/ames",
     "loans": "openintro/loans_full_schema",
+    "attrition": "modeldata/attrition",
+    "diamonds": "ggplot2/diamonds",
 }
 
 

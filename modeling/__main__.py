@@ -2,7 +2,16 @@
 
     python -m modeling train CONFIG.yaml            trains, prints the run folder
     python -m modeling evaluate RUN DATA            prints the test metrics as JSON
-    python -m modeling predict RUN INPUT [-o OUT]   writes predictions as CSV
+    python -m modeling predict RUN INPUT [-o OUT] [--drift-report drift.html]
+                                                    writes predictions as CSV; tables: reasons per row and
+                                                    the file compared with the training data
+    python -m modeling explain RUN ROW.csv --change COL,COL [--target T]
+                                                    tables: the smallest changes that flip the answer
+    python -m modeling predict RUN big.parquet --ray [-o FOLDER]
+                                                    scores Parquet with Ray Data (here, or the cluster in
+                                                    MODELDECK_RAY_ADDRESS), writes Parquet parts
+    python -m modeling serve RUN [RUN ...] [--host 127.0.0.1] [--port 8000]
+                                                    answers POST /predict over HTTP (docs/serving.md)
     python -m modeling report RUN [RUN ...] [--out report.html] [--pdf]
                                                     writes a shareable report (several runs: compared)
     python -m modeling export RUN --format F [-o OUT]  writes a verified export ZIP, prints its check
@@ -37,17 +46,20 @@ from modeling.errors import ModelDeckError
 from modeling.export.bundle import build_export
 from modeling.export.code import run_script
 from modeling.reporting.compare_report import compare_report_html
+from modeling.reporting.drift_report import drift_report_html, plain_summary
 from modeling.reporting.model_card import model_card_markdown
 from modeling.reporting.pdf import html_to_pdf as report_pdf
 from modeling.reporting.pdf import pdf_unavailable_reason
 from modeling.reporting.run_report import run_report_html
 from modeling.reporting.tracked import track_with_report
+from modeling.runs.explain import explain_row
 from modeling.runs.input_file import read_input_file
 from modeling.runs.loading import load_predictor
 from modeling.runs.protocol import InputColumn
 from modeling.runs.safe_csv import to_safe_csv
 from modeling.runs.store import Run, RunStore, default_store
 from modeling.runs.tracking import log_file
+from modeling.serving import cli as serving_cli
 from modeling.training.experiment import run_experiment
 from modeling.training.job_protocol import load_job_dataset, run_job
 from modeling.training.progress import Progress
@@ -111,6 +123,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """Write the file with the answer columns added (CSV, safe for spreadsheets); notes go to stderr."""
+    if serving_cli.wants_ray(args):  # Parquet parts scored with Ray Data, here or on the cluster
+        return serving_cli.predict_with_ray(args, _store(args.home))
     run = _store(args.home).load(args.run)
     predictor = _with_overrides(load_predictor(run), args)
     path = Path(args.input)
@@ -119,6 +133,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     batch = predictor.score_frame(_reading(table, args.column, schema))
     for note in batch.notes:
         print(f"note: {note}", file=sys.stderr)
+    if batch.drift is not None:
+        print(f"drift: {plain_summary(batch.drift)}", file=sys.stderr)
     scored = table.copy()
     for column in batch.answer_columns:
         scored[column] = batch.frame[column].to_numpy()
@@ -126,6 +142,24 @@ def cmd_predict(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else path.with_name(path.stem + "_predictions.csv")
     out.write_bytes(to_safe_csv(scored.drop(columns=pictures)))
     print(out)
+    if args.drift_report:  # after the predictions are safely written
+        if batch.drift is None:
+            raise ModelDeckError("--drift-report: this run's model has no drift check (table runs have one).")
+        report_path = Path(args.drift_report)
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(drift_report_html(batch.drift, run.info.title, path.name), encoding="utf-8")
+        print(report_path)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Print the smallest changes of the --change columns of one row that flip its answer (or reach --target)."""
+    run = _store(args.home).load(args.run)
+    table = _read_for_run(run, args.row_file)
+    lines, notes = explain_row(load_predictor(run), table, args.change, args.target, args.class_name, args.row)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    print("\n".join(lines))
     return 0
 
 
@@ -299,7 +333,24 @@ def build_parser() -> argparse.ArgumentParser:
         type=_share,
         help="flag rows below this confidence as needs_review (default: the level saved with the run)",
     )
+    p.add_argument("--drift-report", help="tables: also write the file's comparison with the training data (HTML)")
+    p.add_argument("--ray", action="store_true", help="score a Parquet file or folder with Ray Data (Parquet parts)")
     p.set_defaults(func=cmd_predict)
+    serving_cli.add_serve_parser(sub, common).set_defaults(func=lambda a: serving_cli.cmd_serve(a, _store(a.home)))
+    p = sub.add_parser(
+        parents=[common], name="explain", help="tables: the smallest changes of chosen columns that flip a row's answer"
+    )
+    p.add_argument("run")
+    p.add_argument("row_file", metavar="ROW", help="a CSV/Excel/Parquet file holding the row (the first, or --row)")
+    p.add_argument("--change", required=True, help="the columns you could change, comma-separated (not an age)")
+    p.add_argument(
+        "--target",
+        help="classes: the chance of the class to find to reach (0.3 or 30%%); numbers: the value to reach "
+        "(default: flip the answer)",
+    )
+    p.add_argument("--class", dest="class_name", help="the class to reach (default: the other one)")
+    p.add_argument("--row", type=int, default=1, help="which row of the file, from 1 (default 1)")
+    p.set_defaults(func=cmd_explain)
     p = sub.add_parser(
         parents=[common],
         name="report",

@@ -43,15 +43,15 @@ class DataConfig(_Strict):
 
     source: str = Field(
         "sample:reviews",
-        description="A built-in sample (sample:digits, sample:mnist, sample:reviews) or a path to a "
-        "CSV/TSV/Excel/Parquet table, an image ZIP or an .npz file.",
+        description="A built-in sample (sample:digits, sample:mnist, sample:reviews, sample:chicago_rides, ...) or a "
+        "path to a CSV/TSV/Excel/Parquet table, an image ZIP or an .npz file.",
     )
     text_column: str | None = Field(None, description="Table column holding the text (tables only).")
     label_column: str | None = Field(None, description="Table column holding the label (tables only).")
     target_column: str | None = Field(
         None,
         description="Business tables: the column to predict (setting it makes the source a table; guessed when "
-        "the task is tabular and it is empty).",
+        "the task is tabular and it is empty). Forecasting: the number to forecast.",
     )
     columns: dict[str, Literal["use", "ignore"]] = Field(
         default_factory=dict,
@@ -59,6 +59,12 @@ class DataConfig(_Strict):
         "columns are ignored by default).",
     )
     sheet: str | None = Field(None, description="Excel workbooks: the sheet to read (the first when empty).")
+    sensitive_columns: list[str] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Business tables: columns to check fairness on (gender, age band, senior citizen): error and "
+        "selection rates per group on the test rows. A column left out of the model (role 'ignore') is audited too.",
+    )
     test_share: float = Field(
         0.2, ge=0.05, le=0.5, description="Share of rows kept aside for the final test, never trained on."
     )
@@ -66,6 +72,36 @@ class DataConfig(_Strict):
         False,
         description="Remove exact and near duplicate rows (keeping one of each) before splitting, so no copy "
         "sits in both the training and the test split.",
+    )
+    # Forecasting only (task: forecasting); left empty, the roles are proposed from the table and said in the notes.
+    date_column: str | None = Field(None, description="Forecasting only: the column holding the dates.")
+    series_columns: list[str] = Field(
+        default_factory=list,
+        description="Forecasting only: the columns that name a series (store, product); empty: one series, or "
+        "proposed when data.date_column is empty too.",
+    )
+    known_ahead_columns: list[str] = Field(
+        default_factory=list,
+        description="Forecasting only: outside columns whose future values are known (a promotion or holiday flag, "
+        "a planned price); the boosted and network models use them.",
+    )
+    frequency: str = Field(
+        "",
+        max_length=10,
+        description="Forecasting only: how often the series is measured, as a pandas alias (D, W-MON, MS, ME, "
+        "QS-JAN, YS-JAN); empty: inferred from the dates.",
+    )
+    date_order: Literal["auto", "day_first", "month_first"] = Field(
+        "auto",
+        description="Forecasting only: how to read dates like 03/04/2021; auto decides from the dates themselves.",
+    )
+    duplicate_dates: Literal["sum", "refuse"] = Field(
+        "sum", description="Forecasting only: two rows of one series on one date are added up, or refused."
+    )
+    fill_gaps: Literal["none", "zero", "interpolate"] = Field(
+        "none",
+        description="Forecasting only: missing dates within a series are refused (none), read as 0, or "
+        "interpolated between their neighbours.",
     )
 
 
@@ -151,6 +187,27 @@ class TrainingSettings(_Strict):
         le=3600,
         description="Tables only: most seconds of training; trees stop adding rounds and the automatic template "
         "shares it between its candidates.",
+    )
+    # Forecasting only
+    horizon: int = Field(
+        0,
+        ge=0,
+        le=400,
+        description="Forecasting only: how many steps ahead to forecast; 0 = a default for the data's frequency "
+        "(14 days, 12 weeks, 12 months, 4 quarters or 2 years).",
+    )
+    backtest_windows: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="Forecasting only: how many of the last horizons are held out in turn to judge the models "
+        "(fewer when the history is short).",
+    )
+    candidates: list[str] = Field(
+        default_factory=list,
+        max_length=6,
+        description="Forecasting only, automatic_forecast: the models it compares, from seasonal_naive, auto_ets, "
+        "auto_theta, auto_arima, boosted, network; empty = all but the network.",
     )
 
 

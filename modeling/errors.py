@@ -45,3 +45,10 @@ DIVERGED_MESSAGE = (
     "Training diverged: the loss, the model's weights or its answers became NaN (not a number), "
     "so no model of this run was kept."
 )
+
+
+class RunStopped(ModelDeckError):
+    """The person pressed Stop before the run had anything worth keeping (for example mid-backtest).
+
+    The run is recorded as *stopped* with this sentence, not as failed: nothing went wrong.
+    """

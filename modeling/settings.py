@@ -20,6 +20,9 @@ replaced by the default rather than stopping the app.
 | ``MODELDECK_RAY_PIP`` | ``0``: the cluster already has ModelDeck's requirements (no pip step per job) | on |
 | ``MODELDECK_MEMORY_LIMIT_MB`` | refuse in-process trainings when the server is near this | 2700 on Community Cloud |
 | ``MODELDECK_TREE_THREADS`` | CPU threads one table-tree training uses | half the cores, at most 8 |
+| ``MODELDECK_API_KEY`` | the bearer token ``python -m modeling serve`` asks every request for | none (open) |
+| ``MODELDECK_SERVE_MAX_MB`` | largest request body the REST server reads, in MB | 10 |
+| ``MODELDECK_SERVE_MAX_ROWS`` | most rows one request to the REST server may hold | 10,000 |
 """
 
 from __future__ import annotations
@@ -150,6 +153,37 @@ def memory_limit_mb(environ: Mapping[str, str] | None = None) -> int | None:
             return value
         log.warning("MODELDECK_MEMORY_LIMIT_MB=%r is not a positive whole number; ignoring it", raw)
     return STREAMLIT_CLOUD_MEMORY_MB if on_streamlit_cloud(environ) else None
+
+
+#: The REST server's limits unless ``MODELDECK_SERVE_MAX_MB`` / ``MODELDECK_SERVE_MAX_ROWS`` say otherwise.
+DEFAULT_SERVE_MAX_MB = 10
+DEFAULT_SERVE_MAX_ROWS = 10_000
+
+
+def api_key(environ: Mapping[str, str] | None = None) -> str | None:
+    """``MODELDECK_API_KEY``: the bearer token the REST server requires; unset or blank: no key is asked."""
+    return (_env(environ).get(f"{PREFIX}API_KEY") or "").strip() or None
+
+
+def serve_max_mb(environ: Mapping[str, str] | None = None) -> int:
+    """``MODELDECK_SERVE_MAX_MB``: the largest request body the REST server reads (a body over it is refused)."""
+    return _positive_setting("SERVE_MAX_MB", DEFAULT_SERVE_MAX_MB, environ)
+
+
+def serve_max_rows(environ: Mapping[str, str] | None = None) -> int:
+    """``MODELDECK_SERVE_MAX_ROWS``: the most rows one request may hold (send more as several requests)."""
+    return _positive_setting("SERVE_MAX_ROWS", DEFAULT_SERVE_MAX_ROWS, environ)
+
+
+def _positive_setting(name: str, default: int, environ: Mapping[str, str] | None) -> int:
+    raw = _env(environ).get(f"{PREFIX}{name}")
+    if raw is None or not raw.strip():
+        return default
+    value = _positive_int(raw.replace("_", ""))
+    if value is None:
+        log.warning("%s%s=%r is not a positive whole number; using %d", PREFIX, name, raw, default)
+        return default
+    return value
 
 
 def positive_overrides(names: Iterable[str], environ: Mapping[str, str] | None = None) -> dict[str, int]:

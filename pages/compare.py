@@ -71,7 +71,8 @@ same_split = cmp.same_test_set(runs)
 
 with st.container(border=True):
     st.markdown("#### In plain words")
-    st.markdown(state.md_escape(" ".join(cmp.comparison_sentences(figures, same_split))))
+    sentences = kinds.view_for_task(task).compare_sentences(runs, figures, same_split)  # accuracy, errors, WAPE
+    st.markdown(state.md_escape(" ".join(sentences)))
     st.caption(
         " · ".join(
             f"**{state.md_escape(lab)}** = {state.md_escape(run.info.label)}"

@@ -7,10 +7,12 @@ from ui import kinds, state
 
 state.require_router("pages/home.py")
 
-#: The quick-start cards, in the order people bring their data: business tables first, then texts and images.
+#: The quick-start cards, in the order people bring their data: business tables and time series first, then texts
+#: and images.
 QUICK_START = (
     ("churn", "📊", "Use customer churn"),
     ("house_prices", "🏠", "Use house prices"),
+    ("chicago_rides", "📈", "Use Chicago train rides"),
     ("reviews", "💬", "Use product reviews"),
     ("digits", "✍️", "Use handwritten digits"),
 )

@@ -67,7 +67,7 @@ st.caption("The defaults work without tuning. Hover over the (?) icons for what 
 current = cfg.settings.model_dump()
 values = settings_view.settings_block(registry.spec(template), ds.task, current, describe_fields())
 view.settings_notes(ds, {**current, **values})
-test_share = settings_view.test_share_slider(cfg.data.test_share)
+test_share = view.holdout_setting(cfg.data.test_share)  # a share of rows kept aside, or what the kind holds out
 
 try:
     new_cfg = ExperimentConfig(

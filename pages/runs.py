@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from modeling.format import seconds as format_seconds
-from ui import kinds, run_state, state, team_view
+from ui import kinds, run_state, serve_view, state, team_view
 
 state.require_router("pages/runs.py")
 team_view.reattach_remote_work()  # after a restart, runs still training on the cluster show as running again
@@ -94,6 +94,8 @@ if run is not None:
     export_view.show_run_code(run)
     with st.expander("Export the model (Keras, SavedModel, ONNX, LiteRT)"):
         export_view.export_box(run)
+    with st.expander("Serve it as a REST API (for your product to call)"):
+        serve_view.serve_box(run)
 if not info.starter and c3.button("Delete this run"):
     try:
         store.delete(chosen, owner=owner)

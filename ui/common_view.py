@@ -20,10 +20,11 @@ from modeling.config import ExperimentConfig
 from modeling.data.dataset import Dataset
 from modeling.reporting import charts
 from modeling.reporting.compare_report import accuracy_rows, compare_table
+from modeling.reporting.comparison import comparison_sentences
 from modeling.runs.store import Run, RunInfo
 from modeling.templates import defaults, registry
-from ui import classes_view, data_view, decision_view, model_size, state, template_picker
-from ui.kind_view import SearchWording
+from ui import classes_view, data_view, decision_view, model_size, settings_view, state, template_picker
+from ui.kind_view import SearchWording, TableClaim
 
 
 def fitted_in_one_step(template: str, task: str | None = None) -> bool:
@@ -59,6 +60,9 @@ class CommonView:
         if then:
             st.switch_page(then)
 
+    def claim_table(self, df: pd.DataFrame, signature: str) -> TableClaim | None:
+        return None
+
     def read_table(self, df: pd.DataFrame, name: str, signature: str, sheet: str | None) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not read uploaded tables")
 
@@ -88,6 +92,9 @@ class CommonView:
 
     def data_fields(self, ds: Dataset) -> dict[str, Any]:
         return defaults.data_fields(ds)
+
+    def holdout_setting(self, test_share: float) -> float:
+        return settings_view.test_share_slider(test_share)
 
     def settings_notes(self, ds: Dataset, values: dict[str, Any]) -> None:
         return None
@@ -139,6 +146,9 @@ class CommonView:
         header, rows = compare_table(figures)
         st.dataframe(pd.DataFrame(rows, columns=header), hide_index=True, width="stretch")
         st.plotly_chart(charts.compare_accuracy(accuracy_rows(runs, figures)), width="stretch")
+
+    def compare_sentences(self, runs: list[Run], figures: list[Any], same_split: bool) -> list[str]:
+        return comparison_sentences(figures, same_split)
 
     def code_libraries(self, template: str) -> str:
         return "Keras"

@@ -15,7 +15,9 @@ from modeling.reporting.charts import tables as table_charts
 from modeling.templates import registry
 
 #: The metric label of a unit (anything else counts as epochs).
-UNIT_LABELS = {"rounds": "Round", "candidates": "Candidate"}
+UNIT_LABELS = {"rounds": "Round", "candidates": "Candidate", "models": "Model"}
+#: Units whose steps are whole models fitted (no loss per step): a chart only when a network among them reports one.
+CURVELESS = ("models",)
 
 
 def step_label(unit: str | None) -> str:
@@ -24,7 +26,10 @@ def step_label(unit: str | None) -> str:
 
 
 def training_chart(history: dict[str, Any] | None, task: str, unit: str | None) -> Any:
-    """The loss per boosting round for trees; the loss and accuracy per epoch for the others."""
+    """The loss per boosting round for trees; the loss and accuracy per epoch for the others; ``None`` for a trainer
+    that counts fitted models and has no curve yet (a forecast draws one only when its network trains)."""
+    if unit in CURVELESS and not any(history.values() if history else ()):
+        return None
     if unit == "rounds":
         return table_charts.rounds_curve(history, registry.task(task).predicts_number)
     return charts.training_curves(history)
@@ -33,3 +38,21 @@ def training_chart(history: dict[str, Any] | None, task: str, unit: str | None) 
 def run_chart(run: Any) -> Any:
     """The curves of a saved run (runs saved before units were recorded count epochs)."""
     return training_chart(run.history, run.task, run.meta.get("epoch_unit"))
+
+
+def finished_models(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A trainer's finished models as table rows: name, score (RMSE or log loss), weight in the blend, seconds."""
+    out = []
+    for row in rows:
+        metric = "RMSE" if row.get("metric") == "rmse" else "log loss"
+        score = row.get("validation_score")
+        weight = row.get("weight")
+        out.append(
+            {
+                "model": str(row.get("name", "")),
+                "score": f"{metric} {float(score):.4g}" if isinstance(score, int | float) else "—",
+                "weight in the blend": f"{float(weight):.0%}" if isinstance(weight, int | float) else "—",
+                "seconds": round(float(row.get("seconds") or 0.0), 1),
+            }
+        )
+    return out

@@ -51,7 +51,11 @@ def draw_job(job: Any) -> None:
     if snap["device"]:
         st.caption(f"Training on {device}" + (" on the Ray cluster." if job.remote else "."))
     chart = curves.training_chart(snap["history"], snap["task"], snap.get("unit"))
-    st.plotly_chart(chart, width="stretch", key=f"curves_{job_id}")
+    if chart is not None:  # a forecast's statistical models have no curve; its network has
+        st.plotly_chart(chart, width="stretch", key=f"curves_{job_id}")
+    if snap.get("candidates"):  # a trainer of several models (the automatic table template): which are done
+        st.caption("Models finished so far, each scored on rows it did not learn from (lower is better):")
+        st.dataframe(curves.finished_models(snap["candidates"]), hide_index=True)
 
     if not job.done:
         if st.button("Stop", key=f"stop_{job_id}", help="Ends after the current batch and keeps the best model."):

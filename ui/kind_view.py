@@ -1,9 +1,10 @@
 """What differs between kinds of data on the pages: the :class:`KindView` protocol (one view per kind).
 
 Every page draws what all kinds share itself (or through a shared ``ui`` module) and asks the view of the
-active kind (:mod:`ui.kinds`) for the rest: the Data page's active-data section, the Model page's task line,
-default settings, notes and summary, the Train page's "ready" line, the whole Evaluate and Predict bodies,
-the run lists' headline figure and the Compare page's figures. :class:`ui.common_view.CommonView` implements
+active kind (:mod:`ui.kinds`) for the rest: whether an uploaded table is of its kind (:class:`TableClaim`), the
+Data page's active-data section, the Model page's task line, default settings, what is held out, notes and
+summary, the Train page's "ready" line, the whole Evaluate and Predict bodies, the run lists' headline figure
+and the Compare page's figures and sentences. :class:`ui.common_view.CommonView` implements
 it for data whose answers are classes read by one Keras model (texts, images); the table view builds on it.
 A method a kind has nothing to say in draws nothing. (How training steps are named and drawn follows the
 trainer's unit, the same for every kind: :mod:`ui.curves`.)
@@ -59,12 +60,30 @@ class SearchWording:
     result: Callable[[Any], str] = lambda board: ""
 
 
+@dataclass(frozen=True)
+class TableClaim:
+    """An uploaded table a kind can read besides texts and business tables (a time series has dates and a number).
+
+    The upload tab offers ``option`` in "How should ModelDeck read this file?"; with ``proposed`` it is the
+    preselected reading, and ``why`` is the sentence under the choice.
+    """
+
+    option: str
+    proposed: bool
+    why: str = ""
+
+
 class KindView(Protocol):
     """What the pages ask the view of a kind of data to draw or say (see the module docstring)."""
 
     # ---- Data page ---------------------------------------------------------------------------------------------
     def use_sample(self, key: str, then: str | None = None) -> None:
         """The "Use this sample" button: make the built-in sample active (``then``: open that page after)."""
+        ...
+
+    def claim_table(self, df: pd.DataFrame, signature: str) -> TableClaim | None:
+        """Whether an uploaded table can be read as this kind (beyond texts and business tables, which every table
+        can be read as), proposed or only offered; ``None``: not this kind. ``signature`` names file and sheet."""
         ...
 
     def read_table(self, df: pd.DataFrame, name: str, signature: str, sheet: str | None) -> None:
@@ -90,6 +109,11 @@ class KindView(Protocol):
 
     def data_fields(self, ds: Dataset) -> dict[str, Any]:
         """The config's ``data`` fields that rebuild ``ds`` from its source (they travel in the YAML)."""
+        ...
+
+    def holdout_setting(self, test_share: float) -> float:
+        """The Model page's choice of what is kept aside for the final score (a share of rows, or what the kind
+        holds out instead, in words); returns the config's ``data.test_share``."""
         ...
 
     def settings_notes(self, ds: Dataset, values: dict[str, Any]) -> None:
@@ -142,6 +166,10 @@ class KindView(Protocol):
 
     def compare_figures(self, runs: list[Run], figures: list[Any]) -> None:
         """The Compare page's figures side by side for runs of one task."""
+        ...
+
+    def compare_sentences(self, runs: list[Run], figures: list[Any], same_split: bool) -> list[str]:
+        """The Compare page's plain sentences: which run did best, and whether the difference can be trusted."""
         ...
 
     def code_libraries(self, template: str) -> str:

@@ -22,6 +22,7 @@ VIEWS: dict[str, str] = {
     "text": "ui.text.view:TextView",
     "image": "ui.image.view:ImageView",
     "table": "ui.table.view:TableView",
+    "series": "ui.series.view:SeriesView",
 }
 
 _loaded: dict[str, KindView] = {}
@@ -39,12 +40,15 @@ def view_for_task(task: str) -> KindView:
     return view_for(registry.task(task).kind)
 
 
-def view_for_data(dataset: Any) -> KindView | None:
+def view_for_data(dataset: Any, prefer: str | None = None) -> KindView | None:
     """The view of the active data; with none, the view of a kind whose set-up awaits a choice (or ``None``).
 
     A table whose chosen target cannot be predicted leaves no active dataset, yet the Data page must keep
-    showing that table's set-up so the person can fix the choice: its view says so with ``pending()``.
+    showing that table's set-up so the person can fix the choice: its view says so with ``pending()``. When
+    several kinds await one (a file read as a table, then as time series), ``prefer`` (the kind the upload is
+    read as now) is asked first.
     """
     if dataset is not None:
         return view_for(dataset.kind)
-    return next((view_for(kind) for kind in VIEWS if view_for(kind).pending()), None)
+    order = sorted(VIEWS, key=lambda kind: kind != prefer)
+    return next((view_for(kind) for kind in order if view_for(kind).pending()), None)

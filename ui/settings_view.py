@@ -56,6 +56,8 @@ LOOKS: dict[str, Look] = {
     "regression_loss": Look("Loss (what a miss costs)", "select"),
     "log_target": Look("Learn the log of the target", "select"),
     "time_budget_s": Look("Time budget (seconds)"),
+    "horizon": Look("Horizon (periods to forecast; 0 = the usual for your data)"),
+    "backtest_windows": Look("Backtest windows"),
 }
 
 #: The words for each choice of a setting with choices.

@@ -189,7 +189,7 @@ def describe_dataset(ds: Any) -> str:
     if ds is None:
         return "none yet"
     task = registry.task(ds.task)
-    what = "a number" if task.predicts_number else plural(len(ds.class_names), "class", "classes")
+    what = plural(len(ds.class_names), "class", "classes") if task.answers == "classes" else "a number"
     size = f"{md_escape(ds.name)} · {count(len(ds))} {task.noun}"
     target = getattr(ds, "target_column", None)
     if target:

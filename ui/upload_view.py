@@ -25,11 +25,13 @@ from ui import field_repair, kinds, state
 READ_AS = {
     "table": "As a table: predict one column from the other columns",
     "text": "As texts: one text column and its label",
-}
+}  # kinds that claim a table themselves (time series) are added by their views
 #: Session key: the sheets of the current Excel upload and the tables already read from it.
 SHEETS_KEY = "upload_sheets"
 TABLE_KEY = "upload_table"
 SIGNATURE_KEY = "upload_signature"
+#: Session key: the kind the current upload is read as (the Data page shows its set-up when no data is active).
+READING_KEY = "upload_reading"
 
 
 def limits_line() -> str:
@@ -50,6 +52,8 @@ def upload_tab(shown_notes: set[str]) -> None:
         "- **Tables:** a CSV, TSV, Excel (.xlsx) or Parquet file with a column to predict (churn, price, ...) and "
         "the columns to predict it from.\n"
         "- **Texts:** a CSV, TSV, Excel (.xlsx) or Parquet table with a text column and a label column.\n"
+        "- **Time series:** a CSV, TSV, Excel (.xlsx) or Parquet table with a date column and a number per date "
+        "(sales per store per week), to forecast the next weeks or months.\n"
         "- **Images:** a ZIP with one folder per class (`cats/1.png`, `dogs/7.jpg`), PNG or JPEG, any size.\n"
         "- **Arrays:** a NumPy `.npz` with `images` (N x H x W) and `labels` (N)."
     )
@@ -62,6 +66,7 @@ def upload_tab(shown_notes: set[str]) -> None:
         max_upload_size=min(LIMITS.max_upload_mb, int(st.get_option("server.maxUploadSize"))),
     )
     if upload is None:
+        st.session_state.pop(READING_KEY, None)
         return
     raw = upload.getvalue()
     signature = hashlib.sha256(raw).hexdigest() + upload.name
@@ -140,20 +145,50 @@ def pick_sheet(raw: bytes, name: str, df: pd.DataFrame, signature: str) -> tuple
     return tables[sheet], sheet
 
 
+def reading_key(signature: str, sheet: str | None) -> str:
+    """The widget key of the "How should ModelDeck read this file?" choice for one file and sheet."""
+    return f"upload_kind_{signature}:{sheet or ''}"
+
+
+def read_instead(signature: str, sheet: str | None, kind: str) -> None:
+    """Switch the reading of this file and sheet to ``kind`` (a button's callback: before the choice is drawn)."""
+    st.session_state[reading_key(signature, sheet)] = kind
+
+
+def reading() -> str | None:
+    """The kind the current upload is read as (``None`` before any table was uploaded in this session)."""
+    return st.session_state.get(READING_KEY)
+
+
 def read_as(df: pd.DataFrame, signature: str) -> str:
-    """The kind to read this table as: proposed (with the reason), switchable. ``signature`` names file and sheet."""
+    """The kind to read this table as: proposed (with the reason), switchable. ``signature`` names file and sheet.
+
+    Every table can be read as a business table or as texts (:data:`READ_AS`, one of them proposed by
+    ``looks_like_table``); a kind whose view claims the table (:meth:`~ui.kind_view.KindView.claim_table`: a time
+    series has dates and a number) is offered too, and proposed when its view says so.
+    """
     key = f"upload_detect_{signature}"
     if key not in st.session_state:
-        st.session_state[key] = tabular.looks_like_table(df)
-    is_table, why = st.session_state[key]
-    options = list(READ_AS)
+        is_table, why = tabular.looks_like_table(df)
+        options, proposed = dict(READ_AS), "table" if is_table else "text"
+        for kind in kinds.VIEWS:
+            claim = kinds.view_for(kind).claim_table(df, signature)
+            if claim is None or kind in options:
+                continue
+            options[kind] = claim.option
+            if claim.proposed:
+                proposed, why = kind, claim.why
+        st.session_state[key] = (options, proposed, why)
+    options, proposed, why = st.session_state[key]
+    names = list(options)
     choice = st.radio(
         "How should ModelDeck read this file?",
-        options,
-        index=0 if is_table else 1,
-        format_func=READ_AS.get,
+        names,
+        index=names.index(proposed),
+        format_func=options.get,
         horizontal=True,
         key=f"upload_kind_{signature}",
     )
+    st.session_state[READING_KEY] = choice
     st.caption(state.md_escape(why))
     return choice

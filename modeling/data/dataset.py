@@ -124,6 +124,9 @@ class Dataset:
     #: Tables and series: the fitted preparation that turns raw rows into ``frame`` (``TablePreparation``,
     #: ``SeriesPreparation``); saved beside the model (``preparation.to_json()``) so prediction reads the same way.
     preparation: Any = None
+    #: Tables: the source's columns the model does not read (an ID, a column set to 'ignore'), as written, one row
+    #: per example: a ranked list names each row by its ID, and a sensitive column left out can still be audited.
+    left_out: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         kind = payload(self.kind)
@@ -180,6 +183,7 @@ class Dataset:
             target_column=self.target_column,
             columns=list(self.columns),
             preparation=self.preparation,
+            left_out=None if self.left_out is None else self.left_out.iloc[np.asarray(index)].reset_index(drop=True),
         )
 
     def fingerprint(self) -> str:
@@ -233,6 +237,8 @@ class Dataset:
         if self.frame is not None:
             arrays.update(frame_arrays(self.frame))
             arrays["target_column"] = np.asarray(self.target_column or "")
+        if self.left_out is not None:
+            arrays.update(frame_arrays(self.left_out, prefix="left_out"))
         if self.preparation is not None:
             arrays["preparation_json"] = np.asarray(_preparation_json(self.preparation))
         if self.columns:
@@ -252,6 +258,7 @@ class Dataset:
                 texts=z.get("texts"),
                 images=z.get("images"),
                 frame=frame_from_arrays(z) if "frame_columns" in z else None,
+                left_out=frame_from_arrays(z, prefix="left_out") if "left_out_columns" in z else None,
                 target_column=str(z["target_column"]) or None if "target_column" in z else None,
                 columns=columns,
                 preparation=preparation,

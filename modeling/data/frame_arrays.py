@@ -18,8 +18,11 @@ import numpy as np
 import pandas as pd
 
 
-def frame_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """``frame`` as ``{"frame_columns": names, "frame_<i>": values, ...}``; the inverse is :func:`frame_from_arrays`."""
+def frame_arrays(frame: pd.DataFrame, prefix: str = "frame") -> dict[str, np.ndarray]:
+    """``frame`` as ``{"frame_columns": names, "frame_<i>": values, ...}``; the inverse is :func:`frame_from_arrays`.
+
+    ``prefix`` replaces ``frame`` in the keys, so one ``.npz`` can hold a second frame beside the first.
+    """
     arrays: dict[str, np.ndarray] = {"frame_columns": np.asarray([str(c) for c in frame.columns], dtype=str)}
     for i, name in enumerate(frame.columns):
         column = frame.iloc[:, i] if frame.columns.has_duplicates else frame[name]
@@ -40,11 +43,13 @@ def frame_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
         else:
             arrays[f"frame_{i}"] = column.astype("string").fillna("").to_numpy(str)
             arrays[f"frame_missing_{i}"] = missing
-    return arrays
+    return {prefix + key.removeprefix("frame"): value for key, value in arrays.items()}
 
 
-def frame_from_arrays(z: Any) -> pd.DataFrame:
+def frame_from_arrays(z: Any, prefix: str = "frame") -> pd.DataFrame:
     """The frame :func:`frame_arrays` stored: numbers as float64 (whole numbers int64), dates, text with blanks."""
+    if prefix != "frame":
+        z = {"frame" + key.removeprefix(prefix): z[key] for key in z if key.startswith(prefix + "_")}
     data = {}
     for i, name in enumerate(str(c) for c in z["frame_columns"]):
         values = z[f"frame_{i}"]

@@ -17,7 +17,7 @@ class SampleInfo:
     key: str
     title: str
     description: str
-    kind: Literal["text", "image", "table"]
+    kind: Literal["text", "image", "table", "series"]
 
 
 SAMPLES: dict[str, SampleInfo] = {
@@ -60,5 +60,12 @@ SAMPLES: dict[str, SampleInfo] = {
         description="2,000 house sales in Ames, Iowa (2006-2010): size, quality, neighbourhood and sale month. "
         "A table: predict the sale price, a number.",
         kind="table",
+    ),
+    "chicago_rides": SampleInfo(
+        key="chicago_rides",
+        title="Chicago train rides",
+        description="Weekly boardings (thousands) at 20 Chicago 'L' stations over three years (2013-2016), with "
+        "home games and holidays known ahead. Time series: forecast the next 12 weeks per station.",
+        kind="series",
     ),
 }

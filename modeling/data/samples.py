@@ -4,7 +4,8 @@
 trained on it behaves like one trained on MNIST when people draw digits on the Predict page.
 ``mnist`` needs one download; ``reviews`` is a small CSV shipped in ``sample_data/``. ``churn`` and
 ``house_prices`` are business tables (real public data, origin in ``sample_data/README.md``): one
-classification, one regression, both with categories and missing values.
+classification, one regression, both with categories and missing values. ``chicago_rides`` is a time series
+(20 stations, weekly, two known-ahead columns) read with the roles a forecasting upload would be proposed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from modeling.data.dataset import Dataset
 from modeling.data.images import mnist_style
 from modeling.data.readers import dataset_from_arrays, dataset_from_table, read_table
 from modeling.data.sample_catalog import SAMPLES, SampleInfo  # noqa: F401 - SampleInfo re-exported
+from modeling.data.series.dataset import proposed_roles, series_dataset
 from modeling.errors import DataError
 from modeling.settings import REPO_ROOT
 
@@ -32,6 +34,12 @@ TABLE_SAMPLES: dict[str, tuple[Path, str]] = {
     "churn": (REPO_ROOT / "sample_data" / "churn.csv", "churn"),
     "house_prices": (REPO_ROOT / "sample_data" / "house_prices.csv", "price"),
 }
+#: Time-series samples: file and the column each forecasts (read with the roles an upload would be proposed).
+SERIES_SAMPLES: dict[str, tuple[Path, str]] = {
+    "chicago_rides": (REPO_ROOT / "sample_data" / "chicago_rides.csv", "rides"),
+}
+#: Every sample shipped as a table file (what :func:`sample_table` reads), whatever it becomes.
+FILE_SAMPLES = {**TABLE_SAMPLES, **SERIES_SAMPLES}
 
 MNIST_OFFLINE_MESSAGE = (
     "MNIST needs an internet connection to download it once (11 MB), and this machine is offline. "
@@ -68,9 +76,9 @@ def sample_status(key: str) -> tuple[bool, str]:
             "The reviews sample (sample_data/reviews.csv) is missing from this installation. "
             "Upload your own CSV with a text and a label column instead."
         )
-    if key in TABLE_SAMPLES and not TABLE_SAMPLES[key][0].exists():
+    if key in FILE_SAMPLES and not FILE_SAMPLES[key][0].exists():
         return False, (
-            f"The {SAMPLES[key].title.lower()} sample (sample_data/{TABLE_SAMPLES[key][0].name}) is missing from this "
+            f"The {SAMPLES[key].title.lower()} sample (sample_data/{FILE_SAMPLES[key][0].name}) is missing from this "
             "installation. Upload your own table instead."
         )
     if key == "reviews_zh" and not REVIEWS_ZH_PATH.exists():
@@ -89,9 +97,9 @@ def load_sample(key: str) -> Dataset:
         return load_digits_sample()
     if key == "mnist":
         return _load_mnist()
-    if key in TABLE_SAMPLES:
+    if key in FILE_SAMPLES:
         df, target = sample_table(key)
-        return tabular.dataset_from_table(df, target, name=SAMPLES[key].title, source=f"sample:{key}")
+        return _TABLE_FILE_DATASETS[SAMPLES[key].kind](df, target, SAMPLES[key].title, f"sample:{key}")
     if key == "reviews_zh":
         return reviews_from_file(REVIEWS_ZH_PATH, key="reviews_zh")
     return reviews_from_file(REVIEWS_PATH)
@@ -207,16 +215,31 @@ def reviews_from_file(path: Path, key: str = "reviews") -> Dataset:
     return dataset_from_table(df, "text", "label", name=SAMPLES[key].title, source=f"sample:{key}")
 
 
-# ---- business tables --------------------------------------------------------------------------------
+# ---- business tables and time series ------------------------------------------------------------------
+def _table_sample(df: pd.DataFrame, target: str, name: str, source: str) -> Dataset:
+    return tabular.dataset_from_table(df, target, name=name, source=source)
+
+
+def _series_sample(df: pd.DataFrame, target: str, name: str, source: str) -> Dataset:
+    """The sample read as an upload would be: the roles proposed for it (the sample's target kept)."""
+    roles = proposed_roles(df, None, target)
+    columns = (roles.date_column, roles.target_column, roles.series_columns, roles.known_ahead_columns)
+    return series_dataset(df, *columns, name=name, source=source)
+
+
+#: How a sample shipped as a table file becomes a Dataset, by its kind.
+_TABLE_FILE_DATASETS = {"table": _table_sample, "series": _series_sample}
+
+
 def sample_table(key: str) -> tuple[pd.DataFrame, str]:
     """A table sample as the raw DataFrame (as an upload would give it) and the column it predicts."""
-    if key not in TABLE_SAMPLES:
-        tables = ", ".join(TABLE_SAMPLES)
+    if key not in FILE_SAMPLES:
+        tables = ", ".join(FILE_SAMPLES)
         raise DataError(f"There is no built-in table sample called '{key}'. Choose one of: {tables}.")
     available, reason = sample_status(key)
     if not available:
         raise DataError(reason)
-    path, target = TABLE_SAMPLES[key]
+    path, target = FILE_SAMPLES[key]
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -23,12 +23,13 @@ from modeling.data.readers.formats import detect_format
 from modeling.data.readers.limits import LIMITS, MB
 from modeling.data.sample_catalog import SAMPLES
 from modeling.data.samples import load_sample, sample_table
+from modeling.data.series.dataset import proposed_roles, series_dataset
 from modeling.data.tabular.target import propose_target
 from modeling.errors import DataError
 from modeling.templates import registry
 
 if TYPE_CHECKING:
-    from modeling.config import ExperimentConfig
+    from modeling.config import DataConfig, ExperimentConfig
 
 
 def load_source(
@@ -41,12 +42,14 @@ def load_source(
     sheet: str | None = None,
     task: str | None = None,
     drop_duplicates: bool = False,
+    data_config: DataConfig | None = None,
 ) -> Dataset:
     """The Dataset named by a config's ``data.source``: ``sample:KEY`` or a file path (relative to the cwd).
 
-    A kind's own dataset (a business table) is built when ``task`` is one of that kind's, or when a
-    ``target_column`` is set, with the column ``roles``, the Excel ``sheet`` and ``drop_duplicates`` given;
-    otherwise a table is read as texts with a label (``text_column``, ``label_column``).
+    A kind's own dataset (a business table, a time series) is built when ``task`` is one of that kind's, or when
+    a ``target_column`` is set, with the column ``roles``, the Excel ``sheet`` and ``drop_duplicates`` given (and
+    the whole ``data_config`` section, for a kind that reads more of it: a series' date and series columns); otherwise a
+    table is read as texts with a label (``text_column``, ``label_column``).
     """
     source = str(source).strip()
     build = _builder(task, target_column)
@@ -55,7 +58,8 @@ def load_source(
         if build is None:
             return load_sample(key)
         df, default_target = sample_table(key)
-        return build(df, target_column or default_target, roles, task, SAMPLES[key].title, source, drop_duplicates)
+        title = SAMPLES[key].title
+        return build(df, target_column or default_target, roles, task, title, source, drop_duplicates, data_config)
     path = Path(source).expanduser()
     data = _read_file(path, source)
     if detect_format(data, path.name) == "excel":
@@ -68,7 +72,7 @@ def load_source(
         result.source = source
         return result
     if build is not None:
-        return build(result, target_column, roles, task, path.stem, source, drop_duplicates)
+        return build(result, target_column, roles, task, path.stem, source, drop_duplicates, data_config)
     guessed_text, guessed_label = guess_columns(result)
     text = text_column or guessed_text
     label = label_column or guessed_label
@@ -94,6 +98,7 @@ def dataset_for_config(config: ExperimentConfig) -> Dataset:
         task=config.task,
         # Texts and images drop their copies in training (after the split is known); a table before it.
         drop_duplicates=data.drop_duplicates,
+        data_config=data,
     )
 
 
@@ -119,8 +124,11 @@ def _read_file(path: Path, source: str) -> bytes:
         ) from None
 
 
-#: ``(frame, target, roles, task, name, source, drop_duplicates) -> Dataset`` for a table file read as one kind.
-KindBuilder = Callable[[pd.DataFrame, "str | None", "dict[str, str] | None", "str | None", str, str, bool], Dataset]
+#: ``(frame, target, roles, task, name, source, drop_duplicates, data) -> Dataset`` for a table file read as one
+#: kind; ``data`` is the config's whole data section (``None`` without a config).
+KindBuilder = Callable[
+    [pd.DataFrame, "str | None", "dict[str, str] | None", "str | None", str, str, bool, "DataConfig | None"], Dataset
+]
 
 
 def _table_dataset(
@@ -131,6 +139,7 @@ def _table_dataset(
     name: str,
     source: str,
     drop_duplicates: bool,
+    data: DataConfig | None = None,
 ) -> Dataset:
     """A business-table Dataset; the target is proposed when none is given (and said in the notes)."""
     task = task if task in registry.tasks_of_kind("table") else None
@@ -150,8 +159,45 @@ def _table_dataset(
     return dataset
 
 
+def _series_dataset(
+    df: pd.DataFrame,
+    target_column: str | None,
+    roles: dict[str, str] | None,
+    task: str | None,
+    name: str,
+    source: str,
+    drop_duplicates: bool,
+    data: DataConfig | None = None,
+) -> Dataset:
+    """A time-series Dataset with the config's roles; the roles it leaves empty are proposed (and said in the notes)."""
+    given = proposed_roles(
+        df,
+        data.date_column if data is not None else None,
+        target_column,
+        data.series_columns if data is not None else (),
+        data.known_ahead_columns if data is not None else (),
+        f"'{source}'",
+    )
+    dataset = series_dataset(
+        df,
+        given.date_column,
+        given.target_column,
+        given.series_columns,
+        given.known_ahead_columns,
+        date_order=data.date_order if data is not None else "auto",
+        duplicates=data.duplicate_dates if data is not None else "sum",
+        fill_gaps=data.fill_gaps if data is not None else "none",
+        frequency=data.frequency if data is not None else None,
+        name=name,
+        source=source,
+    )
+    if given.note:
+        dataset.notes.insert(0, given.note)
+    return dataset
+
+
 #: Kinds of data whose datasets a table file is turned into by their own builder (texts and images need none).
-KIND_BUILDERS: dict[str, KindBuilder] = {"table": _table_dataset}
+KIND_BUILDERS: dict[str, KindBuilder] = {"table": _table_dataset, "series": _series_dataset}
 #: The kind a ``target_column`` without a task of its own means: a business table.
 TARGET_KIND = "table"
 

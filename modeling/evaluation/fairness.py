@@ -51,7 +51,10 @@ def _label(value: Any) -> str:
 
 
 def _edge(value: float) -> str:
-    return _label(float(value)) if float(value).is_integer() else f"{value:,.3g}"
+    """A band's edge: whole numbers as they are, others to three significant digits (1,954 rather than 1.95e+03)."""
+    if float(value).is_integer():
+        return _label(float(value))
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
 def quantile_bands(values: Any, bands: int = 4) -> pd.Series:

@@ -200,10 +200,11 @@ def _pick(probabilities: np.ndarray, classes: int | Sequence[int] | np.ndarray |
 
 # ---- words ---------------------------------------------------------------------------------------------------
 def number_text(value: float) -> str:
-    """A number as a reason writes it: whole numbers without decimals, others to four significant digits."""
+    """A number as a reason writes it: whole numbers without decimals, others to four significant digits (from a
+    thousand up, to the unit: 12,340 rather than 1.234e+04)."""
     if float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
-    return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
 def _date_text(values: Mapping[str, Any]) -> str:

@@ -165,6 +165,117 @@ class PartialDependence(TypedDict):
     average: list[Any]  # mean prediction (regression) or mean class probabilities, per grid value
 
 
+# ---- acting on the scores (table runs: modeling.training.table.actions) ----------------------------------------
+class GainsCurve(TypedDict):
+    share: list[float]  # share of the ranked list contacted, 0..1
+    reached: list[float]  # share of the class to find reached by then, 0..1
+
+
+class GainsDecile(TypedDict):
+    decile: int  # 1 = the top tenth of the ranked list
+    n: int
+    positives: int
+    rate: float
+    lift: float
+    reached: float
+    cumulative_lift: float
+
+
+class GainsAtShare(TypedDict):
+    share: float
+    reached: float
+    lift: float
+
+
+class Gains(TypedDict):
+    """:func:`modeling.evaluation.gains.gains` for the class to find, with its sentence (two classes only).
+
+    When the test rows hold none of that class, only ``positive`` and ``summary`` (the reason) are there.
+    """
+
+    positive: str
+    summary: str
+    n: NotRequired[int]
+    positives: NotRequired[int]
+    base_rate: NotRequired[float]
+    curve: NotRequired[GainsCurve]
+    deciles: NotRequired[list[GainsDecile]]
+    top_decile_lift: NotRequired[Interval]
+    at_share: NotRequired[GainsAtShare]
+
+
+class ExplainedRow(TypedDict):
+    rank: int  # 1 = contact first
+    score: float  # the chance of the class to find, or the estimate
+    truth: Any  # the true class or value
+    ids: dict[str, str]  # the first columns left out of the model (a customer number), as written
+    reasons: list[str]  # up to three sentences
+
+
+class ExplainedRows(TypedDict):
+    """The first rows of the ranked test list with their reasons (every row's are in ``test_reasons.npz``)."""
+
+    score: str  # what the rows are ranked by: "chance of Yes", "estimate"
+    rows: list[ExplainedRow]
+
+
+class PredictionDecile(TypedDict):
+    """:func:`modeling.evaluation.gains.prediction_deciles`: one tenth of the rows sorted by their estimate."""
+
+    decile: int
+    n: int
+    mean_predicted: float
+    mean_actual: float
+    actual_low: float
+    actual_high: float
+    predicted_from: float
+    predicted_to: float
+
+
+class ErrorSegment(TypedDict):
+    column: str
+    segment: str
+    n: int
+    mean_error: float  # estimate minus actual, on average
+    low: float
+    high: float
+    clear: bool  # the 95% interval excludes zero
+
+
+class ErrorSegments(TypedDict):
+    segments: list[ErrorSegment]
+    summary: str
+
+
+class FairnessGroup(TypedDict, total=False):
+    group: str
+    n: int
+    tiny: bool
+    selection_rate: Interval  # classes
+    true_positive_rate: Interval  # classes
+    false_positive_rate: Interval  # classes
+    mean_error: Interval  # numbers
+    mae: float  # numbers
+
+
+class Fairness(TypedDict, total=False):
+    """:mod:`modeling.evaluation.fairness` on one sensitive column of the test rows; ``error`` alone when the
+    column could not be audited (too many values, a single group)."""
+
+    column: str
+    bands: bool
+    error: str
+    positive: str
+    n: int
+    groups: list[FairnessGroup]
+    gap: dict[str, Any] | None
+    demographic_parity_difference: float
+    equalized_odds_difference: float
+    method: str  # "fairlearn" | "own"
+    currency: str
+    summary: str
+
+
 class Evaluation(TypedDict):
     """The whole of ``evaluation.json``."""
 
@@ -179,6 +290,9 @@ class Evaluation(TypedDict):
     keywords: NotRequired[dict[str, list[tuple[str, float]]]]  # text runs: the keyword baseline's words
     importance: NotRequired[Importance]  # table runs: which columns matter
     partial_dependence: NotRequired[list[PartialDependence]]  # table runs: how the top columns matter
+    gains: NotRequired[Gains]  # table runs with two classes: who to contact first
+    explained_rows: NotRequired[ExplainedRows]  # table runs: the ranked test rows with their reasons
+    fairness: NotRequired[list[Fairness]]  # table runs: one per column in data.sensitive_columns
 
 
 def build_evaluation(
@@ -288,6 +402,10 @@ class RegressionEvaluation(TypedDict):
     duplicates: NotRequired[Duplicates]  # test rows repeating a training row exactly
     importance: NotRequired[Importance]
     partial_dependence: NotRequired[list[PartialDependence]]
+    prediction_deciles: NotRequired[list[PredictionDecile]]  # predicted vs actual by tenth of the estimates
+    error_segments: NotRequired[ErrorSegments]  # where the estimates run high or low
+    explained_rows: NotRequired[ExplainedRows]
+    fairness: NotRequired[list[Fairness]]
 
 
 def build_regression_evaluation(

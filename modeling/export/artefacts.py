@@ -1,9 +1,10 @@
 """Write one format's files into a folder: the model file, its preprocessing and what ``predict.py`` reads.
 
 :func:`write_artefacts` returns the ``export.json`` facts (runtime, model file, what the model reads).
-The shipped helpers (``predict.py``, ``tokenizer.py``) live in ``modeling/export/shipped/`` as real,
-tested Python files and are copied as they are; ``prepare_image/`` is copied from the very modules
-the Predict page uses (:func:`digit_preparation_files`), so the export cannot drift from the app.
+The shipped helpers live in ``modeling/export/shipped/`` as real, tested Python files and are copied as they
+are; a text model's ``tokenizer.py`` is the app's own :mod:`modeling.templates.text_prep` and ``prepare_image/``
+is copied from the very modules the Predict page uses (:func:`digit_preparation_files`), so the export cannot
+drift from the app.
 """
 
 from __future__ import annotations
@@ -16,8 +17,16 @@ from typing import Any
 
 from modeling.errors import RunError
 from modeling.export.formats import FORMATS, input_kind
-from modeling.export.models import find_vectorizer, inference_model, text_core, tokenizer_spec
+from modeling.export.models import (
+    find_vectorizer,
+    inference_model,
+    onnx_ready,
+    text_core,
+    tokenizer_spec,
+    vectorizer_input_spec,
+)
 from modeling.settings import REPO_ROOT
+from modeling.templates.text_prep import Ngrams, TextPreparation, preparation_of
 
 SHIPPED = Path(__file__).with_name("shipped")
 #: Signature name and input key of the SavedModel's serving function (documented in the export's README).
@@ -36,28 +45,50 @@ def _export_keras(model: Any, fmt: str, target: Path) -> None:
 
 
 def _called(model: Any, example: Any) -> Any:
-    """Exporters refuse a model that has never run: run it once on one example."""
+    """Exporters refuse a model that has never run: run it once on one example (texts prepared as it reads them)."""
     import numpy as np
 
-    if np.asarray(example).dtype.kind in "US":
-        _call_strings(model, example)
+    from modeling.templates.inference import string_tensor
+
+    preparation = preparation_of(model)
+    if preparation is not None:
+        model(preparation([str(t) for t in example[:1]]), training=False)
+    elif np.asarray(example).dtype.kind in "US":
+        model(string_tensor(example[:1]), training=False)
     else:
         model(np.asarray(example[:1], dtype="float32"), training=False)
     return model
 
 
-def _call_strings(model: Any, texts: Any) -> None:
-    import tensorflow as tf
-
-    model(tf.constant([str(t) for t in texts[:1]]), training=False)
-
-
 #: Input kinds whose model holds ModelDeck's own layers (``layers.py`` ships beside the ``.keras`` file) and
-#: those among them that need Keras Hub and TensorFlow Text (the pretrained encoder).
+#: those among them that need Keras Hub (the pretrained encoder's backbone).
 OWN_LAYER_KINDS = ("encoder_text", "weighted_text", "hybrid_text")
 ENCODER_KINDS = ("encoder_text", "hybrid_text")
-#: Input kinds whose ONNX / LiteRT export is the model after its text layer, plus ``tokenizer.py``.
+#: Input kinds whose runs saved before text preparation left the graph export to ONNX / LiteRT as the model
+#: after its text layer, plus the tokenizer.
 TOKENIZED_KINDS = ("vectorized_text", "weighted_text")
+#: What every text export reads its preparation with: ModelDeck's own module, shipped as it is.
+TOKENIZER_SOURCE = REPO_ROOT / "modeling" / "templates" / "text_prep.py"
+
+
+def write_preparation(preparation: TextPreparation, folder: Path) -> dict[str, Any]:
+    """``vocabulary.json`` (the preparation as data) and ``tokenizer.py`` (the code that applies it) in ``folder``."""
+    preparation.save(folder / "vocabulary.json")
+    shutil.copyfile(TOKENIZER_SOURCE, folder / "tokenizer.py")
+    first = preparation.tokenizer()
+    return {
+        "tokenizer": True,
+        "tokenizer_output": getattr(first, "output_mode", first.kind),
+        "model_inputs": preparation.names,
+    }
+
+
+def _older_text_core(model: Any, fmt: str) -> tuple[TextPreparation, Any]:
+    """A run saved with its ``TextVectorization`` inside: the model after that layer, and the layer as data."""
+    vectorizer = find_vectorizer(model)
+    core = text_core(model, for_onnx=fmt == "onnx")
+    name = vectorizer_input_spec(vectorizer)["name"]
+    return TextPreparation([(name, Ngrams(tokenizer_spec(vectorizer)))]), core
 
 
 def write_artefacts(
@@ -68,11 +99,20 @@ def write_artefacts(
     ``example`` is a few of the model's raw inputs (texts or pixels), used to run rebuilt models once.
     ``model_file`` is the run's own ``.keras`` file: the Keras export is that file, byte for byte (saving the
     loaded model again would only risk a difference; Keras 3.15 cannot even save a loaded 8-bit encoder).
+    A text model reads numbers: every format ships its preparation (``vocabulary.json``, ``tokenizer.py``).
     """
     kind = input_kind(template)
     item = FORMATS[fmt]
     folder.mkdir(parents=True, exist_ok=True)
     facts: dict[str, Any] = {"runtime": fmt, "model_file": item.model_file, "format": item.title}
+    preparation = preparation_of(model)
+    exported = model
+    if preparation is None and kind in TOKENIZED_KINDS and fmt in ("onnx", "litert"):
+        preparation, exported = _older_text_core(model, fmt)
+    elif preparation is not None and fmt == "onnx":
+        exported = onnx_ready(model)
+    if preparation is not None:
+        facts.update(write_preparation(preparation, folder))
     if fmt == "keras":
         if model_file is not None:
             shutil.copyfile(model_file, folder / item.model_file)
@@ -81,25 +121,19 @@ def write_artefacts(
         if kind in OWN_LAYER_KINDS:  # ModelDeck's layers must be registered before loading
             shutil.copyfile(REPO_ROOT / "modeling" / "templates" / "layers.py", folder / "modeldeck_layers.py")
             facts["needs_keras_hub"] = kind in ENCODER_KINDS
+            facts["needs_tensorflow_text"] = kind in ENCODER_KINDS and preparation is None
             facts["own_layers"] = True
         return facts
-    if kind in TOKENIZED_KINDS and fmt in ("onnx", "litert"):
-        vectorizer = find_vectorizer(model)
-        core = text_core(model, for_onnx=fmt == "onnx")
-        spec = tokenizer_spec(vectorizer)
-        (folder / "vocabulary.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-        shutil.copyfile(SHIPPED / "tokenizer.py", folder / "tokenizer.py")
-        core(_tokenized(spec, example), training=False)
-        _export_keras(core, fmt, folder / item.model_file)
-        facts["tokenizer"] = True
-        facts["tokenizer_output"] = spec["output_mode"]
-        return facts
-    exported = _called(inference_model(model), example)
+    if preparation is not None:
+        exported(preparation([str(t) for t in example[:1]]), training=False)
+    else:
+        exported = _called(inference_model(model), example)
     _export_keras(exported, fmt, folder / item.model_file)
     if fmt == "saved_model":
         facts["signature"] = SIGNATURE
-        facts["signature_input"] = _signature_input(folder / item.model_file)
-        facts["needs_tensorflow_text"] = kind in ENCODER_KINDS
+        facts["signature_inputs"] = _signature_inputs(folder / item.model_file)
+        facts["signature_input"] = facts["signature_inputs"][0]
+        facts["needs_tensorflow_text"] = kind in ENCODER_KINDS and preparation is None
     return facts
 
 
@@ -115,24 +149,21 @@ def write_keras_model(model: Any, fmt: str, target: Path, example: Any) -> dict[
     _export_keras(_called(inference_model(model), example), fmt, target)
     if fmt != "saved_model":
         return {}
-    return {"signature": SIGNATURE, "signature_input": _signature_input(target)}
+    keys = _signature_inputs(target)
+    if len(keys) != 1:
+        raise RunError("The SavedModel's serving signature does not have exactly one input.")
+    return {"signature": SIGNATURE, "signature_input": keys[0]}
 
 
-def _tokenized(spec: dict[str, Any], texts: Any) -> Any:
-    from modeling.export.shipped.tokenizer import Tokenizer
-
-    return Tokenizer(spec)([str(t) for t in texts[:1]])
-
-
-def _signature_input(path: Path) -> str:
-    """The input key of the SavedModel's serving signature (Keras names it after the model's input)."""
+def _signature_inputs(path: Path) -> list[str]:
+    """The input keys of the SavedModel's serving signature (Keras names them after the model's inputs)."""
     import tensorflow as tf
 
     serve = tf.saved_model.load(str(path)).signatures[SIGNATURE]
     keys = list(serve.structured_input_signature[1])
-    if len(keys) != 1:
-        raise RunError("The SavedModel's serving signature does not have exactly one input.")
-    return keys[0]
+    if not keys:
+        raise RunError("The SavedModel's serving signature has no input.")
+    return keys
 
 
 def digit_preparation_files() -> dict[str, str]:

@@ -27,6 +27,7 @@ SAMPLE_FILES = {
     "sample:reviews_zh": "sample_data/reviews_zh.csv",
     "sample:churn": "sample_data/churn.csv",
     "sample:house_prices": "sample_data/house_prices.csv",
+    "sample:chicago_rides": "sample_data/chicago_rides.csv",
 }
 
 

@@ -1,9 +1,10 @@
 """What each family of runs needs from the export layer, by name: one line each ("add to the bottom").
 
 A task names its family in :data:`modeling.templates.registry.TASKS` (``keras`` for texts and images, ``table``
-for business tables). The family's exporter writes and checks the ZIP (:func:`modeling.export.bundle.build_export`
-calls it after the checks every format shares), and its facts functions tell the code generator about the data
-(:func:`modeling.export.code.facts_from_dataset` before training, ``facts_from_run`` after). Paths are resolved
+for business tables, ``forecast`` for time series: no format, the code only). The family's exporter writes and
+checks the ZIP (:func:`modeling.export.bundle.build_export` calls it after the checks every format shares), and its
+facts functions tell the code generator about the data (:func:`modeling.export.code.facts_from_dataset` before
+training, ``facts_from_run`` after). Paths are resolved
 on first use, so importing this module imports neither Keras nor scikit-learn.
 """
 
@@ -40,6 +41,11 @@ FAMILIES: dict[str, ExportFamily] = {
         "modeling.export.table_export:build_table_export",
         "modeling.export.code_tables:facts_from_dataset",
         "modeling.export.code_tables:facts_from_run",
+    ),
+    "forecast": ExportFamily(
+        "modeling.export.forecast_export:build_forecast_export",
+        "modeling.export.forecast_code:facts_from_dataset",
+        "modeling.export.forecast_code:facts_from_run",
     ),
 }
 

@@ -22,6 +22,8 @@ the reason in :data:`QUANTIZED_NOT_OFFERED`; :func:`modeling.export.models.quant
   the model itself is scikit-learn's trees or linear model (ONNX only: ModelDeck's own tree converter,
   skl2onnx for the linear model), the Keras MLP (every format), or the automatic template's blend (one
   ONNX file per member plus the weights; see :mod:`modeling.export.table_export`).
+* ``series``: a forecast (statistical models refitted per series, trees over lags, a blend): no format holds
+  it; each says what to take instead (the forecast CSV and the code behind the run).
 
 Nothing here imports a heavy library: availability is looked up with ``importlib.util.find_spec``.
 """
@@ -99,6 +101,7 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
     "table_linear": ("onnx",),
     "table_mlp": ("keras", "saved_model", "onnx", "litert"),
     "table_blend": ("onnx",),
+    "series": (),
 }
 #: What a (kind, format) needs instead of the format's own ``needs`` (import names): scikit-learn members
 #: need no TensorFlow converter; the linear model (and a blend, which may hold one) needs skl2onnx.
@@ -110,8 +113,18 @@ KIND_NEEDS: dict[tuple[str, str], tuple[str, ...]] = {
 _USE_ONNX = "use the ONNX export, which holds the whole model and gives the same answers (checked on the test rows)."
 _PHONES = "use the ONNX export (ONNX Runtime also runs on phones)."
 
+_FORECAST = (
+    "A forecast is statistical models refitted on each series' history (or trees over its lags, or a blend), not one "
+    "{what} that answers an input; take the forecast as CSV (series, date, forecast, low/high 80/90) from Predict or "
+    "`python -m modeling predict`, and the code behind the run (`python -m modeling code RUN`) to refit it anywhere."
+)
+
 #: One sentence per (input kind, format) that is not offered, saying why.
 NOT_OFFERED: dict[tuple[str, str], str] = {
+    ("series", "keras"): _FORECAST.format(what="Keras network"),
+    ("series", "saved_model"): _FORECAST.format(what="TensorFlow graph"),
+    ("series", "onnx"): _FORECAST.format(what="ONNX graph"),
+    ("series", "litert"): _FORECAST.format(what="LiteRT model"),
     ("encoder_text", "onnx"): (
         "The pretrained encoder cuts texts into word pieces with TensorFlow Text operations and reads them in "
         "windows, which ONNX Runtime cannot run; use the SavedModel (TensorFlow) or Keras export."

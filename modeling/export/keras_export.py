@@ -1,9 +1,9 @@
 """A text or image run -> one verified export ZIP: model file, labels, preprocessing, predict.py, README, card.
 
 The ``keras`` family's exporter (:data:`modeling.export.families.FAMILIES`). :func:`build_keras_export` writes
-everything into a scratch folder, checks it (the text tokenizer against the model's own layer on every test
-text, then the whole export in a fresh process against the Keras model, see :mod:`modeling.export.verify`) and
-only then zips it. A failed check raises :class:`~modeling.export.archive.ExportFailed` with the reason, and no
+everything into a scratch folder, checks it (for a run saved with its text layer inside, the shipped tokenizer
+against that layer on every test text; then the whole export in a fresh process against the Keras model, see
+:mod:`modeling.export.verify`) and only then zips it. A failed check raises :class:`~modeling.export.archive.ExportFailed` with the reason, and no
 ZIP exists. What the model reads (texts, pixels) is the template's ``export_input``.
 """
 
@@ -23,9 +23,11 @@ from modeling.export.formats import FORMATS, input_kind
 from modeling.export.models import quantized_model_file
 from modeling.export.readme import export_readme
 from modeling.export.verify import check_export
+from modeling.runs.decision_rules import load_decision
 from modeling.runs.keras_file import load_bundle_model
 from modeling.runs.keras_inputs import DIGIT_SHAPE
 from modeling.runs.store import Run
+from modeling.templates.text_prep import preparation_of
 
 #: The input kind whose model reads pixels (every other Keras input kind reads texts).
 PIXELS = "pixels"
@@ -35,17 +37,20 @@ def _requirements(fmt: str, kind: str, facts: dict[str, Any], digits: bool) -> s
     names = list(FORMATS[fmt].runtime_packages)
     if kind == PIXELS:
         names += ["pillow"] + (["scipy"] if digits else [])
-    if facts.get("needs_tensorflow_text") or facts.get("needs_keras_hub"):
-        names += ["tensorflow-text", "keras-hub"]
+    if facts.get("needs_keras_hub"):
+        names += ["keras-hub"]
+    if facts.get("needs_tensorflow_text"):
+        names += ["tensorflow-text"]
     return package_versions(names)
 
 
 def _check_tokenizer(model: Any, staging: Path, texts: np.ndarray) -> None:
-    """The shipped tokenizer must give exactly what the model's own layer gives, on every test text."""
+    """For a run saved with its text layer inside: the shipped tokenizer must give exactly what that layer gives,
+    on every test text. (A newer run's model reads numbers; its export ships the very preparation the app used.)"""
     from modeling.export.models import find_vectorizer, in_graph_tokens
-    from modeling.export.shipped.tokenizer import Tokenizer
+    from modeling.templates.text_prep import TextPreparation
 
-    twin = Tokenizer.load(staging / "vocabulary.json")(list(texts))
+    twin = TextPreparation.load(staging / "vocabulary.json")(list(texts))
     graph = in_graph_tokens(find_vectorizer(model), texts).astype(twin.dtype)
     differing = int((twin != graph).any(axis=1).sum()) if len(texts) else 0
     if differing or twin.shape != graph.shape:
@@ -53,6 +58,13 @@ def _check_tokenizer(model: Any, staging: Path, texts: np.ndarray) -> None:
             f"The exported tokenizer reads {differing} of {len(texts)} test texts differently from the model's own "
             "text layer, so the export was not offered."
         )
+
+
+def write_decision_rule(run: Run, folder: Path) -> None:
+    """The run's saved decision rule (``decision.json``) and the shipped code that applies it, as ModelDeck does."""
+    shutil.copyfile(SHIPPED / "decision_rule.py", folder / "decision_rule.py")
+    rule = load_decision(run.path).model_dump(mode="json")
+    (folder / "decision.json").write_text(json.dumps(rule, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def write_test_inputs(inputs: np.ndarray, folder: Path) -> Path:
@@ -88,13 +100,14 @@ def build_keras_export(run: Run, fmt: str, model_card: str = "", out_dir: Path |
             input=_input_facts(run, test, kind, facts, digits),
             quantized=quantized_model_file(run.model_path),
         )
-        if facts.get("tokenizer"):
+        if facts.get("tokenizer") and preparation_of(model) is None:
             _check_tokenizer(model, staging, inputs)
         if digits:
             (staging / "prepare_image").mkdir()
             for name, source in digit_preparation_files().items():
                 (staging / "prepare_image" / name).write_text(source, encoding="utf-8")
         shutil.copyfile(SHIPPED / "predict.py", staging / "predict.py")
+        write_decision_rule(run, staging)
         (staging / "labels.json").write_text(
             json.dumps(run.class_names, ensure_ascii=False, indent=1), encoding="utf-8"
         )

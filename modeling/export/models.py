@@ -117,6 +117,24 @@ def text_core(model: Any, for_onnx: bool = False) -> Any:
     return _rebuild(inputs, [onnx_twin(layer) for layer in after] if for_onnx else after, f"{model.name}_core")
 
 
+def onnx_ready(model: Any) -> Any:
+    """A model that reads numbers (its text preparation runs outside), rebuilt with :func:`onnx_twin` of each layer.
+
+    Returns ``model`` itself when no layer needs a twin (or the model is not a chain, which ONNX then converts
+    as it is; the export's check would catch a difference).
+    """
+    import keras
+
+    if len(model.inputs) != 1 or not _is_chain(model):
+        return model
+    layers = chain_layers(model)
+    if not any(type(layer).__name__ == "TermWeighting" for layer in layers):
+        return model
+    spec = model.inputs[0]
+    inputs = keras.Input(shape=tuple(spec.shape[1:]), dtype=spec.dtype, name=getattr(spec, "name", None) or "input")
+    return _rebuild(inputs, [onnx_twin(layer) for layer in layers], f"{model.name}_onnx")
+
+
 def onnx_twin(layer: Any) -> Any:
     """``layer``, or a twin that tf2onnx can convert computing the same numbers with the same weights.
 

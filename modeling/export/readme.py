@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from modeling import format as fmt
+from modeling.evaluation.decisions import describe_rule
 from modeling.export.formats import ExportFormat
 from modeling.export.verify import ParityCheck
+from modeling.runs.decision_rules import load_decision
 from modeling.runs.store import Run
 
 
@@ -20,24 +22,36 @@ def _input_text(facts: dict[str, Any]) -> str:
                 if facts.get("tokenizer_output") == "count"
                 else ""
             )
-            return (
-                "The model file reads numbers, not text: `tokenizer.py` turns each text into them exactly as the "
-                "trained model's `TextVectorization` layer did (lower-case A-Z, strip ASCII punctuation, split on "
-                "whitespace or into characters, look each token up in `vocabulary.json`)." + counts + " Feed the "
-                "model `Tokenizer.load()(list_of_texts)`."
+            how = (
+                "BERT's word pieces over the vocabulary in `vocabulary.json`, in windows of `[CLS] ... [SEP]`"
+                if facts.get("tokenizer_output") == "word_pieces"
+                else "lower-case A-Z, strip ASCII punctuation, split on whitespace or into characters, look each "
+                "token up in `vocabulary.json`"
             )
-        text = "The model reads raw texts (a batch of strings); all text preparation is inside it."
-        if facts.get("needs_keras_hub"):
-            text += (
-                " Load it with `import modeldeck_layers` first (ModelDeck's own layers: the sentence encoder and the "
-                "term weighting, rebuilt from plain settings), then `keras.saving.load_model('model.keras', "
-                "safe_mode=True)`; Keras Hub and TensorFlow Text must be installed."
+            text = (
+                "The model file reads numbers, not text: `tokenizer.py` turns each text into them exactly as "
+                f"ModelDeck did when it trained and evaluated the model ({how})." + counts + " Feed the model "
+                "`TextPreparation.load()(list_of_texts)` (a dict by input name when the model has several inputs)."
             )
-        elif facts["runtime"] == "keras" and facts.get("own_layers"):
-            text += (
-                " Load it with `import modeldeck_layers` first (ModelDeck's term weighting layer), then "
-                "`keras.saving.load_model('model.keras', safe_mode=True)`."
-            )
+            if facts["runtime"] == "keras" and facts.get("own_layers"):
+                text += (
+                    " Load it with `import modeldeck_layers` first (ModelDeck's own layers, rebuilt from plain "
+                    "settings), then `keras.saving.load_model('model.keras', safe_mode=True)`"
+                    + ("; Keras Hub must be installed." if facts.get("needs_keras_hub") else ".")
+                )
+        else:  # a run saved with its text layer inside the model
+            text = "The model reads raw texts (a batch of strings); all text preparation is inside it."
+            if facts.get("needs_keras_hub"):
+                text += (
+                    " Load it with `import modeldeck_layers` first (ModelDeck's own layers: the sentence encoder and "
+                    "the term weighting, rebuilt from plain settings), then `keras.saving.load_model('model.keras', "
+                    "safe_mode=True)`; Keras Hub and TensorFlow Text must be installed."
+                )
+            elif facts["runtime"] == "keras" and facts.get("own_layers"):
+                text += (
+                    " Load it with `import modeldeck_layers` first (ModelDeck's term weighting layer), then "
+                    "`keras.saving.load_model('model.keras', safe_mode=True)`."
+                )
         if facts.get("quantized"):
             text += (
                 " Its encoder is stored in 8 bits and rounds its intermediate numbers to 8 bits as it runs: call the "
@@ -68,10 +82,16 @@ def _signature_text(facts: dict[str, Any]) -> str:
         if facts.get("needs_tensorflow_text")
         else ""
     )
+    keys = facts.get("signature_inputs") or [facts["signature_input"]]
+    arguments = (
+        f"one keyword argument `{keys[0]}`"
+        if len(keys) == 1
+        else "the keyword arguments " + ", ".join(f"`{key}`" for key in keys)
+    )
     return (
         "\n## Serving signature\n\n"
-        f"{extra}`tf.saved_model.load('saved_model').signatures['{facts['signature']}']` takes one keyword "
-        f"argument `{facts['signature_input']}` (a batch, as described above) and returns a dict with one entry: "
+        f"{extra}`tf.saved_model.load('saved_model').signatures['{facts['signature']}']` takes {arguments} "
+        "(a batch, as described above) and returns a dict with one entry: "
         "the class probabilities, shape (batch, classes), in the order of `labels.json`. TensorFlow Serving "
         "serves the same signature.\n"
     )
@@ -106,6 +126,7 @@ def export_readme(run: Run, item: ExportFormat, facts: dict[str, Any], check: Pa
         if temperature != 1.0
         else "The model's probabilities are used as they are (no calibration was needed)."
     )
+    rule = fmt.md_escape(describe_rule(load_decision(run.path), run.class_names))
     return f"""# {fmt.md_escape(run.info.title)}: {item.title} export
 
 Exported by ModelDeck from run `{run.info.run_id}` (template `{run.config.template}`). {item.description}
@@ -121,6 +142,7 @@ folder's own `predict.py` in a fresh Python process, against the original Keras 
 | `labels.json` | the class names, in the order of the model's outputs |
 | `export.json` | what the model reads, its runtime, the calibration temperature |
 | `predict.py` | answers for a file of inputs, using only the runtime in `requirements.txt` |
+| `decision.json`, `decision_rule.py` | the decision rule saved in ModelDeck, and the code that applies it |
 | `requirements.txt` | what `predict.py` needs (`pip install -r requirements.txt`) |
 | `MODEL_CARD.md` | what the model is for, its data, figures with intervals, limitations |
 {_extra_rows(facts)}
@@ -132,7 +154,9 @@ python predict.py INPUT -o answers.csv
 ```
 
 INPUT is {_input_files(facts)}.
-`answers.csv` has the predicted label, its confidence and one probability per class ({labels}).
+`answers.csv` has the predicted label, its confidence, `needs_review` (a person should look) with its
+`review_reason`, and one probability per class ({labels}). The label follows the decision rule saved with
+the run in ModelDeck, as in the app: {rule}
 
 ## What the model reads and returns
 

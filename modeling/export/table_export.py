@@ -42,6 +42,7 @@ from modeling.errors import RunError
 from modeling.export.archive import ExportFailed, ExportResult, package_versions, zip_and_keep
 from modeling.export.artefacts import SHIPPED, write_keras_model
 from modeling.export.formats import FORMATS, offer
+from modeling.export.keras_export import write_decision_rule
 from modeling.export.table_onnx import linear_to_onnx, trees_to_onnx
 from modeling.export.table_readme import table_readme
 from modeling.export.verify import check_export
@@ -97,6 +98,7 @@ def build_table_export(run: Run, fmt: str, model_card: str = "", out_dir: Path |
         _write_json(staging / "export.json", facts)
         if not model.predicts_number:
             _write_json(staging / "labels.json", model.class_names)
+            write_decision_rule(run, staging)
         shutil.copyfile(SHIPPED / "prepare_table.py", staging / "prepare_table.py")
         shutil.copyfile(SHIPPED / "predict_table.py", staging / "predict.py")
         (staging / "requirements.txt").write_text(

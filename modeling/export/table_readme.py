@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from modeling import format as fmt
+from modeling.evaluation.decisions import Decision, describe_rule
 from modeling.export.formats import ExportFormat
 from modeling.export.verify import ParityCheck
+from modeling.runs.decision_rules import load_decision
 from modeling.runs.store import Run
 from modeling.templates import registry
 
@@ -34,7 +36,7 @@ def _member_rows(table_model: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def _answers(table_model: dict[str, Any]) -> str:
+def _answers(table_model: dict[str, Any], rule: Decision) -> str:
     target = fmt.md_escape(str(table_model.get("target") or "value"))
     if registry.task(table_model["task"]).predicts_number:
         interval = table_model.get("interval") or {}
@@ -56,10 +58,12 @@ def _answers(table_model: dict[str, Any]) -> str:
         if temperature != 1.0
         else ""
     )
+    said = fmt.md_escape(describe_rule(rule, table_model["class_names"]))
     return (
-        "`scored.csv` is your table with `predicted_label` (the most probable class), its `confidence` and one "
-        f"`probability_` column per class ({labels}) added.{calibration} A decision rule saved in ModelDeck "
-        "(a threshold, answers sent to a person) is not applied: apply it to the probabilities yourself."
+        "`scored.csv` is your table with `predicted_label`, its `confidence`, `needs_review` (a person should "
+        f"look) with its `review_reason`, and one `probability_` column per class ({labels}) added.{calibration} "
+        f"The label follows the decision rule saved with the run in ModelDeck (`decision.json`, applied by "
+        f"`decision_rule.py`), as in the app: {said}"
     )
 
 
@@ -83,6 +87,7 @@ def table_readme(
         ""
         if registry.task(table_model["task"]).predicts_number
         else "| `labels.json` | the class names, in output order |\n"
+        "| `decision.json`, `decision_rule.py` | the decision rule saved in ModelDeck, and the code that applies it |\n"
     )
     return f"""# {fmt.md_escape(run.info.title)}: {item.title} export
 
@@ -121,5 +126,5 @@ are fine, and cells are read as in training (`$1,200`, `12%`, yes/no, dates). Wh
 
 {_member_rows(table_model)}
 
-{_answers(table_model)}
+{_answers(table_model, load_decision(run.path))}
 """

@@ -151,6 +151,58 @@ def _regression_sections(run: Run, ev: dict[str, Any]) -> list[str]:
     return [*lines, "", "## Limitations", *[f"- {item}" for item in caveats], ""]
 
 
+def _forecast_sections(run: Run, ev: dict[str, Any]) -> list[str]:
+    """Backtest figures against the seasonal naive, the ranges' measured coverage, and the choice."""
+    model = ev.get("model") or {}
+    naive = (ev.get("baselines") or {}).get("seasonal_naive") or {}
+    lines = ["## Metrics (backtest on the last horizon of every series)"]
+    for key, title in (("wape", "WAPE (% off)"), ("mase", "MASE (vs the seasonal naive)"), ("bias", "Bias")):
+        value = model.get(key)
+        if isinstance(value, int | float):
+            shown = fmt.percent(value) if key != "mase" else f"{value:.3f}"
+            base = naive.get(key)
+            versus = ""
+            if isinstance(base, int | float):
+                versus = f" (seasonal naive: {fmt.percent(base) if key != 'mase' else f'{base:.3f}'})"
+            lines.append(f"- {title}: {shown}{versus}")
+    for level, item in sorted((ev.get("coverage") or {}).items()):
+        if isinstance(item.get("coverage"), int | float):
+            lines.append(f"- {level}% range: held {fmt.percent(item['coverage'])} of the actual values")
+    sentence = (ev.get("choice") or {}).get("sentence")
+    if sentence:
+        lines += ["", _plain(sentence)]
+    return [
+        *lines,
+        "",
+        "## Limitations",
+        "- Judged on a backtest of past periods; a break in the pattern "
+        "(a new competitor, a pandemic, a price change) is not in the history and will not be foreseen.",
+        "",
+    ]
+
+
+#: What the model answers and what it is for, by the task's ``answers`` (registry).
+_ANSWERS: dict[str, tuple[str, str]] = {
+    "classes": (
+        "classes: {classes}",
+        "Sorting {noun} like the ones it was trained on into the classes above, with a person checking the answers "
+        "it is unsure of.",
+    ),
+    "number": (
+        "predicts {target} (a number)",
+        "Estimating {target} for {noun} like the ones it was trained on, with its 80% and 90% ranges as the "
+        "uncertainty, and a person checking estimates that drive big decisions.",
+    ),
+    "series": (
+        "forecasts {target} over time",
+        "Forecasting {target} for the next periods of the series it learned from, with its 80% and 90% ranges as "
+        "the uncertainty, and a person checking forecasts that drive big orders.",
+    ),
+}
+#: Sections that replace the classification metrics, by the task's ``answers``.
+_SECTIONS = {"number": _regression_sections, "series": _forecast_sections}
+
+
 def model_card_markdown(run: Run) -> str:
     """The model card of ``run``; any part that cannot be computed is left out with a note, never the card."""
     ev: dict[str, Any] = dict(run.evaluation or {})
@@ -171,16 +223,9 @@ def model_card_markdown(run: Run) -> str:
         caveats = ["Tested on one split only: another split of the same data can give a few points more or less."]
     summary = business_summary(ev, run.class_names, run.task) if ev.get("model") else "No test figures saved."
     words = task_words(run.task, ev)
-    regression = words.predicts_number
     target = _plain((ev.get("target") or {}).get("name") or data.get("target_column") or "the target")
-    answers = f"predicts {target} (a number)" if regression else f"classes: {classes}"
-    use = (
-        f"Estimating {target} for {words.noun} like the ones it was trained on, with its 80% and 90% ranges "
-        "as the uncertainty, and a person checking estimates that drive big decisions."
-        if regression
-        else f"Sorting {words.noun} like the ones it was trained on into the classes above, with a person "
-        "checking the answers it is unsure of."
-    )
+    answers, use = _ANSWERS.get(words.answers, _ANSWERS["classes"])
+    answers, use = answers.format(target=target, classes=classes), use.format(target=target, noun=words.noun)
     lines = [
         f"# Model card: {_plain(run.info.title)}",
         "",
@@ -206,8 +251,9 @@ def model_card_markdown(run: Run) -> str:
     if data.get("class_counts"):
         counts = ", ".join(f"{_plain(k)}: {fmt.count(v)}" for k, v in data["class_counts"].items())
         lines.append(f"- Examples per class: {counts}.")
-    if regression and ev.get("model"):
-        return "\n".join([*lines, "", *_regression_sections(run, ev)]) + "\n"
+    own_sections = _SECTIONS.get(words.answers)
+    if own_sections is not None and ev.get("model"):
+        return "\n".join([*lines, "", *own_sections(run, ev)]) + "\n"
     lines += ["", "## Metrics (held-out test split)", *_metric_rows(ev), "", summary, ""]
     baselines = _baseline_rows(ev)
     if baselines:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -25,6 +25,12 @@ from modeling.templates import registry
 
 BEGIN = "<!-- BEGIN generated: python -m modeling.reporting.reference --write docs/cli.md -->"
 END = "<!-- END generated -->"
+#: What a task predicts, by the registry's ``TaskSpec.answers``.
+ANSWERS = {
+    "classes": "a class for each of its {noun}",
+    "number": "a number for each of its {noun}",
+    "series": "the next values of each series, with 80% and 90% ranges, from its {noun}",
+}
 
 
 def yaml_reference() -> str:
@@ -33,8 +39,8 @@ def yaml_reference() -> str:
     parts += ["| `task` | what it predicts | templates (the first is the default) |", "|---|---|---|"]
     for name, spec in registry.TASKS.items():
         templates = ", ".join(f"`{t.name}`" for t in registry.for_task(name))
-        answer = "a number" if spec.predicts_number else "a class"
-        parts.append(f"| `{name}` | {spec.label}: {answer} for each of its {spec.noun} | {templates} |")
+        answer = ANSWERS.get(spec.answers, "an answer for each of its {noun}").format(noun=spec.noun)
+        parts.append(f"| `{name}` | {spec.label}: {answer} | {templates} |")
     parts += ["", "### `data`", "", *_table(DataConfig, "data."), ""]
     parts += ["### `task` and `template`", ""]
     parts += _table(ExperimentConfig, "", only=("task", "template"))
@@ -85,6 +91,8 @@ def _allowed(name: str, info: FieldInfo) -> str:
         return " \\| ".join(f"`{c}`" for c in choices)
     if info.annotation is bool:
         return "`true` \\| `false`"
+    if get_origin(info.annotation) is list:
+        return "a list of names"
     if name == "template":
         return "a template of the task (above)"
     if name == "columns":

@@ -16,7 +16,7 @@ from modeling import format as fmt
 from modeling.errors import RunError
 from modeling.evaluation.importance import describe_importance
 from modeling.format import amount
-from modeling.reporting import charts
+from modeling.reporting import actions_report, charts
 from modeling.reporting.blocks import chart, footer, paragraph, section, title, today
 from modeling.reporting.html import esc, kpi, markdown_block, markdown_inline, page, table
 from modeling.reporting.regression_summary import regression_summary
@@ -65,6 +65,9 @@ def regression_report_html(run: Run, now: float | None = None) -> str:
         ("figures", "Headline figures", _figures(ev, currency)),
         ("ranges", "Prediction ranges and how often they hold", _ranges(ev, target, currency)),
         ("misses", "Where it misses", _misses(ev, test, target, currency)),
+        ("errors", "Estimates by tenth and where the errors are", actions_report.errors_section(ev, target, currency)),
+        ("reasons", "The highest estimates and why", actions_report.explained_rows_section(ev, currency)),
+        ("fairness", "Is it fair?", actions_report.fairness_section(run, currency)),
         ("columns", "Which columns matter", _columns(ev, run, target, currency)),
         ("limitations", "Limitations", _limitations(run, ev, noun)),
         ("data", "Appendix A · The data", data_section(run)),

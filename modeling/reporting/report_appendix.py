@@ -36,6 +36,7 @@ UNIT_WORDS = {
     "rounds": "rounds (trees added one after the other)",
     "steps": "steps",
     "candidates": "candidate models",
+    "models": "model fits (each model on each backtest window, then the chosen ones on all the history)",
 }
 
 

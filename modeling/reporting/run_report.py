@@ -24,9 +24,10 @@ from modeling.evaluation.calibration import calibration_sentence
 from modeling.evaluation.intervals import WIDE_HALF_WIDTH
 from modeling.evaluation.schema import Evaluation
 from modeling.format import money
-from modeling.reporting import charts
+from modeling.reporting import actions_report, charts
 from modeling.reporting import comparison as cmp
 from modeling.reporting.blocks import chart, footer, method_name, paragraph, section, title, today
+from modeling.reporting.forecast_report import forecast_report_html
 from modeling.reporting.html import esc, kpi, markdown_block, markdown_inline, page, table
 from modeling.reporting.regression_report import regression_report_html
 from modeling.reporting.report_appendix import (
@@ -113,6 +114,7 @@ def classification_report_html(run: Run, now: float | None = None) -> str:
     sections = [
         ("summary", "Summary", _summary_section(run, facts)),
         ("figures", "Headline figures", _figures_section(run, facts.evaluation)),
+        ("gains", "Who to contact first", actions_report.gains_section(facts.evaluation)),
         ("decision", "Decision rule and what it is worth", _decision_section(run, facts)),
         ("confidence", "How far to trust its confidence", _confidence_section(run, facts)),
         (
@@ -127,6 +129,8 @@ def classification_report_html(run: Run, now: float | None = None) -> str:
                 and (facts.decision.threshold is not None or facts.decision.cost_matrix is not None),
             ),
         ),
+        ("reasons", "The ranked rows and why", actions_report.explained_rows_section(facts.evaluation)),
+        ("fairness", "Is it fair?", actions_report.fairness_section(run)),
         ("limitations", "Limitations", limitations_section(run, facts.evaluation, facts.test)),
         ("data", "Appendix A · The data", data_section(run)),
         ("training", "Appendix B · Settings and training", training_section(run)),
@@ -393,4 +397,4 @@ def _confidence_section(run: Run, facts: ReportFacts) -> str:
 
 
 #: The memo for each kind of answer (the registry's ``TaskSpec.answers``).
-REPORTS = {"classes": classification_report_html, "number": regression_report_html}
+REPORTS = {"classes": classification_report_html, "number": regression_report_html, "series": forecast_report_html}

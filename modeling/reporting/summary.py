@@ -24,6 +24,7 @@ from modeling.evaluation.decisions import coverage_sentence
 from modeling.evaluation.intervals import WIDE_HALF_WIDTH, half_width
 from modeling.evaluation.probabilities import DIVERGED_HINT
 from modeling.evaluation.schema import Evaluation
+from modeling.reporting.forecast_summary import forecast_summary
 from modeling.reporting.regression_summary import regression_summary
 from modeling.reporting.task_words import task_words
 
@@ -50,6 +51,8 @@ def business_summary(
     model answers on its own, and the money at the chosen threshold.
     """
     words = task_words(task, evaluation)
+    if words.answers == "series":  # a forecast: the outlook, the backtest against the seasonal naive, the ranges
+        return forecast_summary(evaluation)
     if words.predicts_number:  # a number, in the user's units
         target = dict(evaluation.get("target") or {})  # type: ignore[call-overload]
         return regression_summary(

@@ -28,7 +28,7 @@ UNLIKE = {
     "text": "texts unlike those (another topic, source, period or style)",
     "image": "pictures unlike those (another camera, background, size or style)",
     "table": "rows unlike those (other customers, markets or periods, or values outside the ranges it saw)",
-    "series": "series unlike those (other products or places, new seasons, a changed market)",
+    "series": "dated values unlike those (other products or places, new seasons, a changed market)",
 }
 _DEFAULT_UNLIKE = "examples unlike those"
 
@@ -41,17 +41,16 @@ class TaskWords:
     kind: str
     #: What the examples are called, plural ("texts", "images", "rows").
     noun: str
-    #: True when the model answers with a number (regression, forecasts) rather than a class.
+    #: True when the model answers with a number (regression) rather than a class.
     predicts_number: bool
     #: The simple baseline, as a sentence names it ("a simple keyword model").
     simple_model: str
     #: "texts unlike those (another topic, ...)": the start of the caution about unfamiliar data.
     unlike: str
 
-    @property
-    def answers(self) -> str:
-        """``"number"`` or ``"classes"`` (the registry's ``TaskSpec.answers``)."""
-        return "number" if self.predicts_number else "classes"
+    #: What the model answers with: ``classes``, ``number`` or ``series`` (the registry's ``TaskSpec.answers``;
+    #: for an unknown task, what its saved evaluation shows).
+    answers: str = "classes"
 
 
 def task_words(task: str, evaluation: Mapping[str, Any] | None = None) -> TaskWords:
@@ -62,8 +61,9 @@ def task_words(task: str, evaluation: Mapping[str, Any] | None = None) -> TaskWo
     """
     spec = registry.TASKS.get(task)
     saved_number = bool(evaluation) and evaluation.get("kind") == "regression"  # type: ignore[union-attr]
+    saved = "number" if saved_number else "classes"
     if spec is None:
-        return TaskWords(task, "", "examples", saved_number, "a simple model", _DEFAULT_UNLIKE)
+        return TaskWords(task, "", "examples", saved_number, "a simple model", _DEFAULT_UNLIKE, saved)
     return TaskWords(
         task=task,
         kind=spec.kind,
@@ -71,6 +71,7 @@ def task_words(task: str, evaluation: Mapping[str, Any] | None = None) -> TaskWo
         predicts_number=spec.predicts_number or saved_number,
         simple_model=SIMPLE_MODEL.get(spec.kind, "a simple model"),
         unlike=UNLIKE.get(spec.kind, _DEFAULT_UNLIKE),
+        answers="number" if saved_number else spec.answers,
     )
 
 

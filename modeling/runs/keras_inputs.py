@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,10 +103,13 @@ class ImageColumn:
     shape: tuple[int, ...]
     name: str = IMAGE_COLUMN
     label: str = IMAGE_LABEL_COLUMN
+    #: ``test.npz`` of the run: its first picture, as a base64 PNG, is the schema's example.
+    examples: Path | None = None
 
     @classmethod
     def for_run(cls, model: Any, run: Any = None) -> ImageColumn:
-        return cls(tuple(int(d) for d in model.input_shape[1:]))
+        shape = tuple(int(d) for d in model.input_shape[1:])
+        return cls(shape, examples=run.path / "test.npz" if run is not None else None)
 
     def schema(self) -> list[InputColumn]:
         height, width, channels = self.shape
@@ -114,10 +118,27 @@ class ImageColumn:
             InputColumn(
                 self.name,
                 "image",
-                None,
+                self._example(),
                 description=f"a PNG or JPEG picture (base64 in JSON); the model sees it as {height}x{width} {colour}",
             )
         ]
+
+    def _example(self) -> str | None:
+        """The first test picture as base64 PNG text (what a JSON request sends), or ``None`` without one."""
+        if self.examples is None or not self.examples.is_file():
+            return None
+        try:
+            images = Dataset.load_npz(str(self.examples)).images
+        except Exception:  # an example is a nicety: a damaged test split must not stop scoring
+            return None
+        if images is None or not len(images):
+            return None
+        from PIL import Image
+
+        pixels = np.clip(np.asarray(images[0]), 0, 255).astype("uint8")
+        buffer = io.BytesIO()
+        Image.fromarray(pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels).save(buffer, "PNG")
+        return base64.b64encode(buffer.getvalue()).decode("ascii")
 
     def model_inputs(self, items: Any) -> np.ndarray:
         images = np.asarray(items)

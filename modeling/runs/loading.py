@@ -14,6 +14,7 @@ from modeling.templates import registry
 PREDICTORS: dict[str, str] = {
     "keras": "modeling.runs.keras_predictor:KerasPredictor.from_run",
     "table": "modeling.runs.table.predictor:TablePredictor.from_run",
+    "forecast": "modeling.runs.forecast.predictor:ForecastPredictor.from_run",
 }
 
 

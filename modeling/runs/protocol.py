@@ -59,6 +59,9 @@ class ScoredBatch:
     notes: list[str] = field(default_factory=list)
     #: The answer columns added (in order), so a caller can show them first.
     answer_columns: list[str] = field(default_factory=list)
+    #: The batch compared with the training data (:func:`modeling.evaluation.drift.compare`: ``summary``, the
+    #: sentence for the top of the result, and per-column ``columns``), or ``None`` where the kind has no check.
+    drift: dict[str, Any] | None = None
 
 
 class Predictor(Protocol):

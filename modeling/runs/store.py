@@ -43,6 +43,8 @@ from modeling.evaluation.schema import Evaluation
 from modeling.settings import STARTERS_DIR
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+#: The file that holds a finished run's model, per family: a Keras model, a table bundle, a forecast bundle.
+MODEL_FILES = ("model.keras", "table_model/bundle.json", "forecast_model/bundle.json")
 #: Statuses after which nobody writes to the run folder any more.
 FINAL_STATUSES = ("finished", "stopped", "failed")
 #: Run folders this process is writing now (a 'running' run of ours that is not here has lost its thread).
@@ -181,7 +183,7 @@ class RunInfo:
 
     @property
     def usable(self) -> bool:
-        has_model = (self.path / "model.keras").exists() or (self.path / "table_model" / "bundle.json").exists()
+        has_model = any((self.path / name).exists() for name in MODEL_FILES)
         return self.status in ("finished", "stopped") and has_model
 
 

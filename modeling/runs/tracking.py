@@ -10,6 +10,10 @@ Each finished, stopped or failed run then becomes an MLflow run of the experimen
 - the run folder itself as the artefact ``modeldeck_run/`` (so a teammate can open it in their ModelDeck),
   plus the HTML report and export ZIPs when the caller has them.
 
+A finished run is also logged as an MLflow pyfunc model (artefact ``model/``, "models from code" over the run
+folder: :mod:`modeling.runs.servable`), with a signature and an input example; the registry's versions point at
+it, so ``mlflow models serve -m models:/NAME@production`` serves what the Predict page answers.
+
 The ModelDeck run folder stays the source of truth; MLflow is a copy for the team. Tags carry the run id
 and the owner (the one-way hash of a hosted session's workspace key), so the Saved runs page lists only a
 visitor's own tracked runs in hosted mode. Unset, nothing here runs and nothing is imported.
@@ -41,6 +45,9 @@ log = logging.getLogger(__name__)
 
 #: Where the run folder goes inside the MLflow run's artefacts.
 RUN_ARTIFACT = "modeldeck_run"
+#: Where the run as an MLflow pyfunc model goes (``runs:/<id>/model``; see :mod:`modeling.runs.servable`).
+SERVABLE_ARTIFACT = "model"
+TAG_SERVABLE = "modeldeck.servable"
 TAG_RUN_ID = "modeldeck.run_id"
 TAG_OWNER = "modeldeck.owner"
 #: Owners are hex hashes (see ui.state.owner_for_key); anything else never reaches a search filter.
@@ -229,6 +236,8 @@ def _log(
     client.log_batch(run_id, tags=[RunTag("modeldeck.tracked_at", time.strftime("%Y-%m-%d %H:%M:%S"))])
 
     client.log_artifacts(run_id, str(run_dir), RUN_ARTIFACT)
+    if meta.get("status") in ("finished", "stopped"):
+        _log_servable(client, run_id, run_dir)
     if report_html:
         with tempfile.TemporaryDirectory() as tmp:
             report = Path(tmp) / "report.html"
@@ -241,6 +250,22 @@ def _log(
     ended = started_ms + int(float(meta.get("duration_s") or 0) * 1000)
     client.set_terminated(run_id, status, end_time=max(ended, started_ms))
     return run_id
+
+
+def _log_servable(client: Any, mlflow_run_id: str, run_dir: Path) -> bool:
+    """Log the run as a pyfunc model (``model/``) a team can serve; a failure is logged, never raised."""
+    from modeling.runs.servable import save_servable
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="modeldeck-mlflow-") as tmp:
+            folder = Path(tmp) / SERVABLE_ARTIFACT
+            save_servable(run_dir, folder)
+            client.log_artifacts(mlflow_run_id, str(folder), SERVABLE_ARTIFACT)
+        client.set_tag(mlflow_run_id, TAG_SERVABLE, SERVABLE_ARTIFACT)
+    except Exception as exc:
+        log.warning("Run %s was tracked without a servable MLflow model: %s", Path(run_dir).name, first_line(exc))
+        return False
+    return True
 
 
 def track_quietly(run_dir: Path | None, report_html: str | None = None) -> str | None:
@@ -411,9 +436,10 @@ def register_model(run_dir: Path, name: str, description: str, production: bool 
         else:
             client.create_registered_model(name, description=description)
         run = client.get_run(mlflow_run_id)
+        servable = bool(run.data.tags.get(TAG_SERVABLE)) or _log_servable(client, mlflow_run_id, Path(run_dir))
         version = client.create_model_version(
-            name,
-            source=f"{run.info.artifact_uri}/{RUN_ARTIFACT}",
+            name,  # a pyfunc model (mlflow models serve -m models:/NAME@production), else the run folder
+            source=f"{run.info.artifact_uri}/{SERVABLE_ARTIFACT if servable else RUN_ARTIFACT}",
             run_id=mlflow_run_id,
             description=description,
             tags={TAG_RUN_ID: Path(run_dir).name},

@@ -47,6 +47,9 @@ def data_fields(dataset: Dataset) -> dict[str, Any]:
     }
     if roles:
         fields["columns"] = roles
+    recorded = getattr(dataset.preparation, "data_fields", None)
+    if recorded is not None:  # a preparation that records more roles (a series: its date and series columns)
+        fields.update(recorded())
     return fields
 
 

@@ -21,8 +21,75 @@ PACKAGE = "modeldeck"
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
+class TokenEncoder(keras.layers.Layer):
+    """Word-piece ids in, one sentence vector per text out: the BERT backbone and mean pooling, on any backend.
+
+    The input is ``(texts, windows, tokens)`` int ids from :class:`modeling.templates.text_prep.WordPieces`: each
+    text's pieces cut into consecutive windows of ``[CLS] piece ... [SEP]``, padded with ``pad_id``. Every
+    window goes through the backbone; the text's vector is the mean of all its token vectors over all its
+    windows, padding excluded (sentence-transformers' mean pooling, extended to several windows), L2-normalised
+    when ``normalize`` is true, as all-MiniLM-L6-v2 does. A window that is all padding (a text shorter than its
+    neighbours in the batch) attends to its first slot only, so it stays finite, and counts for nothing.
+    Only ``keras.ops``: the tokenizer runs before the model, in plain Python.
+    """
+
+    def __init__(self, backbone: Any, pad_id: int = 0, normalize: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.backbone = backbone
+        self.pad_id = int(pad_id)
+        self.normalize = bool(normalize)
+        self.hidden_dim = int(backbone.hidden_dim)
+
+    def build(self, input_shape: Any = None) -> None:
+        self.built = True
+
+    def compute_output_spec(self, inputs: Any, training: Any = None) -> keras.KerasTensor:
+        return keras.KerasTensor((inputs.shape[0], self.hidden_dim), dtype=self.compute_dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[Any, int]:
+        return (input_shape[0], self.hidden_dim)
+
+    def call(self, token_ids: Any, training: Any = None) -> Any:
+        ops = keras.ops
+        ids = ops.cast(token_ids, "int32")
+        shape = ops.shape(ids)
+        flat = ops.reshape(ids, (-1, shape[2]))
+        real = ops.not_equal(flat, self.pad_id)
+        attend = ops.logical_or(real, ops.expand_dims(ops.equal(ops.arange(shape[2]), 0), 0))
+        outputs = self.backbone(
+            {"token_ids": flat, "segment_ids": ops.zeros_like(flat), "padding_mask": attend}, training=training
+        )
+        tokens = outputs["sequence_output"]
+        weights = ops.cast(real, tokens.dtype)
+        window_sums = ops.sum(tokens * ops.expand_dims(weights, -1), axis=1)
+        text_sums = ops.sum(ops.reshape(window_sums, (shape[0], shape[1], self.hidden_dim)), axis=1)
+        counts = ops.sum(ops.reshape(ops.sum(weights, axis=1), (shape[0], shape[1])), axis=1)
+        vectors = text_sums / ops.expand_dims(ops.maximum(counts, 1.0), -1)
+        if self.normalize:
+            vectors = vectors / ops.sqrt(ops.maximum(ops.sum(vectors * vectors, axis=-1, keepdims=True), 1e-12))
+        return vectors
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            backbone=keras.saving.serialize_keras_object(self.backbone), pad_id=self.pad_id, normalize=self.normalize
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> TokenEncoder:
+        config = dict(config)
+        config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
 class SentenceEncoder(keras.layers.Layer):
     """Raw strings in, one sentence vector per string out: tokenizer, BERT backbone, mean pooling.
+
+    Runs saved before ModelDeck moved text preparation out of the graph hold this layer (the sentiment starter
+    of that time, and people's own runs); it is kept so they still load and answer, on the TensorFlow backend
+    only. New models read token ids through :class:`TokenEncoder`.
 
     Each text is cut into word pieces; the first ``max_windows * (window - 2)`` pieces are split into
     consecutive windows of at most ``window`` tokens (``[CLS] piece ... piece [SEP]``), every window

@@ -1,10 +1,10 @@
 """Every task's and every template's facts in one place: :data:`TASKS` and :data:`REGISTRY`.
 
-A *task* (:class:`TaskSpec`) says what kind of data it reads (``text``, ``image``, ``table``), which
-*family* trains, saves and loads its models (``keras`` for texts and images, ``table`` for business
-tables) and what its answers are (classes or a number). Generic code asks these facts instead of testing
-names: the experiment skeleton picks the family's steps, ``load_predictor`` the family's predictor, the
-pages the kind's views.
+A *task* (:class:`TaskSpec`) says what kind of data it reads (``text``, ``image``, ``table``, ``series``),
+which *family* trains, saves and loads its models (``keras`` for texts and images, ``table`` for business
+tables, ``forecast`` for time series: :mod:`.forecast_specs`) and what its answers are (classes, a number or
+a series). Generic code asks these facts instead of testing names: the experiment skeleton picks the family's
+steps, ``load_predictor`` the family's predictor, the pages the kind's views.
 
 A *template* (:class:`TemplateSpec`) holds everything about one model: its task(s), description, builder,
 own training loop, recommended settings, the Model page's setting groups and the sentence that says what it
@@ -24,10 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from modeling.templates import forecast_specs
+
 IMAGE = "image_classification"
 TEXT = "text_classification"
 TABLE_CLASSIFICATION = "tabular_classification"
 TABLE_REGRESSION = "tabular_regression"
+FORECASTING = forecast_specs.FORECASTING
 
 #: Being removed (issue 19): ask ``task(name).kind`` / ``.family`` / ``.answers`` instead of testing names.
 TABLE_TASKS = (TABLE_CLASSIFICATION, TABLE_REGRESSION)
@@ -39,11 +42,11 @@ class TaskSpec:
 
     name: str
     label: str
-    #: The kind of data (``Dataset.kind``): ``text``, ``image`` or ``table``; the pages pick their views by it.
+    #: The kind of data (``Dataset.kind``): ``text``, ``image``, ``table`` or ``series``; pages pick views by it.
     kind: str
     #: The family whose steps train, save and load its models (``keras``, ``table``).
     family: str
-    #: ``classes`` (a label with probabilities) or ``number`` (a value with ranges).
+    #: ``classes`` (a label with probabilities), ``number`` (a value with ranges) or ``series`` (a forecast).
     answers: str
     #: What one example is called in sentences ("500 texts", "12 rows").
     noun: str
@@ -73,6 +76,7 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec(
             TABLE_REGRESSION, "Table regression (predict a number, e.g. a price)", "table", "table", "number", "rows"
         ),
+        TaskSpec(FORECASTING, forecast_specs.LABEL, "series", "forecast", "series", forecast_specs.NOUN),
     )
 }
 
@@ -434,8 +438,9 @@ _TABLE_SPECS = (
         task=TABLE_CLASSIFICATION,
         also_tasks=(TABLE_REGRESSION,),
         description=(
-            "Automatic: tries several tree settings, the linear model and the neural network within the time "
-            "budget, and blends the best of them (weights chosen on the validation rows). Most accurate, slower."
+            "Automatic: trains several tree settings, extra trees, the linear model and the neural network in 5 "
+            "folds each within the time budget, blends them with weights chosen on answers each model gave for "
+            "rows it did not learn from, then retrains the blend on all rows. Most accurate, slower."
         ),
         builder="modeling.templates.tabular.builders:automatic",
         fit="modeling.training.table.automatic:fit",
@@ -446,8 +451,9 @@ _TABLE_SPECS = (
             _LOG_TARGET,
         ),
         what_it_does=(
-            "trains several tree settings, the linear model and the network within {budget}, then blends the best "
-            "of them with weights chosen on the validation rows."
+            "trains several tree settings, extra trees, the linear model and the network in 5 folds each within "
+            "{budget} (stopping early when the blend stops improving), blends them with weights chosen on their "
+            "out-of-fold answers and retrains the blend on all rows."
         ),
         export_input="table_blend",
         code=_TABLE_CODE,
@@ -455,7 +461,9 @@ _TABLE_SPECS = (
 )
 
 #: Every template by name, in the order the Model page lists them (the first of a task is its default).
-REGISTRY: dict[str, TemplateSpec] = {spec.name: spec for spec in (*_SPECS, *_TABLE_SPECS)}
+REGISTRY: dict[str, TemplateSpec] = {
+    spec.name: spec for spec in (*_SPECS, *_TABLE_SPECS, *forecast_specs.specs(TemplateSpec, SettingGroup, CostModel))
+}
 
 TASK_LABELS: dict[str, str] = {name: item.label for name, item in TASKS.items()}
 

@@ -1,12 +1,13 @@
 """Text classification templates: keyword n-grams, averaged embeddings and a 1-D CNN.
 
-Every template starts with a ``TextVectorization`` layer adapted on the training
-texts, so the saved model takes raw strings and its vocabulary travels with it.
+Each builder learns a vocabulary from the training texts (:mod:`modeling.templates.text_prep`, the plain-Python
+twin of Keras's ``TextVectorization``) and returns a network that reads the numbers it makes: multi-hot
+n-gram rows or padded word ids. The vocabulary travels with the model as data (attached in memory, saved as
+``text_preparation.json`` beside ``model.keras``), so the network has no string operation and runs on every
+Keras backend.
 """
 
 from __future__ import annotations
-
-import re
 
 import keras
 import numpy as np
@@ -15,16 +16,13 @@ from keras import layers
 from modeling.config import TrainingSettings
 from modeling.data.dataset import Dataset
 from modeling.data.language import reads_characters
+from modeling.templates.text_prep import Ngrams, TextPreparation, attach, learn_vocabulary
 
 
 def texts_and_classes(train: Dataset) -> tuple[np.ndarray, int]:
     if train.texts is None or len(train.texts) == 0:
         raise ValueError("Text templates need training texts to learn a vocabulary.")
     return train.texts, len(train.class_names)
-
-
-def string_input() -> keras.KerasTensor:
-    return keras.Input(shape=(), dtype="string", name="text")
 
 
 def _head(x: keras.KerasTensor, settings: TrainingSettings, num_classes: int, hidden: bool = True):
@@ -36,45 +34,42 @@ def _head(x: keras.KerasTensor, settings: TrainingSettings, num_classes: int, hi
     return layers.Dense(num_classes, activation="softmax", dtype="float32", name="probabilities")(x)
 
 
-#: Characters Python treats as line breaks although they are not whitespace to TensorFlow's split. A word
-#: containing one (IMDB has "\x85", Windows-1252's ellipsis) would be saved in the vocabulary file as two
-#: lines, and the saved model could not be loaded ("repeated term").
-_LINE_BREAKS = re.compile("[\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
-def adapted_vectorizer(vectorizer: layers.TextVectorization, texts: np.ndarray) -> layers.TextVectorization:
-    """Learn the vocabulary; words with odd line-break characters are dropped from it (they read as unknown)."""
-    import tensorflow as tf
-
-    raw = np.asarray(texts, dtype=str)
-    vectorizer.adapt(tf.data.Dataset.from_tensor_slices(raw).batch(512))
-    vocabulary = vectorizer.get_vocabulary(include_special_tokens=False)
-    if any(_LINE_BREAKS.search(term) for term in vocabulary):
-        if vectorizer.get_config().get("output_mode") == "tf_idf":  # IDF weights come with adapt: adapt again
-            clean = np.asarray([_LINE_BREAKS.sub(" ", t) for t in raw], dtype=str)
-            vectorizer.adapt(tf.data.Dataset.from_tensor_slices(clean).batch(512))
-        else:  # a fresh twin takes the cleaned vocabulary (an adapted multi-hot layer cannot change size)
-            learnt = ("vocabulary", "idf_weights", "vocabulary_size")
-            config = {k: v for k, v in vectorizer.get_config().items() if k not in learnt}
-            vectorizer = layers.TextVectorization.from_config(config)
-            vectorizer.set_vocabulary([term for term in vocabulary if not _LINE_BREAKS.search(term)])
-    return vectorizer
-
-
-def text_vectorization(texts: np.ndarray, **options) -> layers.TextVectorization:
-    """A ``TextVectorization`` layer that also suits languages written without spaces between words.
+def ngram_tokenizer(texts: np.ndarray, max_tokens: int, output_mode: str, **options) -> Ngrams:
+    """A vocabulary learnt from ``texts``, read by words (or by characters for Chinese, Japanese, Korean).
 
     When most characters are Chinese, Japanese or Korean (:func:`modeling.data.language.reads_characters`),
-    splitting on whitespace would make each sentence one "word"; such texts are read character by
-    character instead. The n-gram template then sees characters and character pairs ("不好" and "不错"
-    differ); the sequence templates see single characters and learn the pairs themselves (adding pairs
-    to their sequences scored 2-4 points lower on the Chinese sample). Only built-in options are used,
-    so the saved model still loads with ``safe_mode=True``.
+    splitting on whitespace would make each sentence one "word"; such texts are read character by character
+    instead. The n-gram template then sees characters and character pairs ("不好" and "不错" differ); the
+    sequence templates see single characters and learn the pairs themselves (adding pairs to their sequences
+    scored 2-4 points lower on the Chinese sample).
     """
+    spec = {
+        "standardize": "lower_and_strip_punctuation",
+        "split": "character" if reads_characters(np.asarray(texts)[:2000]) else "whitespace",
+        "ngrams": list(range(1, int(options.get("ngrams", 1)) + 1)) if options.get("ngrams", 1) > 1 else [],
+        "output_mode": output_mode,
+        "sequence_length": options.get("sequence_length"),
+    }
+    spec["vocabulary"] = learn_vocabulary(
+        (str(t) for t in texts),
+        max_tokens,
+        output_mode=output_mode,
+        standardize_as=spec["standardize"],
+        split=spec["split"],
+        ngrams=spec["ngrams"],
+    )
+    return Ngrams(spec)
 
-    if reads_characters(np.asarray(texts)[:2000]):
-        options["split"] = "character"
-    return layers.TextVectorization(**options)
+
+def numbers_input(tokenizer, name: str) -> keras.KerasTensor:
+    """The network's input for what ``tokenizer`` makes of a text (its shape and dtype)."""
+    shape, dtype = tokenizer.input_spec()
+    return keras.Input(shape=shape, dtype=dtype, name=name)
+
+
+def with_tokenizer(model: keras.Model, name: str, tokenizer) -> keras.Model:
+    """``model`` with its text preparation attached: one input, ``name``, made by ``tokenizer``."""
+    return attach(model, TextPreparation([(name, tokenizer)]))
 
 
 def ngram_bag(settings: TrainingSettings, train: Dataset) -> keras.Model:
@@ -88,48 +83,39 @@ def ngram_bag(settings: TrainingSettings, train: Dataset) -> keras.Model:
     is 0.03 (see its spec in ``modeling.templates.registry``). ``hidden_units`` and ``hidden_layers`` do not apply.
     """
     texts, num_classes = texts_and_classes(train)
-    vectorizer = adapted_vectorizer(
-        text_vectorization(texts, max_tokens=settings.max_tokens, output_mode="multi_hot", ngrams=2, name="ngrams"),
-        texts,
-    )
-    inputs = string_input()
-    x = vectorizer(inputs)
-    x = layers.Rescaling(1.0, name="as_float")(x)  # multi-hot arrives as integers
-    x = layers.UnitNormalization(name="unit_length")(x)
+    tokenizer = ngram_tokenizer(texts, settings.max_tokens, "multi_hot", ngrams=2)
+    inputs = numbers_input(tokenizer, "multi_hot")
+    x = layers.UnitNormalization(name="unit_length")(inputs)
     if settings.dropout > 0:
         x = layers.Dropout(settings.dropout, seed=settings.seed, name="dropout_input")(x)
-    return keras.Model(inputs, _head(x, settings, num_classes, hidden=False), name="ngram_bag")
+    model = keras.Model(inputs, _head(x, settings, num_classes, hidden=False), name="ngram_bag")
+    return with_tokenizer(model, "multi_hot", tokenizer)
 
 
-def _sequence_vectorizer(settings: TrainingSettings, texts: np.ndarray) -> layers.TextVectorization:
-    return adapted_vectorizer(
-        text_vectorization(
-            texts, max_tokens=settings.max_tokens, output_sequence_length=settings.sequence_length, name="words"
-        ),
-        texts,
-    )
+def _sequence_tokenizer(settings: TrainingSettings, texts: np.ndarray) -> Ngrams:
+    return ngram_tokenizer(texts, settings.max_tokens, "int", sequence_length=settings.sequence_length)
 
 
 def embedding_bag(settings: TrainingSettings, train: Dataset) -> keras.Model:
     """Learn a vector per word and average them over the text (fastText-style)."""
     texts, num_classes = texts_and_classes(train)
-    vectorizer = _sequence_vectorizer(settings, texts)
-    inputs = string_input()
-    x = vectorizer(inputs)
-    x = layers.Embedding(vectorizer.vocabulary_size(), settings.embedding_dim, mask_zero=True, name="embed")(x)
+    tokenizer = _sequence_tokenizer(settings, texts)
+    inputs = numbers_input(tokenizer, "token_ids")
+    x = layers.Embedding(len(tokenizer.vocabulary), settings.embedding_dim, mask_zero=True, name="embed")(inputs)
     x = layers.GlobalAveragePooling1D(name="average")(x)
-    return keras.Model(inputs, _head(x, settings, num_classes), name="embedding_bag")
+    model = keras.Model(inputs, _head(x, settings, num_classes), name="embedding_bag")
+    return with_tokenizer(model, "token_ids", tokenizer)
 
 
 def conv1d(settings: TrainingSettings, train: Dataset) -> keras.Model:
     """Convolutions over word vectors detect short phrases ('not good', 'highly recommend')."""
     texts, num_classes = texts_and_classes(train)
-    vectorizer = _sequence_vectorizer(settings, texts)
-    inputs = string_input()
-    x = vectorizer(inputs)
-    x = layers.Embedding(vectorizer.vocabulary_size(), settings.embedding_dim, name="embed")(x)
+    tokenizer = _sequence_tokenizer(settings, texts)
+    inputs = numbers_input(tokenizer, "token_ids")
+    x = layers.Embedding(len(tokenizer.vocabulary), settings.embedding_dim, name="embed")(inputs)
     if settings.dropout > 0:
         x = layers.SpatialDropout1D(min(settings.dropout, 0.3), seed=settings.seed, name="dropout_words")(x)
     x = layers.Conv1D(128, 5, activation="relu", padding="same", name="phrases")(x)
     x = layers.GlobalMaxPooling1D(name="strongest_phrase")(x)
-    return keras.Model(inputs, _head(x, settings, num_classes), name="conv1d")
+    model = keras.Model(inputs, _head(x, settings, num_classes), name="conv1d")
+    return with_tokenizer(model, "token_ids", tokenizer)

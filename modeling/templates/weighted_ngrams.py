@@ -1,7 +1,7 @@
 """Weighted keyword n-grams: the ``ngram_nb`` template's features and model.
 
-Each text becomes the counts of its words and word pairs (a ``TextVectorization`` layer, vocabulary
-learnt from the training texts), then :class:`~modeling.templates.layers.TermWeighting` turns the counts
+Each text becomes the counts of its words and word pairs (:class:`~modeling.templates.text_prep.Ngrams`,
+vocabulary learnt from the training texts, applied in plain Python before the network), then :class:`~modeling.templates.layers.TermWeighting` turns the counts
 into one unit-length vector: ``log(1 + count)`` (sublinear term frequency) times a weight per term, the
 inverse document frequency times ``1 + |r|``, where ``r`` is the term's naive-Bayes log-count ratio
 between the classes (how much more often it occurs in one class than in the others; Wang & Manning,
@@ -13,9 +13,10 @@ Measured on IMDB 2k (80/20, seed 42): 87.0% against 86.0% for TF-IDF + logistic 
 rows (88.8% against 85.8% over three seeds with the ratios always on); on short reviews level with it
 (see benchmarks/RESULTS.md).
 
-Everything the model needs travels in the ``.keras`` file: the vocabulary (a list of strings, so it can
-be shipped as JSON next to an exported token-id core) and the term weights (a layer variable). This
-module imports Keras inside its functions only; :func:`weigh` is its NumPy twin for fitting.
+The vocabulary travels beside the ``.keras`` file as data (``text_preparation.json``; an export ships it as
+JSON with the tokenizer) and the term weights inside it (a layer variable), so the network reads numbers
+only and runs on every Keras backend. This module imports Keras inside its functions only; :func:`weigh` is
+the weighting's NumPy twin for fitting.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from modeling.data.dataset import Dataset
+from modeling.templates.text_prep import Ngrams
 
 #: From this many training texts on, a term must occur in at least :data:`MIN_TEXTS_PER_TERM` texts to
 #: enter the vocabulary (as in the keyword baseline); below it every term counts, or little would be left.
@@ -32,39 +34,26 @@ SMALL_TEXT_SET = 50
 MIN_TEXTS_PER_TERM = 2
 #: Added to every class's term counts before the log-count ratio (Laplace smoothing, as in the paper).
 NB_SMOOTHING = 1.0
-#: Texts counted per batch while fitting (a batch of counts is ``batch x vocabulary`` floats).
-COUNT_BATCH = 256
+#: The name of the model input that reads the term counts.
+COUNTS_INPUT = "term_counts"
 
 
-def ngram_vectorizer(max_tokens: int, texts: np.ndarray) -> Any:
-    """A ``TextVectorization`` layer counting words and word pairs (characters for CJK), adapted on ``texts``."""
-    from modeling.templates.text import adapted_vectorizer, text_vectorization
+def ngram_counter(max_tokens: int, texts: np.ndarray) -> Ngrams:
+    """Counts of words and word pairs (characters for CJK) over a vocabulary learnt from ``texts``."""
+    from modeling.templates.text import ngram_tokenizer
 
-    layer = text_vectorization(texts, max_tokens=max_tokens, output_mode="count", ngrams=2, name="ngram_counts")
-    return adapted_vectorizer(layer, texts)
+    return ngram_tokenizer(texts, max_tokens, "count", ngrams=2)
 
 
-def count_matrix(vectorizer: Any, texts: np.ndarray, batch_size: int = COUNT_BATCH) -> Any:
-    """Term counts of ``texts`` as a SciPy CSR matrix (texts x vocabulary), batch by batch to bound memory."""
-    import keras
-    import scipy.sparse as sp
-    import tensorflow as tf
-
-    texts = np.asarray(texts, dtype=str)
-    width = int(vectorizer.vocabulary_size())
-    parts = []
-    for start in range(0, len(texts), batch_size):
-        dense = keras.ops.convert_to_numpy(vectorizer(tf.constant(texts[start : start + batch_size])))
-        parts.append(sp.csr_matrix(dense.astype(np.float32)))
-    if not parts:
-        return sp.csr_matrix((0, width), dtype=np.float32)
-    return sp.vstack(parts).tocsr()
+def count_matrix(counter: Ngrams, texts: np.ndarray) -> Any:
+    """Term counts of ``texts`` as a SciPy CSR matrix (texts x vocabulary)."""
+    return counter.sparse([str(t) for t in np.asarray(texts, dtype=str)])
 
 
 def rare_terms(counts: Any, n_texts: int) -> np.ndarray:
     """Column indices of terms found in fewer than :data:`MIN_TEXTS_PER_TERM` texts (none on small sets).
 
-    Column 0 is the layer's ``[UNK]`` entry, never a term, and is never listed.
+    Column 0 is the ``[UNK]`` entry, never a term, and is never listed.
     """
     if n_texts < SMALL_TEXT_SET:
         return np.zeros(0, dtype=np.int64)
@@ -73,34 +62,27 @@ def rare_terms(counts: Any, n_texts: int) -> np.ndarray:
     return rare[rare > 0]
 
 
-def single_letter_terms(vectorizer: Any) -> np.ndarray:
+def single_letter_terms(counter: Ngrams) -> np.ndarray:
     """Columns of words of one character ("a", "i", "s" from "it's") and of pairs containing one.
 
     The keyword baseline (scikit-learn's default tokens) ignores them; dropping them too scored 1.7 points
     higher on 300 short reviews (8 splits) and changed nothing on long ones. Not for texts read character
     by character (Chinese, Japanese), where every term is one or two characters.
     """
-    if vectorizer.get_config().get("split") == "character":
+    if counter.split == "character":
         return np.zeros(0, dtype=np.int64)
-    vocabulary = vectorizer.get_vocabulary(include_special_tokens=False)
-    short = [i + 1 for i, term in enumerate(vocabulary) if any(len(word) < 2 for word in str(term).split(" "))]
+    short = [i for i, term in enumerate(counter.vocabulary) if i > 0 and any(len(w) < 2 for w in term.split(" "))]
     return np.asarray(short, dtype=np.int64)
 
 
-def without_terms(vectorizer: Any, drop: np.ndarray) -> Any:
-    """A twin of ``vectorizer`` whose vocabulary lacks the columns ``drop`` (those words then read as unknown)."""
-    from keras import layers
-
+def without_terms(counter: Ngrams, drop: np.ndarray) -> Ngrams:
+    """A twin of ``counter`` whose vocabulary lacks the columns ``drop`` (those words then count as unknown)."""
     if len(drop) == 0:
-        return vectorizer
-    vocabulary = vectorizer.get_vocabulary(include_special_tokens=False)  # column i + 1 is vocabulary[i]
-    gone = set((np.asarray(drop) - 1).tolist())
-    kept = [term for i, term in enumerate(vocabulary) if i not in gone]
-    learnt = ("vocabulary", "idf_weights", "vocabulary_size")
-    config = {k: v for k, v in vectorizer.get_config().items() if k not in learnt}
-    twin = layers.TextVectorization.from_config(config)
-    twin.set_vocabulary(kept)
-    return twin
+        return counter
+    gone = set(np.asarray(drop).tolist())
+    spec = counter.spec()
+    spec["vocabulary"] = [term for i, term in enumerate(counter.vocabulary) if i not in gone]
+    return Ngrams(spec)
 
 
 def keep_columns(n_columns: int, drop: np.ndarray) -> np.ndarray:
@@ -149,36 +131,35 @@ def weigh(counts: Any, weights: np.ndarray) -> Any:
     return sp.csr_matrix(sp.diags(1.0 / np.maximum(norms, 1e-12)) @ x, dtype=np.float32)
 
 
-def feature_model(vectorizer: Any, weights: np.ndarray | None = None, name: str = "keyword_features") -> Any:
-    """String in, weighted unit-length n-gram vector out (the part shared by ``ngram_nb`` and ``minilm_ngrams``)."""
+def feature_model(vocabulary_size: int, weights: np.ndarray | None = None, name: str = "keyword_features") -> Any:
+    """Term counts in, weighted unit-length n-gram vector out (the part shared by ``ngram_nb`` and ``minilm_ngrams``)."""
     import keras
 
     from modeling.templates.layers import TermWeighting
-    from modeling.templates.text import string_input
 
-    inputs = string_input()
-    weighting = TermWeighting(int(vectorizer.vocabulary_size()), name="term_weighting")
-    outputs = weighting(vectorizer(inputs))
+    inputs = keras.Input(shape=(int(vocabulary_size),), dtype="float32", name=COUNTS_INPUT)
+    weighting = TermWeighting(int(vocabulary_size), name="term_weighting")
+    outputs = weighting(inputs)
     if weights is not None:
         weighting.set_term_weights(weights)
     return keras.Model(inputs, outputs, name=name)
 
 
-def prepared_vectorizer(max_tokens: int, texts: np.ndarray) -> tuple[Any, Any]:
-    """(vectorizer without rare terms, counts of ``texts`` over its columns): one pass over the texts.
+def prepared_counter(max_tokens: int, texts: np.ndarray) -> tuple[Ngrams, Any]:
+    """(counter without rare terms, counts of ``texts`` over its columns): one pass over the texts.
 
-    Column 0 (``[UNK]``) of these counts misses the dropped terms the pruned layer would count there;
+    Column 0 (``[UNK]``) of these counts misses the dropped terms the pruned counter would count there;
     it does not matter, since its weight is 0.
     """
-    vectorizer = ngram_vectorizer(max_tokens, texts)
-    counts = count_matrix(vectorizer, texts)
-    drop = np.union1d(rare_terms(counts, len(texts)), single_letter_terms(vectorizer))
+    counter = ngram_counter(max_tokens, texts)
+    counts = count_matrix(counter, texts)
+    drop = np.union1d(rare_terms(counts, len(texts)), single_letter_terms(counter))
     if len(drop) >= counts.shape[1] - 1:  # nothing would be left (a handful of one-word texts): keep all
         drop = np.zeros(0, dtype=np.int64)
     if len(drop):
         counts = counts[:, keep_columns(counts.shape[1], drop)]
-        vectorizer = without_terms(vectorizer, drop)
-    return vectorizer, counts
+        counter = without_terms(counter, drop)
+    return counter, counts
 
 
 def linear_layer(num_classes: int, name: str, activation: str | None = "softmax") -> Any:
@@ -188,15 +169,22 @@ def linear_layer(num_classes: int, name: str, activation: str | None = "softmax"
     return layers.Dense(num_classes, activation=activation, dtype="float32", name=name)
 
 
-def ngram_nb(settings: Any, train: Dataset) -> Any:
-    """The registry's builder: the untrained ``ngram_nb`` model (for the Model page's size; training fits it)."""
+def assemble(counter: Ngrams, num_classes: int, weights: np.ndarray | None = None) -> Any:
+    """Term counts -> weighting -> the dense softmax layer ``probabilities``, with ``counter`` attached."""
     import keras
 
-    from modeling.templates.text import string_input, texts_and_classes
+    from modeling.templates.text_prep import TextPreparation, attach
+
+    features = feature_model(len(counter.vocabulary), weights)
+    inputs = keras.Input(shape=(len(counter.vocabulary),), dtype="float32", name=COUNTS_INPUT)
+    outputs = linear_layer(num_classes, "probabilities")(features(inputs))
+    return attach(keras.Model(inputs, outputs, name="ngram_nb"), TextPreparation([(COUNTS_INPUT, counter)]))
+
+
+def ngram_nb(settings: Any, train: Dataset) -> Any:
+    """The registry's builder: the untrained ``ngram_nb`` model (for the Model page's size; training fits it)."""
+    from modeling.templates.text import texts_and_classes
 
     texts, num_classes = texts_and_classes(train)
-    vectorizer, _ = prepared_vectorizer(settings.max_tokens, texts)
-    features = feature_model(vectorizer)
-    inputs = string_input()
-    outputs = linear_layer(num_classes, "probabilities")(features(inputs))
-    return keras.Model(inputs, outputs, name="ngram_nb")
+    counter, _ = prepared_counter(settings.max_tokens, texts)
+    return assemble(counter, num_classes)

@@ -2,8 +2,9 @@
 
 Frozen mode encodes every text once (cached, see :mod:`modeling.templates.minilm.embeddings`) and trains a
 small head on the vectors through :func:`modeling.training.fit.fit_with_controls`, so progress, Stop, best
-weights and early stopping behave as for every other template; the saved model is still string in,
-probabilities out. Fine-tuning trains the whole model with :func:`modeling.training.fit.train_model`.
+weights and early stopping behave as for every other template; the saved model reads word-piece ids (its
+tokenizer attached, saved beside it). Fine-tuning trains the whole model with
+:func:`modeling.training.fit.train_model` on the ids of every text, made once before the first epoch.
 This is the registry's ``fit`` for ``minilm`` (see :mod:`modeling.templates.registry`).
 """
 
@@ -29,6 +30,7 @@ from modeling.templates.minilm.encoder import (
     encoder_status,
     head,
     windows_for,
+    word_pieces,
 )
 from modeling.templates.registry import spec
 from modeling.training.progress import Progress
@@ -73,7 +75,7 @@ def _fit_frozen(settings: Any, train: Any, validation: Any, num_classes: int, pr
 
     windows = windows_for(settings)
     progress.update(phase=f"Loading {MODEL_NAME}")
-    encoder = build_encoder(windows)
+    encoder = build_encoder()
     try:
         x_train = encode_with_progress(train.texts, windows, "training", progress, cancel)
         has_val = validation is not None and len(validation) > 0
@@ -85,7 +87,7 @@ def _fit_frozen(settings: Any, train: Any, validation: Any, num_classes: int, pr
     head_model = head(settings, num_classes)
     y_val = None if x_val is None else validation.labels
     outcome: TrainingOutcome = fit_arrays(head_model, x_train, train.labels, x_val, y_val, settings, progress, cancel)
-    model = assemble(encoder, head_model)
+    model = assemble(encoder, head_model, word_pieces(windows))
 
     def predict(data: Any) -> np.ndarray:
         vectors = encode_with_progress(data.texts, windows, "test", progress, None)

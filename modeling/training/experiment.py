@@ -23,7 +23,14 @@ from modeling.config import ExperimentConfig
 from modeling.data.dataset import Dataset
 from modeling.data.sources import dataset_for_config
 from modeling.device import detect_device
-from modeling.errors import DIVERGED_MESSAGE, ConfigError, InvalidPredictions, ModelDeckError, TrainingDiverged
+from modeling.errors import (
+    DIVERGED_MESSAGE,
+    ConfigError,
+    InvalidPredictions,
+    ModelDeckError,
+    RunStopped,
+    TrainingDiverged,
+)
 from modeling.evaluation.probabilities import DIVERGED_HINT
 from modeling.runs.store import RunStore, write_json
 from modeling.templates import registry
@@ -127,6 +134,9 @@ def run_experiment(
     except (TrainingDiverged, InvalidPredictions):
         _fail(store, run_dir, progress, DIVERGED_MESSAGE, DIVERGED_HINT, started)
         raise ModelDeckError(f"{DIVERGED_MESSAGE} {DIVERGED_HINT}") from None
+    except RunStopped as exc:  # Stop before anything could be kept: stopped, not failed
+        _fail(store, run_dir, progress, str(exc), None, started, state="stopped")
+        raise
     except ModelDeckError as exc:
         _fail(store, run_dir, progress, str(exc), None, started)
         raise
@@ -159,12 +169,20 @@ def plain_reason(exc: BaseException) -> str:
     return f"Training stopped with an error ({type(exc).__name__}): {text[:300]}"
 
 
-def _fail(store: RunStore, run_dir: Path, progress: Progress, reason: str, hint: str | None, started: float) -> None:
-    """Record the failure on disk (so the run never shows as running) and in the live progress."""
+def _fail(
+    store: RunStore,
+    run_dir: Path,
+    progress: Progress,
+    reason: str,
+    hint: str | None,
+    started: float,
+    state: str = "failed",
+) -> None:
+    """Record the failure (or an early Stop) on disk, so the run never shows as running, and in the progress."""
     try:
-        store.update_meta(run_dir, status="failed", error=reason, hint=hint, duration_s=round(time.time() - started, 2))
+        store.update_meta(run_dir, status=state, error=reason, hint=hint, duration_s=round(time.time() - started, 2))
     except Exception:  # a full disk must not hide the original error; the run will read as interrupted
         log.exception("Could not record the failure of run %s", run_dir.name)
         store.forget_writer(run_dir)
     finally:
-        progress.finish("failed", reason, hint)
+        progress.finish(state, reason, hint)

@@ -16,6 +16,7 @@ from modeling.training.family import ExperimentFamily
 FAMILIES: dict[str, str] = {
     "keras": "modeling.training.keras_family:KerasFamily",
     "table": "modeling.training.table.family:TableFamily",
+    "forecast": "modeling.training.forecast.family:ForecastFamily",
 }
 
 

@@ -49,7 +49,7 @@ def make_optimizer(settings: TrainingSettings, steps_per_epoch: int) -> keras.op
     return keras.optimizers.Adam(learning_rate=lr)
 
 
-#: Inputs the model is asked about at the end of every epoch to check that its answers are still numbers.
+#: Inputs the model is asked about at the end of every epoch when there is no validation split.
 PROBE_ROWS = 64
 
 
@@ -61,8 +61,12 @@ class _ProgressAndControl(keras.callbacks.Callback):
 
     Divergence is judged from what the model *is* and *does*, not only from the logged loss: on some
     CPUs TensorFlow's fused oneDNN kernels (matmul + ReLU) turn a NaN into 0, so the loss can stay finite
-    while the weights hold NaN and the model answers NaN. At every epoch end the weights and the answers
-    on a few probe inputs (``probe``) must be finite, or the run stops and no weights of it are kept.
+    while the weights hold NaN and the model answers NaN. At every epoch end every floating-point weight
+    must be finite (one compiled reduction on the device: a single number travels to the host), and so
+    must the answers in inference mode: the validation loss Keras computed (a NaN answer makes it NaN) or,
+    without a validation split, the answers on a few training inputs (``probe``, one compiled forward pass).
+    Otherwise the run stops and no weights of it are kept. The best weights are copied on the device
+    (no host copy of millions of weights per epoch) and restored when training ends.
 
     ``async_safe``: the batch hook only writes to the thread-safe ``Progress`` and sets flags, so Keras may
     run it on its callback thread (it does so on the backends it marks thread-safe: JAX, not TensorFlow,
@@ -81,10 +85,18 @@ class _ProgressAndControl(keras.callbacks.Callback):
         self.monitor = monitor
         self.probe = probe
         self.best = math.inf
-        self.best_weights: list[np.ndarray] | None = None
+        self.best_values: list[Any] | None = None
         self.best_epoch = -1
         self.cancelled = False
         self.diverged = False
+        self._finite: Any = None
+        self._forward: Any = None
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        from modeling.templates.inference import compiled_forward
+
+        self._finite = finite_check()
+        self._forward = compiled_forward(self.model) if self.probe is not None else None
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if batch % 4 == 0:
@@ -103,8 +115,7 @@ class _ProgressAndControl(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = dict(logs or {})
         finite_logs = all(math.isfinite(float(v)) for v in logs.values())
-        weights = self.model.get_weights() if finite_logs and not self.diverged else []
-        if not finite_logs or self.diverged or not self._model_is_finite(weights):
+        if not finite_logs or self.diverged or not self._model_is_finite():
             self.diverged = True
             self.model.stop_training = True
             return
@@ -112,52 +123,82 @@ class _ProgressAndControl(keras.callbacks.Callback):
         value = float(logs.get(self.monitor, logs.get("loss", math.inf)))
         if value < self.best:
             self.best, self.best_epoch = value, epoch
-            self.best_weights = weights  # already a host copy: the weights travel from the device once
+            self.best_values = device_copies(self.model.weights)
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        if self.best_weights is not None and not self.diverged:
-            self.model.set_weights(self.best_weights)
+        if self.best_values is not None and not self.diverged:
+            for variable, value in zip(self.model.weights, self.best_values, strict=True):
+                variable.assign(value)
 
-    def _model_is_finite(self, weights: list[np.ndarray]) -> bool:
-        """Every floating-point weight (``weights``: the host copy) and every probe answer is a finite number."""
-        return _arrays_are_finite(weights) and answers_are_finite(self.model, self.probe)
-
-
-def weights_are_finite(model: keras.Model) -> bool:
-    """True when no floating-point variable of ``model`` holds NaN or infinity."""
-    return _arrays_are_finite(model.get_weights())
+    def _model_is_finite(self) -> bool:
+        """Every floating-point weight and every probe answer is a finite number."""
+        return weights_are_finite(self.model, self._finite) and answers_are_finite(
+            self.model, self.probe, self._forward
+        )
 
 
-def _arrays_are_finite(arrays: list[np.ndarray]) -> bool:
-    """True when no floating-point array holds NaN or infinity (integer counters and seeds cannot)."""
-    # by name, so that bfloat16 (an ml_dtypes type, not a NumPy floating subclass) is checked too
-    return all(np.isfinite(a).all() for a in arrays if "float" in str(np.asarray(a).dtype))
+def _all_finite(values: list[Any]) -> Any:
+    ops = keras.ops
+    flags = [ops.all(ops.isfinite(value)) for value in values]
+    return ops.all(ops.stack(flags)) if flags else ops.convert_to_tensor(True)
 
 
-def answers_are_finite(model: keras.Model, inputs: Any) -> bool:
+def finite_check() -> Any:
+    """``check(values) -> bool tensor``: whether every value is finite, compiled once for the active backend."""
+    from modeling.templates.inference import compiled_function
+
+    return compiled_function(_all_finite)
+
+
+def _float_values(model: keras.Model) -> list[Any]:
+    # by name, so that bfloat16 (an ml_dtypes type) is checked too; integer counters and seeds cannot be NaN
+    return [v.value for v in model.weights if "float" in str(v.dtype)]
+
+
+def weights_are_finite(model: keras.Model, check: Any = None) -> bool:
+    """True when no floating-point variable of ``model`` holds NaN or infinity (computed on the device)."""
+    values = _float_values(model)
+    if not values:
+        return True
+    return bool(keras.ops.convert_to_numpy((check or finite_check())(values)))
+
+
+def device_copies(variables: list[Any]) -> list[Any]:
+    """A copy of each variable's value where it lives (the accelerator): kept as the best weights."""
+    if keras.backend.backend() == "torch":
+        return [v.value.detach().clone() for v in variables]
+    return [keras.ops.copy(v.value) for v in variables]
+
+
+def answers_are_finite(model: keras.Model, inputs: Any, forward: Any = None) -> bool:
     """True when the model's answers on ``inputs`` (inference mode) are all finite; ``None`` checks nothing."""
     if inputs is None:
         return True
-    answers = keras.ops.convert_to_numpy(model(inputs, training=False))
-    return bool(np.isfinite(answers).all())
+    answers = (forward or (lambda x: model(x, training=False)))(inputs)
+    return bool(np.isfinite(keras.ops.convert_to_numpy(answers)).all())
+
+
+def _first_rows(x: Any, rows: int) -> Any:
+    if isinstance(x, dict):
+        return {name: _first_rows(value, rows) for name, value in x.items()}
+    x = x[:rows]
+    return np.asarray(x.toarray() if hasattr(x, "toarray") else x)
 
 
 def probe_inputs(fit_data: dict[str, Any], val_data: Any, rows: int = PROBE_ROWS) -> Any:
     """A few inputs to ask the model about after each epoch: validation rows when there are some, else training.
 
-    Accepts what ``fit`` accepts here: an ``(x, y)`` pair of arrays, a ``tf.data`` dataset of ``(x, y)``
-    batches, or ``fit``'s keyword arguments (``x`` an array or such a dataset).
+    Accepts what ``fit`` accepts here: an ``(x, y)`` pair, a :class:`Batches` sequence of ``(x, y)`` batches,
+    or ``fit``'s keyword arguments (``x`` arrays, a dict of arrays, or such a sequence).
     """
     source = val_data if val_data is not None else fit_data.get("x")
     if source is None:
         return None
-    if isinstance(source, tuple | list):
+    if isinstance(source, Batches):
+        source = source.x
+    elif isinstance(source, tuple | list):
         source = source[0]
-    if hasattr(source, "unbatch"):  # a tf.data pipeline of (x, y) batches
-        for x, _ in source.unbatch().take(rows).batch(rows).take(1):
-            return x
-        return None
-    return np.asarray(source)[:rows]
+    return _first_rows(source, rows)
 
 
 @dataclass
@@ -168,14 +209,61 @@ class TrainingOutcome:
     epochs_run: int
 
 
-def make_tf_dataset(data: Dataset, batch_size: int, shuffle: bool, seed: int):
-    """Text goes through tf.data (Keras 3 ``fit`` refuses NumPy arrays of strings)."""
-    import tensorflow as tf
+class Batches(keras.utils.PyDataset):
+    """Batches of ``(x, y)`` for ``fit`` from arrays, SciPy sparse rows (made dense one batch at a time) or a dict
+    of either (a model with several inputs), shuffled anew each epoch with ``seed``; the same on every backend."""
 
-    ds = tf.data.Dataset.from_tensor_slices((as_inputs(data), data.labels))
-    if shuffle:
-        ds = ds.shuffle(min(len(data), 10_000), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    def __init__(self, x: Any, y: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> None:
+        super().__init__()
+        self.x, self.y = x, np.asarray(y)
+        self.batch_size = max(1, int(batch_size))
+        self.shuffle = shuffle
+        self._rng = np.random.default_rng(seed)
+        self.order = self._rng.permutation(len(self.y)) if shuffle else np.arange(len(self.y))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.y) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[Any, np.ndarray]:
+        rows = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
+        return _take(self.x, rows), self.y[rows]
+
+    def on_epoch_end(self) -> None:
+        if self.shuffle:
+            self.order = self._rng.permutation(len(self.y))
+
+
+def _take(x: Any, rows: np.ndarray) -> Any:
+    if isinstance(x, dict):
+        return {name: _take(value, rows) for name, value in x.items()}
+    part = x[rows]
+    return part.toarray().astype(np.float32) if hasattr(part, "toarray") else part
+
+
+def _is_sparse(x: Any) -> bool:
+    return any(_is_sparse(v) for v in x.values()) if isinstance(x, dict) else hasattr(x, "toarray")
+
+
+def model_inputs(model: keras.Model, data: Dataset) -> Any:
+    """What ``model`` reads for ``data``: its text preparation applied to the texts (training form), or the pixels."""
+    from modeling.templates.text_prep import preparation_of
+
+    preparation = preparation_of(model)
+    if preparation is None:
+        return as_inputs(data)
+    return preparation.training_inputs([str(t) for t in data.texts])
+
+
+def fit_inputs(x: Any, y: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> dict[str, Any]:
+    """``fit``'s keyword arguments for ``x`` and ``y``: arrays as they are, sparse rows through :class:`Batches`."""
+    if _is_sparse(x):
+        return {"x": Batches(x, y, batch_size, shuffle, seed)}
+    return {"x": x, "y": y, "batch_size": batch_size, "shuffle": shuffle}
+
+
+def validation_inputs(x: Any, y: np.ndarray, batch_size: int, seed: int) -> Any:
+    """``fit``'s ``validation_data`` for ``x`` and ``y`` (see :func:`fit_inputs`)."""
+    return Batches(x, y, batch_size, False, seed) if _is_sparse(x) else (x, y)
 
 
 def train_model(
@@ -189,21 +277,16 @@ def train_model(
 ) -> TrainingOutcome:
     """Compile and fit ``model``; return its history. Raises TrainingDiverged on NaN loss.
 
+    A text model's attached preparation turns the texts into its numbers once, before the first epoch.
     ``extra_callbacks`` are for measurements (the benchmarks time epochs with one).
     """
     has_val = validation is not None and len(validation) > 0
-
-    inputs = as_inputs(train)
-    # Keras 3's fit refuses NumPy arrays of strings, so texts travel through tf.data; pixels as arrays.
-    strings = inputs.dtype.kind in "US"
+    x = model_inputs(model, train)
+    x_val = model_inputs(model, validation) if has_val else None
 
     def data(batch_size: int) -> tuple[dict[str, Any], Any]:
-        if strings:
-            fit_data: dict[str, Any] = {"x": make_tf_dataset(train, batch_size, True, settings.seed), "shuffle": False}
-            val_data = make_tf_dataset(validation, batch_size, False, settings.seed) if has_val else None
-        else:
-            fit_data = {"x": inputs, "y": train.labels, "batch_size": batch_size, "shuffle": True}
-            val_data = (as_inputs(validation), validation.labels) if has_val else None  # type: ignore[arg-type]
+        fit_data = fit_inputs(x, train.labels, batch_size, True, settings.seed)
+        val_data = validation_inputs(x_val, validation.labels, batch_size, settings.seed) if has_val else None
         return fit_data, val_data
 
     return fit_with_controls(model, len(train), has_val, data, settings, progress, cancel, extra_callbacks)
@@ -224,7 +307,7 @@ def fit_with_controls(
     """The one place that compiles and fits: progress, Stop, best weights, early stopping, NaN detection.
 
     ``data(batch_size)`` returns ``(fit keyword arguments, validation_data)``, so the caller decides how
-    its inputs travel (tf.data for text, arrays for images or precomputed embeddings). ``loss`` and
+    its inputs travel (arrays, or :class:`Batches` for sparse term rows; see :func:`fit_inputs`). ``loss`` and
     ``metrics`` default to classification's; table regression passes a squared-error or Huber loss.
     """
     progress = progress or Progress(settings.epochs)
@@ -240,7 +323,7 @@ def fit_with_controls(
     if cancel.is_set():
         return TrainingOutcome({}, True, -1, 0)
     fit_data, val_data = data(batch_size)
-    probe = probe_inputs(fit_data, val_data)
+    probe = probe_inputs(fit_data, None) if val_data is None else None  # with validation, val_loss tells
     control = _ProgressAndControl(progress, cancel, "val_loss" if has_validation else "loss", probe)
     callbacks: list[keras.callbacks.Callback] = [control, *(extra_callbacks or [])]
     if settings.patience > 0 and has_validation:

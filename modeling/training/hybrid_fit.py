@@ -9,8 +9,8 @@
    ``w * keyword log-probabilities + (1 - w) * encoder log-probabilities``. Without validation rows: 0.5.
 
 Regressions, not gradient descent: on a few hundred to a few thousand texts they reach the best weights
-in seconds and do not depend on a learning rate. The result is assembled into one Keras model (string in,
-probabilities out; :mod:`modeling.templates.hybrid`). This is the registry's ``fit`` for ``minilm_ngrams``.
+in seconds and do not depend on a learning rate. The result is assembled into one Keras model (term counts
+and word-piece ids in, probabilities out, both tokenizers attached; :mod:`modeling.templates.hybrid`). This is the registry's ``fit`` for ``minilm_ngrams``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 from modeling.errors import ConfigError, ModelDeckError
 from modeling.templates import hybrid
 from modeling.templates.minilm.embeddings import EncodingCancelled
-from modeling.templates.minilm.encoder import MODEL_NAME, build_encoder, encoder_status, windows_for
+from modeling.templates.minilm.encoder import MODEL_NAME, build_encoder, encoder_status, windows_for, word_pieces
 from modeling.training import keywords_fit
 from modeling.training.encoder_fit import FitResult, encode_with_progress, estimate_search_seconds
 from modeling.training.progress import Progress
@@ -71,7 +71,7 @@ def fit(config: Any, train: Any, validation: Any, progress: Any = None, cancel: 
     windows = windows_for(settings)
 
     progress.update(phase=f"Loading {MODEL_NAME}")
-    encoder = build_encoder(windows)
+    encoder = build_encoder()
     encoder.trainable = False
     try:
         v_train = encode_with_progress(train.texts, windows, "training", progress, cancel)
@@ -97,8 +97,7 @@ def fit(config: Any, train: Any, validation: Any, progress: Any = None, cancel: 
         en_val = keywords_fit.log_softmax(sentence.logits(v_val))
         share = choose_share(kw_val, en_val, validation.labels)
 
-    features = keyword.feature_model()
-    model = hybrid.assemble(encoder, features, num_classes, share)
+    model = hybrid.assemble(encoder, keyword.counter, word_pieces(windows), num_classes, share, keyword.weights)
     model.get_layer("keyword_logits").set_weights([keyword.fit.kernel, keyword.fit.bias])
     model.get_layer("encoder_logits").set_weights([sentence.kernel, sentence.bias])
 
@@ -109,25 +108,19 @@ def fit(config: Any, train: Any, validation: Any, progress: Any = None, cancel: 
     def predict(data: Any) -> np.ndarray:
         """Test-split probabilities from cached sentence vectors (the same numbers the saved model computes)."""
         vectors = encode_with_progress(data.texts, windows, "test", progress, None)
-        return np.exp(_log_probs(keyword, sentence, share, features, data.texts, vectors)).astype("float32")
+        return np.exp(_log_probs(keyword, sentence, share, data.texts, vectors)).astype("float32")
 
     return FitResult(model, outcome, predict)
 
 
-def _log_probs(keyword: Any, sentence: Any, share: float, features: Any, texts: Any, vectors: np.ndarray) -> np.ndarray:
-    from modeling.templates.inference import predict_probabilities
-
-    keyword_features = predict_probabilities(features, np.asarray(texts, dtype=str))
-    kw = keywords_fit.log_softmax(keyword.fit.logits(keyword_features))
+def _log_probs(keyword: Any, sentence: Any, share: float, texts: Any, vectors: np.ndarray) -> np.ndarray:
+    kw = keywords_fit.log_softmax(keyword.fit.logits(keyword.features(texts)))
     return combine(kw, keywords_fit.log_softmax(sentence.logits(vectors)), share)
 
 
 def _scores(keyword: Any, sentence: Any, share: float, train: Any, v_train: Any, validation: Any, v_val: Any):
     """Training and validation loss and accuracy of the combined model (its one-point history)."""
-    from modeling.templates import weighted_ngrams
-
-    counts = weighted_ngrams.count_matrix(keyword.vectorizer, train.texts)
-    kw_train = keywords_fit.log_softmax(keyword.fit.logits(weighted_ngrams.weigh(counts, keyword.weights)))
+    kw_train = keywords_fit.log_softmax(keyword.fit.logits(keyword.features(train.texts)))
     scores: dict[str, float] = {}
     combined = combine(kw_train, keywords_fit.log_softmax(sentence.logits(v_train)), share)
     scores["loss"], scores["accuracy"] = keywords_fit.loss_and_accuracy(combined, train.labels)

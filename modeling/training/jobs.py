@@ -180,7 +180,7 @@ class JobManager:
             except ClusterLost:
                 return  # the progress says interrupted, the run folder too
             except ModelDeckError as exc:
-                if job.progress.state != "failed":
+                if job.progress.state not in ("failed", "stopped"):
                     job.progress.finish("failed", str(exc))
             except BaseException as exc:  # the worker thread must end with a state the page can show
                 log.exception("Job %s crashed", job.job_id)

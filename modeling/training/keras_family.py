@@ -1,4 +1,4 @@
-"""The Keras family's steps (texts and images): a ``model.keras`` whose input is the raw example.
+"""The Keras family's steps (texts and images): a ``model.keras`` that reads numbers, and for texts its preparation.
 
 Inside the one experiment skeleton (:func:`modeling.training.experiment.run_experiment`) this family
 
@@ -9,8 +9,9 @@ Inside the one experiment skeleton (:func:`modeling.training.experiment.run_expe
   :func:`~modeling.training.fit.train_model`, in mixed precision on a GPU for templates that say so;
 * **evaluates** on the test split against the baselines (majority class, keyword or pixel logistic
   regression), with the copies the splits share and, for texts, the keyword baseline's telling words;
-* **saves** the model and the raw test and validation answers (the Evaluate page re-derives everything
-  from them).
+* **saves** the model, a text model's preparation beside it (``text_preparation.json``: vocabulary, n-grams or
+  word pieces, as data, so the run answers on every Keras backend) and the raw test and validation answers
+  (the Evaluate page re-derives everything from them).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from modeling.evaluation.baselines import baseline_metrics
 from modeling.evaluation.explain import keyword_baseline_top_words
 from modeling.evaluation.probabilities import all_finite
 from modeling.evaluation.schema import build_evaluation
+from modeling.runs.keras_file import save_text_preparation
 from modeling.runs.predictions import save_predictions
 from modeling.runs.store import RunStore
 from modeling.templates import registry
@@ -137,6 +139,7 @@ class KerasFamily(CommonSteps):
         a = evaluated.extra
         temperature = evaluated.report["calibration"]["temperature"]
         save_predictions(run_dir, a["y_test"], a["raw_test"], a["y_val"], a["raw_val"], temperature)
+        save_text_preparation(fitted.model, run_dir)  # first: a model file on disk always has its preparation
         store.save_model(run_dir, fitted.model)
         return {"mixed_precision": fitted.extra["mixed_precision"]}
 

@@ -6,8 +6,8 @@ of them (the Keras-trained keyword template scored up to 4 points below the keyw
 short reviews). So this template's "training" is: learn the vocabulary and the term weights
 (:mod:`modeling.templates.weighted_ngrams`), fit a logistic regression for each regularisation strength in
 :data:`C_GRID`, keep the one with the lowest log-loss on the validation texts, and write its
-coefficients into the Keras model's dense layer. The saved model is an ordinary ``.keras`` file (string
-in, probabilities out); scikit-learn is only a solver here, nothing of it is saved.
+coefficients into the Keras model's dense layer. The saved model is an ordinary ``.keras`` file (term counts
+in, probabilities out; its counter saved beside it); scikit-learn is only a solver here, nothing of it is saved.
 
 This is the registry's ``fit`` for ``ngram_nb``; :mod:`modeling.training.hybrid_fit` reuses
 :func:`fit_softmax_regression` and :func:`fit_keyword_part` for ``minilm_ngrams``.
@@ -128,15 +128,16 @@ def fit_softmax_regression(
 
 @dataclass
 class KeywordPart:
-    """The fitted keyword half: vocabulary layer, term weights and the regression on their features."""
+    """The fitted keyword half: the counter (vocabulary), term weights and the regression on their features."""
 
-    vectorizer: Any
+    counter: Any
     weights: np.ndarray
     fit: LinearFit
     features_validation: Any
 
-    def feature_model(self) -> Any:
-        return weighted_ngrams.feature_model(self.vectorizer, self.weights)
+    def features(self, texts: Any) -> Any:
+        """The weighted unit-length term rows of ``texts`` (SciPy sparse), what the model's features compute."""
+        return weighted_ngrams.weigh(weighted_ngrams.count_matrix(self.counter, texts), self.weights)
 
 
 def fit_keyword_part(
@@ -150,9 +151,9 @@ def fit_keyword_part(
     texts = np.asarray(train.texts, dtype=str)
     num_classes = len(train.class_names)
     progress.update(phase=f"Learning the vocabulary of {len(texts):,} training texts")
-    vectorizer, counts = weighted_ngrams.prepared_vectorizer(settings.max_tokens, texts)
+    counter, counts = weighted_ngrams.prepared_counter(settings.max_tokens, texts)
     has_val = validation is not None and len(validation) > 0
-    val_counts = weighted_ngrams.count_matrix(vectorizer, validation.texts) if has_val else None
+    val_counts = weighted_ngrams.count_matrix(counter, validation.texts) if has_val else None
     y_val = validation.labels if has_val else None
     shares = NB_SHARES if has_val else (0.0,)
     total = len(shares) * (len(C_GRID) if has_val else 1)
@@ -171,7 +172,7 @@ def fit_keyword_part(
             break
         fit.scores["nb_share"] = share
         if best is None or _validation_key(fit) < _validation_key(best.fit):
-            best = KeywordPart(vectorizer, weights, fit, x_val)
+            best = KeywordPart(counter, weights, fit, x_val)
     return best
 
 
@@ -187,9 +188,6 @@ def history_point(scores: dict[str, float]) -> dict[str, list[float]]:
 
 def fit(config: Any, train: Any, validation: Any, progress: Any = None, cancel: threading.Event | None = None):
     """The ``ngram_nb`` template's training: returns a :class:`~modeling.training.encoder_fit.FitResult`."""
-    import keras
-
-    from modeling.templates.text import string_input
     from modeling.training.fit import TrainingOutcome
 
     progress = progress or Progress(1)
@@ -198,10 +196,8 @@ def fit(config: Any, train: Any, validation: Any, progress: Any = None, cancel: 
     part = fit_keyword_part(config.settings, train, validation, progress, cancel)
     if part is None:
         raise ModelDeckError("Stopped before the keyword weights were fitted: there is no model to keep.")
-    inputs = string_input()
-    dense = weighted_ngrams.linear_layer(len(train.class_names), "probabilities")
-    model = keras.Model(inputs, dense(part.feature_model()(inputs)), name="ngram_nb")
-    dense.set_weights([part.fit.kernel, part.fit.bias])
+    model = weighted_ngrams.assemble(part.counter, len(train.class_names), part.weights)
+    model.get_layer("probabilities").set_weights([part.fit.kernel, part.fit.bias])
     history = history_point(part.fit.scores)
     progress.add_epoch({k: v[0] for k, v in history.items()})
     outcome = TrainingOutcome(history, stopped_by_user=cancel.is_set(), best_epoch=1, epochs_run=1)

@@ -94,4 +94,5 @@ class ModelSearch(Protocol):
 LEADERBOARDS: dict[str, str] = {
     "text": "modeling.training.text_board:TextLeaderboard",
     "table": "modeling.training.table.search:TableLeaderboard",
+    "forecast": "modeling.training.forecast.search:ForecastLeaderboard",
 }

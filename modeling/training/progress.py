@@ -13,8 +13,8 @@ from typing import Any
 
 STATES = ("queued", "running", "finished", "stopped", "failed", "interrupted")
 #: What a trainer counts (``Progress.unit``): Keras epochs, boosted-tree rounds, one-go fits' steps, the
-#: automatic table template's candidates.
-UNITS = ("epochs", "rounds", "steps", "candidates")
+#: automatic table template's candidates, a forecast's model fits (per backtest window and the final refit).
+UNITS = ("epochs", "rounds", "steps", "candidates", "models")
 
 
 class Progress:
@@ -40,6 +40,9 @@ class Progress:
         self.error: str | None = None
         self.hint: str | None = None
         self.run_id: str | None = None
+        #: One row per model finished so far, for trainers that train several (the automatic table template):
+        #: name, kind, validation_score, metric, seconds and weight. Set by the trainer.
+        self.candidates: list[dict[str, Any]] = []
 
     def update(self, **fields: Any) -> None:
         with self._lock:
@@ -102,4 +105,5 @@ class Progress:
                 "hint": self.hint,
                 "run_id": self.run_id,
                 "notes": list(self.notes),
+                "candidates": [dict(row) for row in self.candidates],
             }

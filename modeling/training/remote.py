@@ -167,8 +167,9 @@ class RayJob:
         poll_s: float = 1.0,
         lost_after_s: float = LOST_AFTER_S,
         on_phase: Callable[[str], None] | None = None,
+        entrypoint_cpus: float | None = None,
     ) -> None:
-        self.client, self.address = client, address
+        self.client, self.address, self.entrypoint_cpus = client, address, entrypoint_cpus
         self.job_id = job_id or f"modeldeck-{secrets.token_hex(6)}"
         self.cancel = cancel or threading.Event()
         self.poll_s, self.lost_after_s = poll_s, lost_after_s
@@ -181,6 +182,8 @@ class RayJob:
     ) -> None:
         """Write the job's files into a private folder, send the job, delete the folder (Ray has its copy)."""
         cpus, gpus = settings.ray_resources()
+        if self.entrypoint_cpus is not None:  # a Ray Data driver only coordinates its workers: it reserves none
+            cpus = self.entrypoint_cpus
         job_dir = Path(tempfile.mkdtemp(prefix="modeldeck-job-"))  # 0700: private to the server's user
         try:
             write_files(job_dir)

@@ -34,7 +34,7 @@ def test_start_page_leads_with_business_tables_then_texts_and_images():
     intro = texts(at)
     assert "deep-learning" not in intro and "tables, texts or images" in intro
     buttons = [b.key for b in at.button if (b.key or "").startswith("home_")]
-    assert buttons == ["home_churn", "home_house_prices", "home_reviews", "home_digits"]
+    assert buttons == ["home_churn", "home_house_prices", "home_chicago_rides", "home_reviews", "home_digits"]
 
 
 @pytest.mark.parametrize(

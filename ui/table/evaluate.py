@@ -20,7 +20,7 @@ from modeling.reporting.regression_summary import amount
 from modeling.reporting.summary import business_summary
 from modeling.runs.store import Run
 from ui import classes_view, curves, state
-from ui.table import importance
+from ui.table import actions_view, importance
 from ui.table import rows as table_rows
 
 METRICS = (
@@ -106,8 +106,10 @@ def regression_page(run: Run) -> None:
         segments_block(run, ev, currency)
     with tabs[5]:
         ranges_block(ev, target, shown_currency)
+    actions_view.errors_block(ev, target, currency)  # by tenth of the estimates, and where it errs on average
     training_block(run)
     importance.columns_that_matter(run, ev, target, currency)
+    actions_view.fairness_block(run)
     classes_view.take_away(run)
     st.page_link(
         "pages/predict.py",

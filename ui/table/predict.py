@@ -6,8 +6,12 @@ answer updates on every change: a number with its 80% and 90% ranges, or the cla
 the run's saved decision rule; beside it, how much each column moved this answer compared with its
 typical value (the table family's predictor, :mod:`modeling.runs.table.predictor`).
 
+Below it, **what would change the answer** (:mod:`ui.table.changes_view`): the smallest changes of the columns
+the person marks as changeable that flip it or reach a target.
+
 **A whole table**: upload a file with the same columns and download it with the predictions (and range
-bounds); missing columns are named, extra columns ignored and listed, blanks and unseen categories counted.
+bounds) and each row's three reasons; missing columns are named, extra columns ignored and listed, blanks and
+unseen categories counted; the file is compared with the training data (:mod:`ui.table.drift_view`).
 Column names and categories are user text: escaped in Markdown, plain in tables and widgets' values.
 """
 
@@ -22,6 +26,7 @@ import streamlit as st
 
 from modeling import format as fmt
 from modeling.data.tabular.prepare import value_kind
+from modeling.evaluation.reasons import describe_reason
 from modeling.reporting import charts
 from modeling.reporting.charts import tables as table_charts
 from modeling.reporting.regression_summary import amount
@@ -29,6 +34,7 @@ from modeling.runs.safe_csv import to_safe_csv
 from modeling.runs.store import Run
 from modeling.templates import registry
 from ui import prediction_view, state
+from ui.table import changes_view, drift_view
 
 if TYPE_CHECKING:  # the table family's predictor and its answer, as load_predictor returns them
     from modeling.runs.table.predictor import TableAnswer, TablePredictor
@@ -133,6 +139,7 @@ def what_if(run: Run, predictor: TablePredictor) -> None:
         state.show_error(exc, "predicting this row")
         return
     show_answer(run, predictor, answer, baseline)
+    changes_view.what_would_change(run, predictor, row, answer)
 
 
 def typical_answer(run: Run, predictor: TablePredictor) -> TableAnswer:
@@ -206,12 +213,11 @@ def show_answer(run: Run, predictor: TablePredictor, answer: TableAnswer, baseli
 
 def contributions_block(predictor: TablePredictor, answer: TableAnswer, currency: str) -> None:
     """The chart of each column's push, and the top ones in words."""
-    labels = {f.name: f.label for f in predictor.preparation.features} if predictor.preparation else {}
     regression = predicts_number(predictor)
     scale = 1.0 if regression else 100.0
     items = [
         {
-            "label": labels.get(c.column, c.column),
+            "label": c.column,
             "change": scale * c.change,
             "text": ("+" if c.change > 0 else "") + amount(c.change, currency)
             if regression
@@ -223,30 +229,13 @@ def contributions_block(predictor: TablePredictor, answer: TableAnswer, currency
     st.plotly_chart(table_charts.contribution_chart(items, unit), width="stretch")
     strongest = [c for c in answer.contributions if abs(c.change) > 0][:3]
     if strongest:
-        said = "; ".join(fmt.md_name(describe(c, labels, regression, currency), 120) for c in strongest)
+        outcome = predictor.outcome_words() or f"the chance of '{answer.label}'"
+        said = "; ".join(fmt.md_name(describe_reason(c, outcome, regression, currency), 160) for c in strongest)
         st.caption(
             f"Biggest pushes: {said}. Each is the change of the answer when that column alone is set back to its "
-            "typical value: what the model does, not what causes the outcome."
+            "typical value: what the model does, not what causes the outcome. A scored file gives every row its "
+            "three largest (the reason columns)."
         )
-
-
-def _shown(value: Any) -> str:
-    """A cell as people write it: 1,444 rather than 1444.0; '(blank)' for missing."""
-    if value is None:
-        return BLANK
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.4g}"
-    return str(value)
-
-
-def describe(item: Any, labels: dict[str, str], regression: bool, currency: str = "") -> str:
-    """'living_area_sqft = 4,000 (typical 1,443): +12,744' or 'tenure = 2 (typical 29): +18.0 points'."""
-    if regression:
-        change = ("+" if item.change > 0 else "") + amount(item.change, currency)
-    else:
-        change = fmt.points(100.0 * item.change)
-    name = labels.get(item.column, item.column)
-    return f"{name} = {_shown(item.value)} (typical {_shown(item.typical)}): {change}"
 
 
 # ---- a whole table ---------------------------------------------------------------------------------------------------
@@ -289,9 +278,10 @@ def score_file(run: Run, predictor: TablePredictor) -> None:
         except Exception as exc:
             state.show_error(exc, "scoring the table")
             return
-        done = (key, batch.frame, batch.notes, table.shape[1])
+        done = (key, batch.frame, batch.notes, table.shape[1], batch.drift, upload.name)
         st.session_state["table_scored"] = done
-    _, scored, notes, width = done
+    _, scored, notes, width, drift, file_name = done
+    drift_view.drift_line(drift)  # every scored file is compared with the training data, first thing said
     line = f"Scored {fmt.plural(len(scored), 'row')}."
     if "needs_review" in scored:
         flagged = int(scored["needs_review"].sum())
@@ -302,7 +292,11 @@ def score_file(run: Run, predictor: TablePredictor) -> None:
         st.info(state.md_escape(note))
     order = [*range(width, scored.shape[1]), *range(width)]  # the answers were added after the upload's columns
     st.dataframe(scored.head(100).iloc[:, order], hide_index=True)
-    st.caption("The first 100 rows, the model's answers first; the download has every row, answers last.")
+    st.caption(
+        "The first 100 rows, the model's answers first, then each row's three largest reasons (reason\\_1 to "
+        "reason\\_3); the download has every row, answers last."
+    )
+    drift_view.drift_detail(drift, run.info.title, file_name, f"table_drift_download_{run.info.run_id}")
     st.download_button(
         "Download the scored table (CSV)",
         to_safe_csv(scored),

@@ -3,8 +3,9 @@
 A table is set up on the Data page as a draft (target, task, roles, fixes: :mod:`ui.table.draft`) whose
 choices also travel into the settings file. Its Model page says what training does with the rows; its Train
 page what will train (rounds, epochs or one step) within which budget; its Evaluate page is the shared
-classification page (with the rows it got wrong and which columns matter) or, for a number, the regression
-page in the target's units; its Predict page is a what-if form and whole tables.
+classification page (with the rows it got wrong, who to contact first, which columns matter and whether it
+is fair) or, for a number, the regression page in the target's units; its Predict page is a what-if form (and
+what would change its answer) and whole tables (each row with its reasons, the file checked for drift).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from modeling.runs.store import Run, RunInfo
 from modeling.templates import registry
 from ui import common_view
 from ui.kind_view import SearchWording
-from ui.table import draft, evaluate, importance, model, overview, predict, search, setup, train
+from ui.table import actions_view, draft, evaluate, importance, model, overview, predict, search, setup, train
 from ui.table import rows as table_rows
 from ui.table import runs as table_runs
 
@@ -83,7 +84,9 @@ class TableView(common_view.CommonView):
 
     def classes_extra(self, run: Run, ev: dict[str, Any]) -> None:
         target = str(run.meta.get("dataset", {}).get("target_column") or "the target")
+        actions_view.gains_block(run, ev)  # who to contact first: gains, lift, the ranked rows with their reasons
         importance.columns_that_matter(run, ev, target)  # permutation importance with intervals, partial dependence
+        actions_view.fairness_block(run)  # only once a sensitive column is chosen
 
     def copies_fix(self, run: Run) -> None:
         # Tables drop exact copies of rows on the Data page, before the split.

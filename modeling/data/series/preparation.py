@@ -89,6 +89,19 @@ class SeriesPreparation:
             )
         return ("; ".join(parts) + ".") if parts else ""
 
+    def data_fields(self) -> dict[str, Any]:
+        """The settings file's ``data`` fields that read the same table the same way (the frequency is left to be
+        inferred again: dates on the 15th read as months would not pass as an explicit ``MS``)."""
+        return {
+            "date_column": self.date_column,
+            "target_column": self.target_column,
+            "series_columns": list(self.series_columns),
+            "known_ahead_columns": list(self.known_ahead_columns),
+            "date_order": self.date_order if self.date_order in ("day_first", "month_first") else "auto",
+            "duplicate_dates": self.duplicates,
+            "fill_gaps": self.gaps_filled,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -119,7 +119,25 @@ def dataset_from_table(
         label_column=target_column,
         columns=infos,
         preparation=preparation,
+        left_out=left_out_columns(kept, infos),
     )
+
+
+#: Longest cell kept of a column the model does not read (an ID, a code, a group; free text is cut).
+LEFT_OUT_CHARS = 200
+
+
+def left_out_columns(table: pd.DataFrame, infos: list[ColumnInfo]) -> pd.DataFrame | None:
+    """The columns set to 'ignore' (IDs, columns left out by the person) as written, or ``None`` when there are none.
+
+    They travel with the dataset, never into the model: a ranked list names its rows by their ID, and a fairness
+    check can audit a sensitive column the model was not allowed to read.
+    """
+    names = [c.name for c in infos if c.role == "ignore" and c.kind != "empty" and c.name in table.columns]
+    if not names:
+        return None
+    kept = {name: table[name].astype("str").str.slice(0, LEFT_OUT_CHARS) for name in names}
+    return pd.DataFrame(kept).reset_index(drop=True)
 
 
 def _column_notes(

@@ -2,9 +2,12 @@
 
 INPUT is a CSV/TSV table with a text column, a .txt file (one text per line) or a JSON list of texts
 for a text model; a PNG/JPEG picture, a folder of pictures or an .npz with an ``images`` array for an
-image model. The answers go to a CSV (``-o``, default: printed): the predicted label, its confidence
-and one probability per class. Confidences are calibrated with the temperature ModelDeck measured on
-the validation split (``export.json``); ``--raw-out FILE.npy`` saves the model's own probabilities.
+image model. The answers go to a CSV (``-o``, default: printed): the predicted label, its confidence,
+whether a person should look (``needs_review``, with the reason) and one probability per class.
+Confidences are calibrated with the temperature ModelDeck measured on the validation split
+(``export.json``); the label follows the decision rule saved with the run (``decision.json``: a threshold
+for two classes or a cost matrix, and the confidence below which an answer goes to a person), as in
+ModelDeck. ``--raw-out FILE.npy`` saves the model's own probabilities.
 
 This folder's ``export.json`` says which runtime it uses (ONNX Runtime, the LiteRT interpreter,
 TensorFlow or Keras) and what the model reads; ``requirements.txt`` lists what to install.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import sys
 from pathlib import Path
@@ -28,25 +32,44 @@ PICTURES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 
 
 # ---- the model, in its own runtime ---------------------------------------------------------------
+def by_name(x, names):
+    """The model inputs in the order of the runtime's input ``names``: one array, or a dict matched by name.
+
+    Runtimes decorate the names (``serving_default_token_ids:0``), so a key contained in a name matches too;
+    failing that, the order of ``vocabulary.json`` (the model's own input order) decides.
+    """
+    if not isinstance(x, dict):
+        return [x]
+    values = list(x.values())
+    found = []
+    for position, name in enumerate(names):
+        key = next((k for k in x if k == name), None) or next((k for k in x if k in name), None)
+        found.append(x[key] if key is not None else values[position])
+    return found
+
+
 def load_runner():
-    """A function from one batch of model inputs (NumPy) to class probabilities (NumPy)."""
+    """A function from one batch of model inputs (NumPy, or a dict of them by input name) to class probabilities."""
     runtime, path = INFO["runtime"], str(HERE / INFO["model_file"])
     if runtime == "onnx":
         import onnxruntime
 
         session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-        name = session.get_inputs()[0].name
-        return lambda x: session.run(None, {name: x})[0]
+        names = [item.name for item in session.get_inputs()]
+        return lambda x: session.run(None, dict(zip(names, by_name(x, names), strict=True)))[0]
     if runtime == "litert":
         from ai_edge_litert.interpreter import Interpreter
 
         interpreter = Interpreter(model_path=path)
-        source, target = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+        sources, target = interpreter.get_input_details(), interpreter.get_output_details()[0]
 
         def run_litert(x):
-            interpreter.resize_tensor_input(source["index"], list(x.shape))
+            arrays = by_name(x, [source["name"] for source in sources])
+            for source, array in zip(sources, arrays, strict=True):
+                interpreter.resize_tensor_input(source["index"], list(array.shape))
             interpreter.allocate_tensors()
-            interpreter.set_tensor(source["index"], x.astype(source["dtype"]))
+            for source, array in zip(sources, arrays, strict=True):
+                interpreter.set_tensor(source["index"], array.astype(source["dtype"]))
             interpreter.invoke()
             return interpreter.get_tensor(target["index"]).copy()
 
@@ -58,8 +81,13 @@ def load_runner():
             import tensorflow_text  # noqa: F401  registers the word-piece tokenizer's operations
 
         serve = tf.saved_model.load(path).signatures[INFO["signature"]]
-        key = INFO["signature_input"]
-        return lambda x: next(iter(serve(**{key: tf.constant(x)}).values())).numpy()
+        keys = INFO.get("signature_inputs") or [INFO["signature_input"]]
+
+        def run_saved_model(x):
+            feeds = {key: tf.constant(array) for key, array in zip(keys, by_name(x, keys), strict=True)}
+            return next(iter(serve(**feeds).values())).numpy()
+
+        return run_saved_model
     if runtime == "keras":
         import keras
 
@@ -68,23 +96,29 @@ def load_runner():
             import modeldeck_layers  # noqa: F401  registers ModelDeck's layers (encoder, term weighting) first
 
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
-        if INFO["input"]["kind"] == "text":
-            import tensorflow as tf
+        if INFO["input"]["kind"] == "text" and not INFO["input"].get("tokenizer"):
+            import tensorflow as tf  # a model saved with its text layer inside reads strings (TensorFlow only)
 
             return lambda x: keras.ops.convert_to_numpy(model(tf.constant(x), training=False))
         return lambda x: keras.ops.convert_to_numpy(model(x, training=False))
     raise SystemExit(f"Unknown runtime '{runtime}' in export.json.")
 
 
+@functools.cache
+def text_preparation():
+    """The text preparation ModelDeck trained and evaluated the model with (``vocabulary.json``, ``tokenizer.py``)."""
+    sys.path.insert(0, str(HERE))
+    from tokenizer import TextPreparation
+
+    return TextPreparation.load(HERE / "vocabulary.json")
+
+
 def model_inputs(items):
-    """Texts or pictures -> what the model file reads (token ids for ONNX/LiteRT text models)."""
+    """Texts or pictures -> what the model file reads (numbers made by ``tokenizer.py`` for a text model)."""
     if INFO["input"]["kind"] == "text":
         texts = [str(t) for t in items]
         if INFO["input"].get("tokenizer"):
-            sys.path.insert(0, str(HERE))
-            from tokenizer import Tokenizer
-
-            return Tokenizer.load(HERE / "vocabulary.json")(texts)
+            return text_preparation()(texts)
         return np.asarray(texts, dtype=object if INFO["runtime"] == "saved_model" else str)
     return np.asarray(items, dtype=np.float32)
 
@@ -172,10 +206,13 @@ def main(argv: list[str] | None = None) -> int:
     probs = calibrated(raw)
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     writer = csv.writer(out)
-    writer.writerow(["row", "predicted_label", "confidence", *[f"probability_{name}" for name in LABELS]])
-    for name, row in zip(names, probs, strict=True):
-        top = int(np.argmax(row))
-        writer.writerow([name, LABELS[top], f"{row[top]:.4f}", *[f"{p:.4f}" for p in row]])
+    header = ["row", "predicted_label", "confidence", "needs_review", "review_reason"]
+    writer.writerow([*header, *[f"probability_{name}" for name in LABELS]])
+    from decision_rule import decide, load_rule  # shipped beside this file
+
+    chosen, flagged, reasons = decide(probs, LABELS, load_rule(HERE))
+    for name, row, pick, flag, why in zip(names, probs, chosen, flagged, reasons, strict=True):
+        writer.writerow([name, LABELS[pick], f"{row[pick]:.4f}", bool(flag), why, *[f"{p:.4f}" for p in row]])
     if args.output:
         out.close()
     return 0

@@ -6,8 +6,10 @@ did; the model file(s) in this folder answer; the answers are added to the table
 
 * a number to predict: ``predicted_<target>`` and the ranges ``low_80``/``high_80`` and ``low_90``/``high_90``
   (split-conformal ranges measured on held-out rows: about 8 and 9 in 10 actual values fall inside);
-* classes: ``predicted_label``, its ``confidence`` and one ``probability_<class>`` per class (calibrated with
-  the temperature ModelDeck measured on the validation rows).
+* classes: ``predicted_label``, its ``confidence``, ``needs_review`` with its ``review_reason``, and one
+  ``probability_<class>`` per class (calibrated with the temperature ModelDeck measured on the validation rows).
+  The label follows the decision rule saved with the run (``decision.json``, applied by ``decision_rule.py``:
+  a threshold for two classes or a cost matrix, and the confidence below which a row goes to a person).
 
 ``table_model.json`` says which model files there are and how their answers are combined (the automatic
 template blends several models with weights chosen on the validation rows); ``export.json`` says which
@@ -191,10 +193,14 @@ def main(argv: list[str] | None = None) -> int:
             out[f"high_{round(float(level) * 100)}"] = high
         check = np.column_stack([raw, *[b for pair in bounds.values() for b in pair]]) if len(raw) else raw
     else:
+        from decision_rule import decide, load_rule  # shipped beside this file with every class model
+
         probs = calibrated(raw)
-        top = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=int)
+        top, flagged, reasons = decide(probs, MODEL["class_names"], load_rule(HERE))
         out["predicted_label"] = [_safe(MODEL["class_names"][i]) for i in top]
         out["confidence"] = probs[np.arange(len(probs)), top].round(4) if len(probs) else []
+        out["needs_review"] = flagged.tolist()
+        out["review_reason"] = reasons
         for k, name in enumerate(MODEL["class_names"]):
             out[_safe(f"probability_{name}")] = probs[:, k].round(4) if len(probs) else []
         check = raw

@@ -34,6 +34,12 @@ from modeling.reporting.charts.evaluation import (
     roc_curve,
     training_curves,
 )
+from modeling.reporting.charts.forecast import (
+    forecast_chart,
+    model_comparison_chart,
+    range_coverage_chart,
+    series_error_chart,
+)
 from modeling.reporting.charts.regression import (
     error_by_segment,
     importance_chart,
@@ -64,16 +70,20 @@ __all__ = [
     "contribution_chart",
     "coverage_chart",
     "error_by_segment",
+    "forecast_chart",
     "importance_chart",
+    "model_comparison_chart",
     "partial_dependence_chart",
     "pr_curve",
     "predicted_vs_actual",
     "probability_bars",
+    "range_coverage_chart",
     "reliability_chart",
     "residual_distribution",
     "residuals_by_prediction",
     "roc_curve",
     "rounds_curve",
+    "series_error_chart",
     "target_histogram",
     "training_curves",
     "value_by_threshold_chart",

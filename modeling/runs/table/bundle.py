@@ -4,7 +4,8 @@ A table run keeps its model in ``table_model/`` inside the run folder:
 
     bundle.json        task, template, class names, the column encoder, the members and their weights,
                        the conformal interval widths, and (when the data side saved one) the preparation
-                       that turns a raw uploaded table into the typed feature frame
+                       that turns a raw uploaded table into the typed feature frame, and the profile of the
+                       training rows that every scored batch is compared with (absent in older bundles)
     member_0.skops     a scikit-learn member (trees, forest, linear), written with ``skops.io.dump``
     member_1.keras     a Keras member (the neural network), loaded with ``safe_mode=True``
 
@@ -53,9 +54,14 @@ def has_table_model(run_dir: Path) -> bool:
 
 
 def save_table_model(
-    run_dir: Path, model: TableModel, interval: dict[str, Any] | None = None, preparation: Any = None
+    run_dir: Path,
+    model: TableModel,
+    interval: dict[str, Any] | None = None,
+    preparation: Any = None,
+    profile: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``table_model/`` atomically; ``interval`` holds the conformal scale and half-widths."""
+    """Write ``table_model/`` atomically; ``interval`` holds the conformal scale and half-widths, ``profile`` the
+    training data's profile that scored batches are compared with (:mod:`modeling.runs.table.drift_check`)."""
     import skops.io
 
     run_dir = Path(run_dir)
@@ -93,6 +99,7 @@ def save_table_model(
             "members": members,
             "interval": interval or {},
             "preparation": preparation,
+            "profile": profile,
         }
         (partial / BUNDLE_FILE).write_text(json.dumps(bundle, indent=1), encoding="utf-8")
         if final.exists():

@@ -5,7 +5,9 @@ Raw rows first go through the run's saved :class:`~modeling.data.tabular.TablePr
 reading of ``$1,200``, ``yes``, dates and categories as in training), then the model. Classification
 answers follow the run's saved decision rule and calibration (as for texts and images); number answers
 carry the split-conformal 80% and 90% ranges saved with the run. A column's contribution to an answer is
-:mod:`modeling.runs.table.reasons`.
+:mod:`modeling.runs.table.reasons` (one method for the what-if form and every scored row); every scored
+batch is compared with the training profile saved with the run (:mod:`modeling.runs.table.drift_check`);
+what would change one row's answer is :mod:`modeling.runs.table.changes`.
 """
 
 from __future__ import annotations
@@ -14,33 +16,38 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from modeling.data.dataset import Dataset
 from modeling.data.tabular.prepare import TablePreparation, value_kind
+from modeling.errors import DataError
 from modeling.evaluation import conformal
 from modeling.evaluation.calibration import apply_temperature
 from modeling.evaluation.decisions import Decision
 from modeling.evaluation.probabilities import check_finite
+from modeling.evaluation.reasons import Reason
 from modeling.runs.answers import add_class_columns, class_answers
 from modeling.runs.decision_rules import load_decision
 from modeling.runs.protocol import InputColumn, ScoredBatch
-from modeling.runs.table import reasons
+from modeling.runs.table import drift_check, reasons
 from modeling.runs.table.bundle import load_table_model
-from modeling.runs.table.reasons import Contribution, describe_contribution
 from modeling.runs.table.scoring import evaluate_table
 from modeling.templates.tabular.model import TableModel
+
+if TYPE_CHECKING:
+    from modeling.runs.table.changes import WhatWouldChange
+
+#: One column's push on one row's answer (input column, its value and the typical one as written, the change).
+Contribution = Reason
 
 __all__ = ["BatchReport", "Contribution", "TableAnswer", "TablePredictor", "describe_contribution"]
 
 LEVELS = ("0.8", "0.9")
 #: How a column's cells are read (``value_kind``) -> its type in :class:`InputColumn`.
 INPUT_TYPES = {"number": "number", "boolean": "yes/no", "category": "category", "datetime": "date"}
-#: ``reason_1..`` columns a scored table gets (each row's largest contributions).
-REASONS = 3
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,11 @@ class TablePredictor:
         interval = bundle.get("interval") or {}
         self.interval_scale = str(interval.get("scale") or "absolute")
         self.half_widths = {k: v for k, v in (interval.get("half_widths") or {}).items() if v is not None}
+        #: The training profile the batches are compared with (``None``: a run saved before profiles).
+        self.profile = bundle.get("profile") if isinstance(bundle.get("profile"), dict) else None
+        #: Permutation importance per input column, from the run's evaluation (weighs the drift summary).
+        self.importance: dict[str, float] = {}
+        self.typical_features = reasons.typical_features(self.preparation, model.encoder)
 
     @classmethod
     def from_run(cls, run: Any) -> TablePredictor:
@@ -104,7 +116,7 @@ class TablePredictor:
         decision = load_decision(run.path)
         if not model.predicts_number:
             decision.check_classes(model.class_names)
-        return cls(
+        predictor = cls(
             model,
             bundle,
             float((evaluation.get("calibration") or {}).get("temperature") or 1.0),
@@ -113,6 +125,8 @@ class TablePredictor:
             run.path,
             str((evaluation.get("target") or {}).get("currency") or ""),
         )
+        predictor.importance = drift_check.importance_by_column(evaluation, predictor.preparation)
+        return predictor
 
     def using(self, decision: Decision) -> TablePredictor:
         decision.check_classes(self.class_names)
@@ -155,40 +169,63 @@ class TablePredictor:
         ]
 
     def score_frame(self, frame: pd.DataFrame, on_progress: Callable[[float], None] | None = None) -> ScoredBatch:
-        """:meth:`score_table` plus each row's three largest reasons (``reason_1..3``)."""
+        """:meth:`score_table` plus each row's three largest reasons (``reason_1..3``) and the drift check."""
         features, report = self.features(frame)
+        batch_drift = drift_check.check_batch(self.profile, features, self.preparation, self.importance)
         out, added, chosen = self._answer(frame, features)
         if on_progress:
             on_progress(0.5)
-        typical = self.model.encoder.typical_row()
-        columns, matrix = reasons.changes(features, typical, lambda f: self.predict(f, prepared=True), chosen)
-        explained = reasons.reason_columns(
+        explained = reasons.reason_frame(
+            lambda f: self.predict(f, prepared=True),
             features,
-            typical,
-            columns,
-            matrix,
-            self.predicts_number,
+            self.typical_features,
+            self.preparation,
+            chosen,
+            self.class_names,
+            self.outcome_words(),
             self.currency,
-            REASONS,
-            raw=frame.reset_index(drop=True),
-            raw_typical=self._typical_as_written(),
         )
-        for name, values in explained.items():
-            out[name] = values
-            added.append(name)
+        for name in explained.columns:
+            out[name] = explained[name].to_numpy()
+            added.append(str(name))
         if on_progress:
             on_progress(1.0)
-        return ScoredBatch(out, list(report.notes), added)
+        return ScoredBatch(out, list(report.notes), added, batch_drift)
 
-    def _typical_as_written(self) -> dict[str, Any]:
-        """The typical row with yes/no values written as the column writes them ("yes", not True)."""
-        typical = self.typical_row()
-        for info in self.preparation.columns if self.preparation is not None else []:
-            value = typical.get(info.name)
-            if isinstance(value, bool | np.bool_):
-                written = info.format.true_values if value else info.format.false_values
-                typical[info.name] = written[0] if written else value
-        return typical
+    def outcome_words(self) -> str | None:
+        """How a reason names a number answer ("the predicted price"); ``None`` for classes (each row's class)."""
+        if not self.predicts_number:
+            return None
+        return f"the predicted {self.target_name}" if self.target_name else "the estimate"
+
+    def boolean_features(self) -> list[str]:
+        """The yes/no columns (read as 1.0 / 0.0)."""
+        if self.preparation is None:
+            return []
+        return [info.name for info in self.preparation.columns if value_kind(info) == "boolean"]
+
+    def saved_test_frame(self) -> pd.DataFrame | None:
+        """The run's saved test rows (feature frame), or ``None`` when the run has none."""
+        path = self.run_path / "test.npz" if self.run_path is not None else None
+        if path is None or not path.is_file():
+            return None
+        try:
+            return Dataset.load_npz(str(path)).frame
+        except Exception:  # a damaged or foreign file: no candidates from it
+            return None
+
+    def what_would_change(
+        self,
+        row: dict[str, Any],
+        changeable: list[str],
+        target: float | None = None,
+        class_name: str | None = None,
+    ) -> WhatWouldChange:
+        """The smallest changes of the ``changeable`` columns of one raw row that flip its answer or reach
+        ``target`` (see :mod:`modeling.runs.table.changes`)."""
+        from modeling.runs.table.changes import what_would_change
+
+        return what_would_change(self, row, changeable, target, class_name)
 
     def evaluate_frame(self, frame: pd.DataFrame) -> dict[str, Any]:
         """scikit-learn's metrics on a table holding the run's target column (see :mod:`.scoring`)."""
@@ -220,7 +257,10 @@ class TablePredictor:
                     f"Columns the model does not use were ignored: {', '.join(report.extra_columns[:8])}."
                 )
             return frame, report
-        prepared = self.preparation.prepare(table)
+        try:
+            prepared = self.preparation.prepare(table)
+        except DataError as exc:  # missing columns: say which of them the model leans on most
+            raise drift_check.missing_columns_error(exc, table, self.input_columns, self.importance) from None
         report = BatchReport(
             len(table), list(prepared.notes), list(prepared.extra_columns), dict(prepared.blanks), dict(prepared.unseen)
         )
@@ -229,7 +269,8 @@ class TablePredictor:
     def predict(self, table: pd.DataFrame, calibrated: bool = True, prepared: bool = False) -> np.ndarray:
         """Probabilities (N x K, calibrated) or values (N,). ``prepared=True``: ``table`` is already a feature frame."""
         frame = table if prepared else self.features(table)[0]
-        out = self.model.predict(frame)
+        with reasons.few_threads(len(frame)):
+            out = self.model.predict(frame)
         check_finite(out.reshape(len(out), -1) if len(out) else out, "This model")
         if not self.predicts_number and calibrated and self.temperature != 1.0:
             out = apply_temperature(out, self.temperature)
@@ -292,7 +333,16 @@ class TablePredictor:
             chosen = picked
         if not contributions:
             return answer
-        typical = self.model.encoder.typical_row()
-        columns, matrix = reasons.changes(frame, typical, lambda f: self.predict(f, prepared=True), chosen)
-        items = reasons.row_contributions(frame, typical, columns, matrix, 0)
+        items = reasons.row_contributions(
+            lambda f: self.predict(f, prepared=True),
+            frame,
+            self.typical_features,
+            self.preparation,
+            None if chosen is None else int(chosen[0]),
+        )
         return TableAnswer(**{**answer.__dict__, "contributions": items})
+
+
+def describe_contribution(item: Contribution, outcome: str, regression: bool, currency: str = "") -> str:
+    """'tenure = 2 (typical 29) raises the chance of 'Yes' by 18 points' (plain text: escape it for Markdown)."""
+    return reasons.describe(item, outcome, regression, currency)

@@ -59,7 +59,7 @@ class BoostedForecaster:
         """Features of every series at ``columns`` (steps): rows are series-major, one per (series, column)."""
         season = self.spec_.season_length
         blocks = []
-        for lag in self._lags(season):
+        for lag in self.lags_:
             source = columns - lag
             block = scaled[:, np.clip(source, 0, None)]
             blocks.append(np.where(source >= 0, block, np.nan))
@@ -93,9 +93,15 @@ class BoostedForecaster:
         steps = values.shape[1]
         keep = max(1, self.settings.max_rows // max(1, len(self.panel_.ids)))
         columns = np.arange(max(1, steps - keep), steps)
+        self.lags_ = self._lags(spec.season_length)
         features = self._design(scaled, self.panel_, columns)
         target = scaled[:, columns].reshape(-1)
         usable = np.isfinite(target) & np.isfinite(features[:, 0])
+        # a lag longer than the history (a 52-week lag on 30 weeks) has no value to learn from: leave it out
+        known = [lag for i, lag in enumerate(self.lags_) if np.isfinite(features[usable, i]).any()]
+        if len(known) < len(self.lags_):
+            self.lags_ = known
+            features = self._design(scaled, self.panel_, columns)
         categorical = np.zeros(features.shape[1], dtype=bool)
         categorical[-1] = self.use_series_
         s = self.settings

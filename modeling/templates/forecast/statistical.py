@@ -26,6 +26,21 @@ from modeling.templates.forecast.settings import STATISTICAL
 
 #: Longest season ETS and ARIMA model directly; longer ones go through an STL decomposition.
 LONG_SEASON = 24
+#: AutoARIMA's seconds per series and fit on one core (measured on the benchmark sets): its seasonal order search
+#: costs about this much per step of the season; non-seasonal or STL-adjusted series cost the flat amount.
+ARIMA_SECONDS_PER_SEASON_STEP = 0.2
+ARIMA_SECONDS_FLAT = 0.3
+
+
+def arima_seconds(series: int, season_length: int, fits: int = 1) -> float:
+    """About how long AutoARIMA takes for ``series`` series, ``fits`` times (a rough, deliberately simple estimate).
+
+    >>> arima_seconds(147, 12, fits=4)
+    1411.2
+    """
+    seasonal = 1 < season_length <= LONG_SEASON
+    per_series = ARIMA_SECONDS_PER_SEASON_STEP * season_length if seasonal else ARIMA_SECONDS_FLAT
+    return round(series * per_series * fits, 1)
 
 
 def statsforecast_models(names: tuple[str, ...], season_length: int) -> list[Any]:

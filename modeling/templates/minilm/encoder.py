@@ -2,7 +2,7 @@
 
 Constants describe what the encoder reads; :func:`encoder_status` says whether it can be used here and, if
 not, why (the Model page greys the template out with that sentence). :func:`build_for` is the template's
-builder in the registry: string in, class probabilities out.
+builder in the registry: word-piece ids in (its :func:`word_pieces` tokenizer attached), class probabilities out.
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ PIECES_PER_WINDOW = WINDOW - 2
 MAX_WINDOWS = 4
 DEFAULT_WINDOWS = 2
 FINE_TUNE_MAX_LR = 5e-5
+#: Keras Hub reads this model's tokenizer without stripping accents ("café" is one unknown piece); ModelDeck's
+#: word pieces do the same, so they give exactly Keras Hub's ids (checked on the reviews and IMDB texts).
+STRIP_ACCENTS = False
+#: The name of the model input that reads the word-piece ids.
+TOKENS_INPUT = "token_ids"
 HEAD_SCALE = 8.0
 _REQUIRED_FILES = ("config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json")
 
@@ -69,7 +74,8 @@ def _hub_reachable(host: str = "huggingface.co", port: int = 443, timeout: float
 
 
 def _libraries_missing() -> list[str]:
-    return [name for name in ("keras_hub", "tensorflow_text") if importlib.util.find_spec(name) is None]
+    """Keras Hub builds the backbone; the word pieces are ModelDeck's own (no TensorFlow Text needed)."""
+    return [name for name in ("keras_hub",) if importlib.util.find_spec(name) is None]
 
 
 def encoder_source(model_dir: Path | None = None, *, check_hub: bool = True) -> tuple[str | None, str]:
@@ -108,8 +114,9 @@ def _preset() -> str:
     return preset
 
 
-def load_parts(fresh: bool = False) -> tuple[Any, Any]:
-    """(tokenizer, backbone) of the encoder. Shared and cached unless ``fresh`` (fine-tuning changes weights)."""
+def load_parts(fresh: bool = False) -> tuple[list[str], Any]:
+    """(word-piece vocabulary, backbone) of the encoder. Shared and cached unless ``fresh`` (fine-tuning changes
+    weights; the shared backbone keeps its pretrained ones)."""
     if fresh:
         return _load_parts_uncached(_preset())
     with _LOAD_LOCK:
@@ -117,23 +124,27 @@ def load_parts(fresh: bool = False) -> tuple[Any, Any]:
 
 
 @functools.lru_cache(maxsize=1)
-def _load_parts_cached(preset: str) -> tuple[Any, Any]:
+def _load_parts_cached(preset: str) -> tuple[list[str], Any]:
     return _load_parts_uncached(preset)
 
 
-def _load_parts_uncached(preset: str) -> tuple[Any, Any]:
+def _load_parts_uncached(preset: str) -> tuple[list[str], Any]:
     from modeling.templates.layers import import_encoder_libraries
 
     import_encoder_libraries()
     try:
         import keras_hub
 
-        tokenizer = keras_hub.models.BertTokenizer.from_preset(preset)
+        vocabulary_file = Path(preset) / "vocab.txt"
+        if vocabulary_file.is_file():
+            vocabulary = vocabulary_file.read_text(encoding="utf-8").splitlines()
+        else:  # the hub: Keras Hub's tokenizer reads it (its Python path, no TensorFlow needed)
+            vocabulary = list(keras_hub.models.BertTokenizer.from_preset(preset).get_vocabulary())
         backbone = keras_hub.models.BertBackbone.from_preset(preset)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise ModelDeckError(f"The pretrained encoder could not be loaded ({first}).") from exc
-    return tokenizer, backbone
+    return vocabulary, backbone
 
 
 def windows_for(settings: Any) -> int:
@@ -141,12 +152,21 @@ def windows_for(settings: Any) -> int:
     return max(1, min(MAX_WINDOWS, math.ceil(int(settings.sequence_length) / PIECES_PER_WINDOW)))
 
 
-def build_encoder(max_windows: int = DEFAULT_WINDOWS, fresh: bool = False, name: str = "sentence_encoder"):
-    """A :class:`~modeling.templates.layers.SentenceEncoder` layer (strings in, 384 numbers out)."""
-    from modeling.templates.layers import SentenceEncoder
+def word_pieces(max_windows: int = DEFAULT_WINDOWS) -> Any:
+    """The encoder's tokenizer (:class:`~modeling.templates.text_prep.WordPieces`): ``max_windows`` windows a text."""
+    from modeling.templates.text_prep import WordPieces
 
-    tokenizer, backbone = load_parts(fresh=fresh)
-    return SentenceEncoder(tokenizer, backbone, window=WINDOW, max_windows=max_windows, name=name)
+    vocabulary, _ = load_parts()
+    spec = {"vocabulary": vocabulary, "window": WINDOW, "max_windows": max_windows, "strip_accents": STRIP_ACCENTS}
+    return WordPieces(spec)
+
+
+def build_encoder(fresh: bool = False, name: str = "sentence_encoder"):
+    """A :class:`~modeling.templates.layers.TokenEncoder` layer (word-piece ids in, 384 numbers out)."""
+    from modeling.templates.layers import TokenEncoder
+
+    vocabulary, backbone = load_parts(fresh=fresh)
+    return TokenEncoder(backbone, pad_id=vocabulary.index("[PAD]"), name=name)
 
 
 # ---- the model ---------------------------------------------------------------------------------
@@ -165,12 +185,15 @@ def head(settings: Any, num_classes: int, name: str = "head"):
     return keras.Model(inputs, outputs, name=name)
 
 
-def assemble(encoder: Any, head_model: Any):
-    """String input -> encoder -> head: the whole model, as saved and as used for predictions."""
+def assemble(encoder: Any, head_model: Any, tokenizer: Any):
+    """Token ids -> encoder -> head: the whole model, with ``tokenizer`` attached as its text preparation."""
     import keras
 
-    inputs = keras.Input(shape=(), dtype="string", name="text")
-    return keras.Model(inputs, head_model(encoder(inputs)), name="minilm")
+    from modeling.templates.text_prep import TextPreparation, attach
+
+    inputs = keras.Input(shape=(None, None), dtype="int32", name=TOKENS_INPUT)
+    model = keras.Model(inputs, head_model(encoder(inputs)), name="minilm")
+    return attach(model, TextPreparation([(TOKENS_INPUT, tokenizer)]))
 
 
 def build(settings: Any, num_classes: int, fresh: bool = False):
@@ -179,9 +202,9 @@ def build(settings: Any, num_classes: int, fresh: bool = False):
     Fine-tuning always gets its own copy of the encoder: the shared one must keep its pretrained weights.
     """
     fine_tune = settings.encoder_mode == "fine_tune"
-    encoder = build_encoder(windows_for(settings), fresh=fresh or fine_tune)
+    encoder = build_encoder(fresh=fresh or fine_tune)
     encoder.trainable = fine_tune
-    return assemble(encoder, head(settings, num_classes))
+    return assemble(encoder, head(settings, num_classes), word_pieces(windows_for(settings)))
 
 
 def build_for(settings: Any, train: Any):

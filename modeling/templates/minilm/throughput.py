@@ -13,7 +13,7 @@ import numpy as np
 from modeling.data.language import cjk_share
 from modeling.device import detect_device
 from modeling.templates.minilm.embeddings import compiled_encoder
-from modeling.templates.minilm.encoder import MODEL_NAME, PIECES_PER_WINDOW, WINDOW, load_parts
+from modeling.templates.minilm.encoder import MODEL_NAME, WINDOW, word_pieces
 
 
 # ---- how long will it take? --------------------------------------------------------------------
@@ -38,32 +38,24 @@ def measure_throughput() -> Throughput:
     Training speed is derived with :data:`TRAIN_COST_RATIO` rather than timed, because tracing a
     training step alone takes about 20 s on a CPU.
     """
-    import tensorflow as tf
-
     rng = np.random.default_rng(0)
     words = ["good", "bad", "movie", "plot", "actor", "boring", "great", "scene", "story", "ending"]
-    texts = tf.constant([" ".join(rng.choice(words, 110)) for _ in range(8)])  # about one full window each
-    encode = compiled_encoder(1)
-    encode(texts[:2])  # trace once
+    texts = [" ".join(rng.choice(words, 110)) for _ in range(8)]  # about one full window each
+    encode, tokenizer = compiled_encoder(), word_pieces(1)
+    ids = tokenizer(texts)
+    encode(ids[:2])  # trace once
     start = time.perf_counter()
-    encode(texts)
+    encode(ids)
     read = 8 * WINDOW / max(time.perf_counter() - start, 1e-6)
     return Throughput(read, read / TRAIN_COST_RATIO, detect_device().label)
 
 
 def estimate_tokens(texts: Sequence[str], max_windows: int, sample: int = 300) -> float:
     """Mean tokens the encoder reads per text, from the tokenizer on up to ``sample`` texts."""
-    import tensorflow as tf
-
-    from modeling.templates.layers import word_pieces
-
     texts = [str(t) for t in list(texts)[:sample]]
     if not texts:
         return 0.0
-    tokenizer, _ = load_parts()
-    lengths = np.minimum(word_pieces(tokenizer, tf.constant(texts)).row_lengths().numpy(), max_windows * 126)
-    windows = np.maximum(1, np.ceil(lengths / PIECES_PER_WINDOW))
-    return float(np.mean(lengths + 2 * windows))
+    return float(np.mean(word_pieces(max_windows).lengths(texts)))
 
 
 def estimate_seconds(

@@ -10,12 +10,12 @@ from typing import Any
 
 import pandas as pd
 
-from modeling.errors import ModelDeckError
+from modeling.errors import RunStopped
 from modeling.evaluation.forecast.ranges import Ranges
 from modeling.evaluation.forecast.selection import Choice
 
 
-class ForecastStopped(ModelDeckError):
+class ForecastStopped(RunStopped):
     """The person pressed Stop before the forecast was finished; nothing was kept."""
 
 

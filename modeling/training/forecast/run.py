@@ -4,7 +4,9 @@ The steps, each reported to :class:`~modeling.training.progress.Progress` and ea
 ``cancel`` (Stop takes effect after the model being fitted):
 
 1. check the horizon against the history and refuse unfilled gaps (every model assumes equal steps);
-2. a rolling-origin backtest of every candidate over the last ``windows`` horizons (never peeking);
+2. a rolling-origin backtest of every candidate over the last ``windows`` horizons (never peeking); AutoARIMA
+   is left out of several candidates when it alone would take longer than ``arima_budget_s`` (:func:`affordable`;
+   the choice's sentence says so);
 3. Automatic's choice on all windows (:func:`~modeling.evaluation.forecast.selection.choose`) and its honest
    walk-forward forecast (each window forecast with the choice made on the windows before it);
 4. scores of every model and of Automatic on the same windows, and the per-series table, worst first;
@@ -37,6 +39,7 @@ from modeling.templates.forecast.base import ForecastSpec
 from modeling.templates.forecast.models import fit_predict, model_groups
 from modeling.templates.forecast.network import Trainer
 from modeling.templates.forecast.settings import LABELS, ForecastSettings
+from modeling.templates.forecast.statistical import arima_seconds
 from modeling.training.forecast.result import ForecastResult, ForecastStopped
 from modeling.training.progress import Progress
 
@@ -90,7 +93,10 @@ def fit_forecast(
     known = tuple(preparation.known_ahead_columns)
     spec = ForecastSpec(horizon, frequency.alias, preparation.season_length, known)
     windows = plan_windows(long, horizon, settings.windows, frequency.unit)
-    candidates = list(settings.candidates)
+    notes: list[str] = []
+    candidates, left_out = affordable(settings, long["unique_id"].nunique(), spec.season_length, windows + 1)
+    if left_out:
+        notes.append(left_out)
     steps = _Steps(progress, cancel, windows * model_groups(candidates) + model_groups(candidates))
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -121,7 +127,8 @@ def fit_forecast(
     seconds["backtest"] = time.perf_counter() - started
     span = f"the last {fmt.plural(windows, 'backtest window')} of {frequency.span(horizon)}"
     choice = choose(cv, candidates, LABELS, span)
-    notes: list[str] = []
+    if left_out:
+        choice.sentence = f"{choice.sentence} {left_out}"
     if windows >= 2:
         cv["automatic"] = walk_forward(cv, candidates)
         first = cv["cutoff"].min()
@@ -176,6 +183,28 @@ def fit_forecast(
         seconds=seconds,
         notes=notes,
         fitted=fitted,
+    )
+
+
+def affordable(settings: ForecastSettings, series: int, season_length: int, fits: int) -> tuple[list[str], str]:
+    """The candidates to backtest and, when AutoARIMA was left out for time, the sentence that says so.
+
+    AutoARIMA searches its orders series by series (seconds a series for monthly data), so on a large panel it
+    would cost more than every other candidate together while rarely winning: among several candidates it stays
+    only while :func:`~modeling.templates.forecast.statistical.arima_seconds` fits ``settings.arima_budget_s``.
+    Alone (its own template) it is always fitted.
+    """
+    candidates = list(settings.candidates)
+    if "auto_arima" not in candidates or len(candidates) == 1:
+        return candidates, ""
+    seconds = arima_seconds(series, season_length, fits)
+    if seconds <= settings.arima_budget_s:
+        return candidates, ""
+    kept = [c for c in candidates if c != "auto_arima"]
+    return kept, (
+        f"AutoARIMA was left out: fitting it to {fmt.plural(series, 'series', 'series')} {fits} times (each backtest "
+        f"window and the final forecast) would take about {fmt.seconds(seconds)}, more than the "
+        f"{fmt.seconds(settings.arima_budget_s)} Automatic allows it; the AutoARIMA template fits it alone."
     )
 
 

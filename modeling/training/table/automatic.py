@@ -1,90 +1,122 @@
-"""The ``automatic`` table template: several tree settings, a forest, the linear model and the neural network
-within a time budget, then a blend of the best, weighted on the validation rows.
+"""The ``automatic`` table template: diverse models bagged in k folds, stacked on their out-of-fold answers.
 
-Defaults alone trail AutoML tools by several percent on many tables; what closes the gap is cheap here:
-a handful of tree settings with early stopping (each a few seconds), a differently-biased forest, and a
-greedy ensemble selection (Caruana et al., 2004; what AutoGluon's ``WeightedEnsemble`` does): start from
-the best candidate and repeatedly add (with replacement) the one that most improves the validation
-score of the average. Candidates run most-promising first and the search stops starting new ones when
-the budget is spent. For a positive regression target it first learns whether the logarithm helps.
+What closes the gap between a tuned single model and AutoML tools such as AutoGluon is mostly two things
+(AutoGluon's ``TabularPredictor`` docs; Erickson et al., 2020): **k-fold bagging** (every model learns from
+all the rows, and every row gets an honest answer from a model that did not see it) and **stacking** on
+those out-of-fold answers. So, within the time budget the person agreed to wait:
 
-Every candidate learns on the same training rows and is scored on the same validation rows (log loss for
-classes, RMSE for numbers), so the leaderboard compares like with like; the test rows are never used to
-choose. :func:`fit` is the registry's ``fit`` of the ``automatic`` template; *Find the best model* for tables
-(:mod:`modeling.training.table.search`) runs it as a whole run and lists its candidates.
+1. the training and validation rows are pooled and cut into k folds (:mod:`~modeling.training.table.bagging`);
+2. diverse members are bagged one after the other, most promising first: gradient-boosted trees with several
+   settings, the linear model, extra trees, the Keras network (for a positive regression target the trees
+   first learn whether the logarithm helps). After each member the blend is re-chosen by greedy ensemble
+   selection over all out-of-fold answers (:mod:`~modeling.training.table.stacking`: weights never negative,
+   summing to 1); the search **stops early** when three members in a row did not improve the blend's
+   out-of-fold score, and says so;
+3. a member is started only when its folds and the final retraining of the blend still fit the budget, and
+   abandoned after a fold when the rest would not;
+4. the members the blend uses are **retrained once on all the rows** with the rounds or epochs their folds
+   found (one model per member: fast to answer, small on a 1 GB server, one ONNX file each; see
+   :mod:`~modeling.training.table.bagging` for why not the k fold models). Without time for that (or after
+   Stop), a member keeps its k fold models instead: what finished is never thrown away.
+
+The blended out-of-fold answers of the validation rows are returned beside the model
+(``TableOutcome.validation_answers``), so calibration and conformal ranges are learned on answers the model
+never trained on. A table too small to cut into folds, or a budget too short to bag at least three models,
+falls back to training each candidate once (:mod:`~modeling.training.table.holdout`) and says which ran.
+:func:`fit` is the registry's ``fit`` of the ``automatic`` template; *Find the best model* for tables
+(:mod:`modeling.training.table.search`) runs it as a whole run and lists its members.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from modeling import format as fmt
 from modeling.data.dataset import Dataset
 from modeling.errors import DataError, RunError
 from modeling.templates.tabular.encoding import TableEncoder
-from modeling.templates.tabular.model import Member, TableModel
+from modeling.templates.tabular.model import TableModel
 from modeling.training.progress import Progress
-from modeling.training.table.fit import TableFitResult, TableOutcome, check_target, encode_splits, fit_member
-from modeling.training.table.target import TableTarget, target_for
+from modeling.training.table.bagging import REFIT_FACTOR, Bag, Plan, fit_bag, fold_count, folds, refit
+from modeling.training.table.fit import TableFitResult, TableOutcome, check_target
+from modeling.training.table.holdout import Candidate, ensemble_weights, fit_holdout
+from modeling.training.table.stacking import blend, greedy_weights
+from modeling.training.table.target import target_for
 
-log = logging.getLogger(__name__)
+__all__ = ["PLAN", "Candidate", "ensemble_weights", "fit", "fit_automatic"]
 
-#: Tree settings tried after the defaults, most promising first (overrides of the template's settings).
-TREE_VARIANTS: tuple[dict[str, Any], ...] = (
-    {},
-    {"learning_rate": 0.05, "max_leaf_nodes": 31, "min_samples_leaf": 20, "max_features": 0.7},
-    {"learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 20, "l2_regularization": 0.0},
-    {"learning_rate": 0.03, "max_leaf_nodes": 63, "min_samples_leaf": 30, "max_features": 0.5},
-    {"learning_rate": 0.05, "max_leaf_nodes": 7, "min_samples_leaf": 5, "max_features": 0.8},
-)
-ENSEMBLE_ROUNDS = 25
-#: After the fixed plan, the best tree settings are drawn again with other seeds and a random 70% of the
-#: columns per split, while the budget lasts: cheap variety that the blend turns into accuracy.
-BAG = "_draw"
-BAG_DRAWS = 6
-BAG_FEATURES = 0.7
 LOG_PROBE = "trees (defaults, log target)"
-
-
-@dataclass
-class Candidate:
-    """One trained candidate of the search: its member, validation answers and score."""
-
-    name: str
-    member: Member
-    validation: np.ndarray
-    score: float
-    seconds: float
-    settings: dict[str, Any] = field(default_factory=dict)
-    #: The template the member was trained as (``boosted_trees``, ``linear``, ``extra_trees``, ...).
-    template: str = ""
-
-
-def ensemble_weights(
-    candidates: list[Candidate], y: np.ndarray, target: TableTarget, rounds: int = ENSEMBLE_ROUNDS
-) -> list[float]:
-    """Greedy ensemble selection with replacement (Caruana et al.): the share of picks of each candidate.
-
-    Every round adds the candidate that makes the running average best; all ``rounds`` are played (picking
-    one again refines its weight) and the weights of the best-scoring round are kept.
-    """
-    counts = np.zeros(len(candidates))
-    total = np.zeros_like(candidates[0].validation, dtype=np.float64)
-    best_score, best_counts = math.inf, counts.copy()
-    for r in range(1, rounds + 1):
-        scores = [target.validation_score(y, (total + c.validation) / r) for c in candidates]
-        pick = int(np.argmin(scores))
-        counts[pick] += 1
-        total = total + candidates[pick].validation
-        if scores[pick] < best_score - 1e-12:
-            best_score, best_counts = scores[pick], counts.copy()
-    return (best_counts / best_counts.sum()).tolist()
+#: Leaves per tree of a forest at most: 300 trees of 1,000 leaves stay near 50 MB, whatever the table's size
+#: (a forest grown to two rows a leaf on 50,000 rows would need about 1 GB: more than a small server has).
+FOREST_LEAVES = 1000
+#: The members, most promising first (Grinsztajn et al. 2022: trees first; then models that err differently).
+PLAN: tuple[Plan, ...] = (
+    Plan("trees (defaults)", "boosted_trees", {}, False),
+    Plan("linear model", "linear"),
+    Plan("extra trees", "extra_trees", {"max_leaf_nodes": FOREST_LEAVES}),
+    Plan(
+        "trees (31 leaves)",
+        "boosted_trees",
+        {"learning_rate": 0.05, "max_leaf_nodes": 31, "min_samples_leaf": 20, "max_features": 0.7},
+    ),
+    Plan("neural network", "neural_network"),
+    Plan(
+        "trees (63 leaves, slow)",
+        "boosted_trees",
+        {"learning_rate": 0.03, "max_leaf_nodes": 63, "min_samples_leaf": 30, "max_features": 0.5},
+    ),
+    Plan(
+        "trees (7 leaves)",
+        "boosted_trees",
+        {"learning_rate": 0.05, "max_leaf_nodes": 7, "min_samples_leaf": 5, "max_features": 0.8},
+    ),
+    Plan(
+        "trees (fast, no L2)",
+        "boosted_trees",
+        {"learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 20, "l2_regularization": 0.0},
+    ),
+    Plan(
+        "trees (slow, 31 leaves)",
+        "boosted_trees",
+        {"learning_rate": 0.02, "max_leaf_nodes": 31, "min_samples_leaf": 10, "max_features": 0.6},
+    ),
+    Plan(
+        "extra trees (every column)",
+        "extra_trees",
+        {"max_features": 1.0, "min_samples_leaf": 1, "max_leaf_nodes": FOREST_LEAVES},
+    ),
+    Plan(
+        "trees (127 leaves)",
+        "boosted_trees",
+        {"learning_rate": 0.05, "max_leaf_nodes": 127, "min_samples_leaf": 40, "max_features": 0.4},
+    ),
+    Plan(
+        "trees (smooth)",
+        "boosted_trees",
+        {"learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 50, "l2_regularization": 10.0},
+    ),
+    Plan(
+        "trees (fast, 63 leaves)",
+        "boosted_trees",
+        {"learning_rate": 0.1, "max_leaf_nodes": 63, "min_samples_leaf": 10, "max_features": 0.5},
+    ),
+)
+#: The network joins only from this many rows (fewer: it rarely beats the trees and costs the most time).
+NETWORK_ROWS = 200
+#: Early stop: members in a row that improve the blend's out-of-fold score by less than MIN_GAIN (relative).
+PATIENCE = 3
+MIN_GAIN = 5e-4
+MIN_MEMBERS = 4
+#: Bag only if the budget holds at least this many bagged members of the first one's cost; else fall back.
+MIN_BAGGED = 3
+#: The final retraining may run this share of the budget past it rather than keep the fold models.
+GRACE = 0.05
 
 
 def fit(
@@ -111,140 +143,249 @@ def fit_automatic(
     cancel: threading.Event,
     deadline: float,
 ) -> TableFitResult:
-    """Train the candidates that fit the budget, blend the best; the run saves the blend as one model."""
+    """Bag and stack the members that fit the budget (or fall back to one fit each); see the module docstring."""
     if validation is None or len(validation) < 10:
         raise DataError("The automatic template needs at least 10 validation rows to compare models; add rows.")
-    target = target_for(train)
-    settings = config.settings
-    progress.update(phase="Learning the columns (numbers, categories, blanks)")
-    encoder = TableEncoder.fit(train.frame)
-    inputs = encode_splits(encoder, train, validation)
-    y_val = validation.labels
-    started = time.monotonic()
-    plan = _plan(train, settings, target)
-    progress.update(epochs=len(plan), steps=0, step=0, unit="candidates")
-    candidates: list[Candidate] = []
-    log_target = False
-    notes: list[str] = []
-    for i, (name, template, log_choice, overrides) in enumerate(plan, start=1):
-        remaining = deadline - time.monotonic()
-        if cancel.is_set():
-            notes.append("The search was stopped; the blend uses the candidates trained so far.")
-            break
-        spent = time.monotonic() - started
-        typical = spent / max(len(candidates), 1) if candidates else 0.0
-        if candidates and remaining < 0.5 * typical:
-            notes.append(f"The time budget ran out after {len(candidates)} candidates.")
-            break
-        use_log = log_target if log_choice is None else log_choice
-        if BAG in overrides:  # another draw of the best tree settings so far: seed diversity for the blend
-            trees = [c for c in candidates if c.template == "boosted_trees"]
-            if not trees:
-                continue
-            best = min(trees, key=lambda c: c.score)
-            overrides = {**best.settings, "max_features": BAG_FEATURES, "random_state": int(overrides[BAG])}
-        progress.update(phase=f"Training candidate {i} of {len(plan)}: {name}")
-        began = time.monotonic()
-        try:
-            member, _ = fit_member(
-                template,
-                encoder,
-                train,
-                validation,
-                settings,
-                use_log,
-                None,
-                cancel,
-                deadline,
-                inputs=inputs,
-                **overrides,
-            )
-        except Exception as exc:  # one failing candidate must not end the search
-            log.warning("Candidate %s failed: %s", name, exc)
-            notes.append(f"{name} could not be trained ({type(exc).__name__}).")
-            continue
-        member.name = name
-        answers = member.answer(
-            {"codes": inputs["val_codes"], "dense": inputs["val_dense"]}, target.regression, len(train.class_names)
+    regression = target_for(train).regression
+    pooled = np.concatenate([train.labels, validation.labels])
+    k = fold_count(pooled, regression)
+    if k < 2:
+        note = (
+            f"The {len(pooled):,} training and validation rows are too few to cut into folds (or a class has a "
+            "single row), so each model was trained once on the training rows and blended on the validation rows."
         )
-        if not np.isfinite(answers).all():
-            notes.append(f"{name} gave answers that are not numbers and was left out.")
-            continue
-        score = target.validation_score(y_val, answers)
-        seconds = time.monotonic() - began
-        candidates.append(Candidate(name, member, answers, score, seconds, dict(overrides), template))
-        progress.add_epoch({"val_loss": score})
-        # The candidates so far, for the live leaderboard of "Find the best model" (read by its watcher).
-        progress.update(candidates=[_live_row(c, target) for c in candidates])
-        if name == LOG_PROBE and len(candidates) >= 2:
-            log_target = candidates[-1].score < candidates[-2].score  # did learning the log beat the raw target?
-    if not candidates:
-        raise RunError("No candidate finished within the time budget; give the automatic template more time.")
-    weights = ensemble_weights(candidates, y_val, target)
-    members = []
-    for candidate, weight in zip(candidates, weights, strict=True):
-        if weight > 0:
-            candidate.member.weight = weight
-            members.append(candidate.member)
-    model = TableModel(config.task, train.class_names, encoder, members, "automatic")
-    blend = target.validation_score(y_val, model.predict(validation.frame))
-    outcome = TableOutcome(
-        history={"val_loss": [c.score for c in candidates]},
-        stopped_by_user=cancel.is_set(),
-        best_epoch=int(np.argmin([c.score for c in candidates])) + 1,
-        epochs_run=len(candidates),
-        notes=notes,
-    )
-    outcome.candidates = [
-        {
-            "name": c.name,
-            "kind": c.member.kind,
-            "validation_score": c.score,
-            "metric": target.metric,
-            "seconds": round(c.seconds, 3),
-            "weight": float(w),
-            "settings": c.settings,
+        return fit_holdout(config, train, validation, progress, cancel, deadline, [note])
+    return _BaggedBlend(config, train, validation, progress, cancel, deadline, k).run()
+
+
+class _BaggedBlend:
+    """One automatic run: the pooled rows, the folds, the members bagged so far and the blend's weights."""
+
+    def __init__(self, config: Any, train: Dataset, validation: Dataset, progress: Progress, cancel, deadline, k):
+        self.config, self.settings = config, config.settings
+        self.train, self.validation = train, validation
+        self.target = target_for(train)
+        self.regression = self.target.regression
+        self.n_classes = len(train.class_names)
+        self.progress, self.cancel, self.deadline, self.k = progress, cancel, deadline, k
+        self.started = time.monotonic()
+        self.budget = max(deadline - self.started, 1e-3)
+        self.y = np.concatenate([train.labels, validation.labels])
+        progress.update(phase="Learning the columns (numbers, categories, blanks)")
+        frame = pd.concat([train.frame, validation.frame], ignore_index=True)
+        self.encoder = TableEncoder.fit(frame)
+        self.inputs = {"codes": self.encoder.codes(frame), "dense": self.encoder.dense(frame)}
+        self.held_out = folds(self.y, self.regression, k, self.settings.seed)
+        self.bags: list[Bag] = []
+        self.weights: list[float] = []
+        self.scores: list[float] = []
+        self.notes: list[str] = []
+        self.skipped: list[str] = []
+        self.log_target = False
+        self.slow_note = ""
+
+    # ---- the search -----------------------------------------------------------------------------------------
+    def run(self) -> TableFitResult:
+        plan = self.plan()
+        self.progress.update(epochs=len(plan), steps=0, step=0, unit="candidates")
+        best, stale = math.inf, 0
+        for i, item in enumerate(plan, start=1):
+            if self.cancel.is_set():
+                self.notes.append(f"The run was stopped; the blend uses the {len(self.bags)} models finished so far.")
+                break
+            if not self.fits_budget(item):
+                self.skipped.append(item.name)
+                continue
+            bag = self.bag(item, i, len(plan))
+            if bag is None:
+                if not self.bags and not self.cancel.is_set():
+                    return self.fall_back()
+                if not self.cancel.is_set():
+                    self.skipped.append(item.name)
+                continue
+            score = self.add(bag)
+            if item.name == LOG_PROBE:  # did learning the log beat the raw target (out of fold)?
+                self.log_target = bag.score < self.bags[-2].score
+            improved = not math.isfinite(best) or score < best - MIN_GAIN * abs(best)
+            if improved:
+                best, stale = score, 0
+            else:
+                stale += 1
+            if stale >= PATIENCE and len(self.bags) >= MIN_MEMBERS and i < len(plan):
+                self.notes.append(
+                    f"Stopped adding models after {len(self.bags)}, at {fmt.seconds(self.elapsed())} of "
+                    f"{fmt.seconds(self.budget)}: the last {PATIENCE} did not improve the blend's out-of-fold "
+                    f"{self.metric_name()} by {MIN_GAIN:.2%} or more."
+                )
+                break
+        if not self.bags:
+            if self.cancel.is_set():
+                raise RunError("The run was stopped before its first model finished; there is nothing to keep.")
+            raise RunError("No model finished within the time budget; give the automatic template more time.")
+        return self.finish()
+
+    def plan(self) -> list[Plan]:
+        positive = self.regression and float(np.min(self.y)) >= 0
+        items = list(PLAN)
+        if positive:  # learn first whether the logarithm of the target helps
+            items.insert(1, Plan(LOG_PROBE, "boosted_trees", {}, True))
+        if len(self.y) < NETWORK_ROWS:
+            items = [p for p in items if p.template != "neural_network"]
+        return items
+
+    def bag(self, item: Plan, i: int, n: int) -> Bag | None:
+        log_target = self.log_target if item.log_target is None else item.log_target
+        phase = f"Training model {i} of {n}: {item.name}"
+        self.progress.update(phase=f"{phase} (fold 1 of {self.k})")
+
+        def on_fold(done: int, spent: float) -> bool:
+            keep = self.keep_going(item, done, spent)
+            if keep:
+                self.progress.update(phase=f"{phase} (fold {done + 1} of {self.k})")
+            return keep
+
+        def fold_deadline(done: int) -> float:  # this fold's fair share of what is left, after the reserve
+            left = self.deadline - time.monotonic() - self.reserve()
+            return time.monotonic() + max(left, 0.0) / (self.k - done + REFIT_FACTOR)
+
+        try:
+            return fit_bag(
+                item, log_target, self.encoder, self.inputs, self.y, self.held_out, self.settings, self.regression,
+                self.n_classes, self.target.validation_score, self.cancel, self.deadline, on_fold, fold_deadline,
+            )  # fmt: skip
+        except Exception as exc:  # one failing member must not end the run
+            self.notes.append(f"{item.name} could not be trained ({type(exc).__name__}).")
+            return None
+
+    def add(self, bag: Bag) -> float:
+        """Keep a finished member, re-choose the blend on every out-of-fold answer; the blend's score."""
+        self.bags.append(bag)
+        answers = [b.oof for b in self.bags]
+        self.weights = greedy_weights(answers, self.y, self.target.validation_score)
+        score = self.target.validation_score(self.y, blend(answers, self.weights, self.regression))
+        self.scores.append(score)
+        self.progress.add_epoch({"val_loss": score})
+        # One row per finished member, for the live table of the Train page and of "Find the best model".
+        self.progress.update(candidates=[self.row(b, w) for b, w in zip(self.bags, self.weights, strict=True)])
+        return score
+
+    # ---- the budget -----------------------------------------------------------------------------------------
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def reserve(self) -> float:
+        """Seconds to keep for retraining the members the blend uses now on all rows."""
+        return sum(b.refit_estimate() for b, w in zip(self.bags, self.weights, strict=True) if w > 0)
+
+    def fits_budget(self, item: Plan) -> bool:
+        """Whether ``item``'s folds and retraining should fit, judged on the same template's earlier folds."""
+        same = [b for b in self.bags if b.plan.template == item.template]
+        left = self.deadline - time.monotonic() - self.reserve()
+        if not same:
+            return left > 0.05 * self.budget or not self.bags
+        per_fold = float(np.mean([s for b in same for s in b.fold_seconds]))
+        return per_fold * (self.k + REFIT_FACTOR) <= left
+
+    def keep_going(self, item: Plan, done: int, spent: float) -> bool:
+        """After ``done`` folds: can the rest of this member (and its retraining) still fit the budget?"""
+        per_fold = spent / done
+        left = self.deadline - time.monotonic() - self.reserve()
+        if not self.bags and done == 1:  # the first member's first fold says whether bagging is affordable
+            need = per_fold * ((self.k + REFIT_FACTOR) * MIN_BAGGED - 1)
+            if need > left:
+                self.slow_note = (
+                    f"The time budget of {fmt.seconds(self.budget)} is too short to train each model in "
+                    f"{self.k} folds (one fold of {item.name} took {fmt.seconds(per_fold)}), so each model was "
+                    "trained once on the training rows and blended on the validation rows."
+                )
+                return False
+        return per_fold * (self.k - done + REFIT_FACTOR) <= left
+
+    def fall_back(self) -> TableFitResult:
+        note = self.slow_note or (
+            "The first model could not be trained in folds within the time budget, so each model was trained once "
+            "on the training rows and blended on the validation rows."
+        )
+        return fit_holdout(self.config, self.train, self.validation, self.progress, self.cancel, self.deadline, [note])
+
+    # ---- the final model ------------------------------------------------------------------------------------
+    def finish(self) -> TableFitResult:
+        """Retrain the blend's members on all rows (or keep their fold models) and describe what happened."""
+        chosen = sorted(
+            (j for j, w in enumerate(self.weights) if w > 0), key=lambda j: (-self.weights[j], j)
+        )  # largest weight first: retrained first
+        members, refitted, folded = [], [], []
+        limit = self.deadline + GRACE * self.budget
+        for j in chosen:
+            bag, weight = self.bags[j], self.weights[j]
+            member = None
+            if not self.cancel.is_set() and time.monotonic() + bag.refit_estimate() <= limit:
+                self.progress.update(phase=f"Retraining {bag.name} on all {len(self.y):,} rows")
+                try:
+                    member = refit(
+                        bag, self.encoder, self.inputs, self.y, self.settings, self.regression, self.n_classes,
+                        self.cancel, limit,
+                    )  # fmt: skip
+                except Exception as exc:  # the fold models are a complete answer already
+                    self.notes.append(f"{bag.name} could not be retrained on all rows ({type(exc).__name__}).")
+            if member is None:
+                members.extend(bag.fold_members(weight))
+                folded.append(bag.name)
+            else:
+                member.weight = weight
+                members.append(member)
+                refitted.append(bag.name)
+        model = TableModel(self.config.task, self.train.class_names, self.encoder, members, "automatic")
+        n_train = len(self.train)
+        held = [self.bags[j].oof[n_train:] for j in chosen]
+        outcome = TableOutcome(
+            history={"val_loss": list(self.scores)},
+            stopped_by_user=self.cancel.is_set(),
+            best_epoch=int(np.argmin(self.scores)) + 1,
+            epochs_run=len(self.bags),
+            notes=self.summary(chosen, refitted, folded) + self.notes,
+        )
+        outcome.validation_answers = blend(held, [self.weights[j] for j in chosen], self.regression)
+        outcome.candidates = [
+            {**self.row(b, w), "settings": b.refit_settings(), "folds": self.k}
+            for b, w in zip(self.bags, self.weights, strict=True)
+        ] + [
+            {
+                "name": "blend",
+                "kind": "blend",
+                "validation_score": self.scores[-1],
+                "metric": self.target.metric,
+                "weight": 1.0,
+                "seconds": round(self.elapsed(), 3),
+            }
+        ]
+        return TableFitResult(model, outcome)
+
+    def summary(self, chosen: list[int], refitted: list[str], folded: list[str]) -> list[str]:
+        lines = [
+            f"Each model was trained {self.k} times, each time on {self.k - 1} of {self.k} folds of the "
+            f"{len(self.y):,} training and validation rows, and judged on the fold it did not see; the blend weighs "
+            f"{len(chosen)} of the {len(self.bags)} models ({', '.join(b.name for b in self.bags)}) on those "
+            f"out-of-fold answers."
+        ]
+        if refitted:
+            lines.append(f"Retrained once on all {len(self.y):,} rows: {', '.join(refitted)}.")
+        if folded:
+            lines.append(f"Kept as {self.k} fold models each (no time to retrain on all rows): {', '.join(folded)}.")
+        if self.skipped:
+            lines.append(f"Left out to stay within the time budget: {', '.join(self.skipped)}.")
+        lines.append(f"It used {fmt.seconds(self.elapsed())} of its {fmt.seconds(self.budget)} budget.")
+        return lines
+
+    def row(self, bag: Bag, weight: float) -> dict[str, Any]:
+        return {
+            "name": bag.name,
+            "kind": bag.kind,
+            "validation_score": bag.score,
+            "metric": self.target.metric,
+            "seconds": round(bag.seconds, 3),
+            "weight": float(weight),
         }
-        for c, w in zip(candidates, weights, strict=True)
-    ] + [
-        {
-            "name": "blend",
-            "kind": "blend",
-            "validation_score": blend,
-            "metric": target.metric,
-            "weight": 1.0,
-        }
-    ]
-    return TableFitResult(model, outcome)
 
-
-def _live_row(candidate: Candidate, target: TableTarget) -> dict[str, Any]:
-    return {
-        "name": candidate.name,
-        "kind": candidate.member.kind,
-        "validation_score": candidate.score,
-        "metric": target.metric,
-        "seconds": round(candidate.seconds, 3),
-    }
-
-
-def _plan(train: Dataset, settings: Any, target: TableTarget) -> list[tuple[str, str, bool | None, dict[str, Any]]]:
-    """(name, template, log target or None = as learned, overrides) in the order to try them."""
-    positive = target.regression and float(np.min(train.labels)) >= 0
-    plan: list[tuple[str, str, bool | None, dict[str, Any]]] = []
-    if positive:  # learn first whether the logarithm of the target helps
-        plan.append(("trees (defaults)", "boosted_trees", False, {}))
-        plan.append((LOG_PROBE, "boosted_trees", True, {}))
-    else:
-        plan.append(("trees (defaults)", "boosted_trees", False, {}))
-    for i, variant in enumerate(TREE_VARIANTS[1:3], start=2):
-        plan.append((f"trees (variant {i})", "boosted_trees", None, variant))
-    plan.append(("linear model", "linear", None, {}))
-    plan.append(("extra trees", "extra_trees", None, {}))
-    if len(train) >= 200:
-        plan.append(("neural network", "neural_network", None, {}))
-    for i, variant in enumerate(TREE_VARIANTS[3:], start=4):
-        plan.append((f"trees (variant {i})", "boosted_trees", None, variant))
-    for draw in range(1, BAG_DRAWS + 1):
-        plan.append((f"best trees, draw {draw}", "boosted_trees", None, {BAG: settings.seed + draw}))
-    return plan
+    def metric_name(self) -> str:
+        return "RMSE" if self.target.metric == "rmse" else "log loss"

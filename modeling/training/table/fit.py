@@ -60,6 +60,9 @@ class TableOutcome:
     notes: list[str] = field(default_factory=list)
     #: The automatic template: every candidate with its validation score and weight in the blend.
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    #: The validation rows' answers from models that never trained on them, when the model itself did (the
+    #: automatic template's bagged blend: its out-of-fold answers). Calibration and ranges are learned on these.
+    validation_answers: np.ndarray | None = None
 
 
 @dataclass

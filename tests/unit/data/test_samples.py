@@ -26,11 +26,12 @@ def mass_centre(img: np.ndarray) -> tuple[float, float]:
 
 # ---- catalogue ---------------------------------------------------------------------------------------
 def test_samples_catalogue():
-    assert set(SAMPLES) == {"digits", "mnist", "reviews", "reviews_zh", "churn", "house_prices"}
+    assert set(SAMPLES) == {"digits", "mnist", "reviews", "reviews_zh", "churn", "house_prices", "chicago_rides"}
     for key, info in SAMPLES.items():
         assert isinstance(info, SampleInfo) and info.key == key and info.title and info.description
     assert SAMPLES["reviews"].kind == "text" and SAMPLES["digits"].kind == "image"
     assert SAMPLES["churn"].kind == "table" and SAMPLES["house_prices"].kind == "table"
+    assert SAMPLES["chicago_rides"].kind == "series"
     assert sample_status("nope")[0] is False
     with pytest.raises(DataError, match="no built-in sample called 'nope'"):
         load_sample("nope")

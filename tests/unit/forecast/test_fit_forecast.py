@@ -69,6 +69,46 @@ def test_stop_ends_the_run_with_a_sentence(monthly):
         fit_forecast(monthly.long, monthly.preparation, ForecastSettings(horizon=6, candidates=FAST), cancel=cancel)
 
 
+def test_autoarima_is_left_out_when_it_would_take_too_long_and_the_reason_says_so(monthly):
+    settings = ForecastSettings(horizon=6, candidates=["seasonal_naive", "auto_ets", "auto_arima"], arima_budget_s=1)
+    outcome = fit_forecast(monthly.long, monthly.preparation, settings)
+    assert outcome.candidates == ["seasonal_naive", "auto_ets"] and "auto_arima" not in outcome.backtest
+    assert "AutoARIMA was left out: fitting it to 4 series 4 times" in outcome.choice.sentence
+    assert any(note.startswith("AutoARIMA was left out") for note in outcome.notes)
+
+
+def test_autoarima_alone_is_always_fitted(monthly):
+    from modeling.training.forecast.run import affordable
+
+    alone = ForecastSettings(candidates=["auto_arima"], arima_budget_s=0)
+    assert affordable(alone, 10_000, 12, 4) == (["auto_arima"], "")
+    pool = ForecastSettings()
+    assert "auto_arima" in affordable(pool, 4, 12, 4)[0]  # the seat-belt set: 4 monthly series
+    assert "auto_arima" in affordable(pool, 20, 52, 4)[0]  # the Chicago set: 20 weekly series
+    kept, why = affordable(pool, 147, 12, 4)  # the employment set: 147 monthly series
+    assert "auto_arima" not in kept and "147 series" in why and "the AutoARIMA template fits it alone" in why
+
+
+@pytest.mark.slow
+def test_ranges_hold_near_their_nominal_share_on_a_held_out_year():
+    # 30 shops, six years of months, the last year held out: nothing about it reaches the run
+    table = seasonal_panel(series=30, periods=72, seed=11)
+    prepared = prepare_series(table, "date", "units", ["shop"])
+    long = prepared.long
+    cutoff = long["ds"].max() - pd.DateOffset(months=12)
+    train, test = long[long["ds"] <= cutoff].reset_index(drop=True), long[long["ds"] > cutoff]
+    preparation = type(prepared.preparation).from_dict(
+        {**prepared.preparation.to_dict(), "last_date": f"{cutoff:%Y-%m-%d}"}
+    )
+    settings = ForecastSettings(horizon=12, candidates=["seasonal_naive", "auto_ets"], windows=3)
+    outcome = fit_forecast(train, preparation, settings)
+    held = test.merge(outcome.forecast, on=["unique_id", "ds"])
+    assert len(held) == 30 * 12
+    for level, nominal in (("80", 0.8), ("90", 0.9)):
+        inside = ((held["y"] >= held[f"low_{level}"]) & (held["y"] <= held[f"high_{level}"])).mean()
+        assert inside == pytest.approx(nominal, abs=0.06), level  # a running maximum of per-step widths held 90%
+
+
 def test_unfilled_gaps_and_long_horizons_are_refused():
     table = seasonal_panel(series=2, periods=40).drop(index=[5])
     prepared = prepare_series(table, "date", "units", ["shop"])

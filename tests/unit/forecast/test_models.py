@@ -75,6 +75,26 @@ def test_the_boosted_model_learns_a_promotion_known_ahead():
     assert more["boosted"].sum() > answers["boosted"].sum()  # the what-if moves the forecast
 
 
+def test_the_boosted_model_learns_from_a_history_shorter_than_its_seasonal_lag():
+    # 30 weeks cannot fill a 52-week lag: that lag is left out instead of failing the whole backtest window
+    table = seasonal_panel(series=3, periods=30, freq="W-MON", season=52, seed=4)
+    prepared = prepare_series(table, "date", "units", ["shop"])
+    spec = ForecastSpec(4, "W-MON", 52)
+    forecaster = BoostedForecaster().fit(prepared.long, spec)
+    assert 52 not in forecaster.lags_ and forecaster.lags_[0] == 1
+    answers = forecaster.predict(future_frame(prepared.long, prepared.preparation, 4))
+    assert len(answers) == 12 and np.isfinite(answers["boosted"]).all()
+
+
+def test_arima_time_estimate_grows_with_series_and_season():
+    from modeling.templates.forecast.statistical import arima_seconds
+
+    assert arima_seconds(100, 12) == pytest.approx(10 * arima_seconds(10, 12))
+    assert arima_seconds(10, 12) > arima_seconds(10, 4) > 0
+    assert arima_seconds(10, 52) < arima_seconds(10, 12)  # a long season is modelled after an STL decomposition
+    assert arima_seconds(10, 12, fits=4) == pytest.approx(4 * arima_seconds(10, 12))
+
+
 def test_settings_round_trip_and_refuse_bad_values():
     settings = ForecastSettings(horizon=8, candidates=["auto_ets", "boosted"])
     again = ForecastSettings.from_dict(settings.to_dict())
@@ -86,6 +106,8 @@ def test_settings_round_trip_and_refuse_bad_values():
         ForecastSettings.from_dict({"boosted": {"learning_rate": 5}})
     with pytest.raises(ConfigError, match="no setting 'layers'"):
         ForecastSettings.from_dict({"network": {"layers": 2}})
+    with pytest.raises(ConfigError, match=r"forecast\.arima_budget_s must lie between"):
+        ForecastSettings.from_dict({"arima_budget_s": -1})
 
 
 @pytest.mark.slow

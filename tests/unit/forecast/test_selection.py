@@ -56,3 +56,15 @@ def test_two_similar_models_are_blended_by_their_errors_by_default():
     choice = choose(cv, ["good", "twin", "bad"], {"good": "AutoETS", "twin": "AutoTheta"})
     assert choice.method == "inverse_error" and set(choice.models) >= {"good", "twin"}
     assert "by their backtest errors" in choice.sentence
+
+
+def test_the_last_window_never_changes_an_earlier_choice_or_its_own_forecast():
+    models = ["good", "bad", "high", "low"]
+    cv = _cv(windows=4)
+    honest = walk_forward(cv, models)
+    scrambled = cv.copy()
+    last = scrambled["cutoff"] == 3
+    scrambled.loc[last, "y"] = scrambled.loc[last, "y"].to_numpy()[::-1] * 5  # nonsense actuals in the last window
+    pd.testing.assert_series_equal(walk_forward(scrambled, models), honest)
+    # and a choice made on every window but the last is the same whatever happened in it
+    assert choose(scrambled[~last], models) == choose(cv[cv["cutoff"] < 3], models)

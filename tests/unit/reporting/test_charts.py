@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
@@ -289,8 +290,48 @@ def representative_figures() -> dict[str, go.Figure]:
             curve, best_threshold(curve), 0.5, "EUR", names[1], chosen=0.6
         ),
         **_regression_figures(),
+        **_forecast_figures(),
     }
     return figures
+
+
+def _forecast_figures() -> dict[str, go.Figure]:
+    """The forecast charts (issue 20), from frames shaped as a forecast run saves them and its evaluation."""
+    rng = np.random.default_rng(5)
+    dates = pd.date_range("2023-01-02", periods=60, freq="W-MON")
+    history = pd.DataFrame(
+        {"unique_id": np.repeat(["Clark/Lake", "O'Hare"], 60), "ds": np.tile(dates, 2), "y": rng.normal(15, 2, 120)}
+    )
+    backtest = history[history["ds"] > dates[47]].assign(cutoff=dates[47], automatic=lambda f: f["y"] * 1.05)
+    future = pd.date_range(dates[-1], periods=9, freq="W-MON")[1:]
+    forecast = pd.DataFrame({"series": np.repeat(["Clark/Lake", "O'Hare"], 8), "date": np.tile(future, 2)})
+    forecast["step"], forecast["forecast"] = np.tile(np.arange(1, 9), 2), 15.0
+    for level, width in (("80", 2.0), ("90", 3.0)):
+        forecast[f"low_{level}"], forecast[f"high_{level}"] = 15.0 - width, 15.0 + width
+    total = forecast.groupby("date", as_index=False)[["forecast", "low_80", "high_80", "low_90", "high_90"]].sum()
+    evaluation = {
+        "model": {"wape": 0.071},
+        "series": [
+            {"unique_id": "O'Hare", "wape": 0.09, "baseline_wape": 0.12},
+            {"unique_id": "Clark/Lake", "wape": 0.05, "baseline_wape": 0.08},
+        ],
+        "series_total": 2,
+        "coverage": {
+            "80": {"coverage": 0.78, "low": 0.70, "high": 0.85, "n": 96},
+            "90": {"coverage": 0.88, "low": 0.81, "high": 0.93, "n": 96},
+        },
+        "candidates": {
+            "seasonal_naive": {"label": "Seasonal naive", "wape": 0.10},
+            "auto_ets": {"label": "AutoETS", "wape": 0.075},
+            "boosted": {"label": "Boosted trees", "wape": 0.072},
+        },
+    }
+    return {
+        "forecast_chart": charts.forecast_chart(history, backtest, forecast, None, "rides (thousands)", total),
+        "series_error_chart": charts.series_error_chart(evaluation),
+        "range_coverage_chart": charts.range_coverage_chart(evaluation),
+        "model_comparison_chart": charts.model_comparison_chart(evaluation),
+    }
 
 
 def _regression_figures() -> dict[str, go.Figure]:

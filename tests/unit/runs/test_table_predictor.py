@@ -38,7 +38,9 @@ def test_what_if_row_gives_a_value_ranges_and_contributions(houses_run):
     assert answer.contributions[0].column in ("size", "city")  # the columns the price is made of
     cheaper = predictor.predict_row({**typical, "city": "Lyon", "size": "300"})
     assert cheaper.value < answer.value  # change one value, see the answer move
-    assert ": " in describe_contribution(answer.contributions[0], True, "$")
+    first = answer.contributions[0]
+    said = describe_contribution(first, "the predicted price", True, "$")
+    assert said.startswith(f"{first.column} = {first.value} (typical {first.typical}) raises the predicted price by $")
 
 
 def test_batch_names_missing_columns_and_counts_what_it_handled(houses_run):
@@ -102,7 +104,9 @@ def test_the_protocol_schema_scored_frame_with_reasons_and_metrics(houses_run):
     first = predictor.predict_row(raw.drop(columns=["price"]).iloc[0].to_dict())
     strongest = first.contributions[0]
     assert batch.frame["reason_1"].iloc[0].startswith(f"{strongest.column} = ")  # the what-if's largest, worded
-    assert all(reason.count(":") == 1 for reason in batch.frame["reason_1"] if reason)
+    assert batch.frame["reason_1"].iloc[0] == describe_contribution(strongest, "the predicted price", True)
+    assert all(" the predicted price by " in reason for reason in batch.frame["reason_1"] if reason)
+    assert batch.drift is not None and batch.drift["available"] and batch.drift["rows"] == 40
     metrics = predictor.evaluate_frame(raw)
     assert metrics["n"] == 40 and {"rmse", "mae", "r2"} <= set(metrics) and isinstance(metrics["notes"], list)
     with pytest.raises(DataError, match="price"):

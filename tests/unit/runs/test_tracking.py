@@ -106,7 +106,7 @@ def test_register_this_model_creates_a_registry_version_with_the_card(mlflow_db,
         entry.description.startswith("# Model card")
         and entry.run_id == json.loads((path / "run.json").read_text())["mlflow_run_id"]
     )
-    assert entry.source.endswith(tracking.RUN_ARTIFACT)
+    assert entry.source.endswith(f"/{tracking.SERVABLE_ARTIFACT}")  # the run as a pyfunc model (mlflow models serve)
     assert client.get_registered_model(name).description.startswith("# Model card")
     _, second = tracking.register_model(path, "review sentiment", "card v2", production=True)
     assert second == "2" and str(client.get_model_version_by_alias(name, "production").version) == "2"

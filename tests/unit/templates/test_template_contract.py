@@ -13,6 +13,9 @@ fails here, not in front of a person. For each (template, task):
    the first task in the quick tier, the others ``slow``);
 5. its training scripts compile (before training, from the Dataset; after, from the run).
 
+A forecast's own inputs are the dates after its history (the test split is the last horizon, which the
+backtest already forecast); forecasts offer no export format, so step 4 has no case for them.
+
 Templates that need something installed beyond ModelDeck (``TemplateSpec.requires``: the pretrained encoder)
 are ``slow``. Runs are fitted once per module, on first use, and shared.
 """
@@ -29,6 +32,7 @@ import pytest
 
 from modeling.config import ExperimentConfig, TrainingSettings, template_settings
 from modeling.data.readers.tables import read_table
+from modeling.data.series.dataset import series_dataset
 from modeling.data.tabular import dataset_from_table
 from modeling.export import families as export_families
 from modeling.export import table_export
@@ -41,6 +45,7 @@ from modeling.templates import registry
 from modeling.training import families as training_families
 from modeling.training.experiment import run_experiment
 from tests.conftest import make_image_dataset, make_text_dataset
+from tests.unit.forecast.conftest import seasonal_panel
 from tests.unit.training.table_data import raw_houses
 
 #: Small enough to fit in seconds, large enough that every template learns something.
@@ -56,8 +61,12 @@ TINY = {
 CASES = [(spec.name, task) for spec in registry.REGISTRY.values() for task in spec.tasks]
 
 
+#: Templates that train for minutes on a CPU whatever the data (the forecasting network backtests each window).
+SLOW = {"forecast_network"}
+
+
 def _marks(name: str) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.slow] if registry.spec(name).requires else []
+    return [pytest.mark.slow] if registry.spec(name).requires or name in SLOW else []
 
 
 def _case(name: str, task: str) -> pytest.param:
@@ -71,6 +80,9 @@ def tiny_dataset(task: str):
         return make_text_dataset(160)
     if kind == "image":
         return make_image_dataset(90)
+    if kind == "series":  # four shops, four years of months, a promotion flag known ahead
+        table = seasonal_panel(series=4, periods=48, freq="MS", promo_effect=0.3)
+        return series_dataset(table, "date", "units", ["shop"], ["promo"], name="shops")
     raw = raw_houses(240, seed=1)
     if registry.task(task).predicts_number:
         return dataset_from_table(raw, "price", name="houses", task=task)
@@ -165,6 +177,8 @@ def fitted(tmp_path_factory):
 def own_inputs(run, predictor) -> pd.DataFrame:
     """The run's test inputs as the table a person would send: raw table rows, or the one column it reads."""
     test = run.load_test()
+    if registry.task(run.task).kind == "series":  # a forecast answers the dates after the history
+        return predictor.future_rows()
     if test.frame is not None:  # a table: its typed test rows written back as raw cells
         return read_table(
             table_export.test_rows_csv(predictor.preparation, test.frame).encode("utf-8"), "test_rows.csv"
@@ -186,7 +200,7 @@ def test_a_tiny_fit_loads_answers_and_its_scripts_compile(fitted, name, task):
     assert batch.answer_columns and set(batch.answer_columns) <= set(batch.frame.columns)
     numbers = batch.frame[batch.answer_columns].select_dtypes("number")
     assert numbers.shape[1] > 0 and np.isfinite(numbers.to_numpy(dtype=np.float64)).all()
-    if not registry.task(task).predicts_number:
+    if registry.task(task).answers == "classes":
         probabilities = batch.frame[[f"probability_{c}" for c in predictor.class_names]].to_numpy(dtype=np.float64)
         np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-3)
         assert set(batch.frame["predicted_label"]) <= set(predictor.class_names)

@@ -38,3 +38,26 @@ def frame_dataset(n: int = 400, seed: int = 0, regression: bool = True) -> Datas
     return Dataset(
         kind="table", name="synthetic", labels=labels, class_names=["low", "high"], frame=frame, target_column="high"
     )
+
+
+def raw_customers(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    """A raw churn export: leaving follows a short tenure and a monthly contract; an ID, a date, a yes/no column and
+    a 'gender' the model may be asked to leave out (and still be audited on)."""
+    rng = np.random.default_rng(seed)
+    tenure = rng.integers(1, 72, n)
+    contract = rng.choice(["Month-to-month", "One year", "Two year"], n, p=[0.5, 0.25, 0.25])
+    monthly = rng.normal(70, 20, n).round(2)
+    risk = 1.5 * (tenure < 12) + 1.2 * (contract == "Month-to-month") + 0.01 * (monthly - 70)
+    churn = np.where(risk + rng.normal(0, 0.5, n) > 1.2, "Yes", "No")
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C-{100_000 + 7 * i}" for i in range(n)],
+            "tenure": tenure,
+            "contract": contract,
+            "monthly_charges": monthly,
+            "senior": rng.choice(["yes", "no"], n, p=[0.2, 0.8]),
+            "gender": rng.choice(["Female", "Male"], n),
+            "signup": pd.date_range("2019-01-01", periods=n, freq="2D").strftime("%Y-%m-%d"),
+            "churn": churn,
+        }
+    )
