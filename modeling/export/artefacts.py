@@ -9,7 +9,6 @@ drift from the app.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path

@@ -22,6 +22,7 @@ from modeling.export import code_parts
 from modeling.export.code_models import encoder_model, image_model, text_model
 from modeling.export.models import quantized_model_file
 from modeling.runs.store import Run
+from modeling.templates.text_prep import FILE_NAME
 
 IMAGE_BODY = """    model = build_model(len(classes))
     x = inputs.astype("float32")
@@ -142,7 +143,11 @@ def facts_from_run(run: Run) -> dict[str, Any]:
 
 
 def _vectorizer_split(model_path: Path) -> str | None:
-    """How the saved model's TextVectorization splits ("whitespace" or "character"), read from its config alone."""
+    """How the run's texts were split ("whitespace" or "character"): from its text preparation, or (a run saved
+    with its text layer inside) from the model's TextVectorization config alone."""
+    prepared = _preparation_split(model_path.with_name(FILE_NAME))
+    if prepared:
+        return prepared
     try:
         with zipfile.ZipFile(model_path) as archive:
             config = json.loads(archive.read("config.json"))
@@ -162,3 +167,11 @@ def _vectorizer_split(model_path: Path) -> str | None:
 
     walk(config)
     return found[0] if found else None
+
+
+def _preparation_split(path: Path) -> str | None:
+    try:
+        inputs = json.loads(path.read_text(encoding="utf-8")).get("inputs") or []
+    except (OSError, ValueError, AttributeError):
+        return None
+    return next((str(item["split"]) for item in inputs if isinstance(item, dict) and item.get("split")), None)

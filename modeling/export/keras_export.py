@@ -3,8 +3,9 @@
 The ``keras`` family's exporter (:data:`modeling.export.families.FAMILIES`). :func:`build_keras_export` writes
 everything into a scratch folder, checks it (for a run saved with its text layer inside, the shipped tokenizer
 against that layer on every test text; then the whole export in a fresh process against the Keras model, see
-:mod:`modeling.export.verify`) and only then zips it. A failed check raises :class:`~modeling.export.archive.ExportFailed` with the reason, and no
-ZIP exists. What the model reads (texts, pixels) is the template's ``export_input``.
+:mod:`modeling.export.verify`) and only then zips it. A failed check raises
+:class:`~modeling.export.archive.ExportFailed` with the reason, and no ZIP exists.
+What the model reads (texts, pixels) is the template's ``export_input``.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ registry versions point at it. MLflow is imported only inside the functions.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -76,6 +77,8 @@ def save_servable(run_dir: Path, dest: Path) -> None:
     its columns; nothing is scored (the answer columns depend on the run's kind and rule, and a first answer
     costs a model compilation that tracking every run should not pay).
     """
+    # MLflow copies the artefacts with a progress bar per copy: noise in a command's output or a server's log.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import mlflow.pyfunc
     from mlflow.models import ModelSignature
     from mlflow.types.schema import ColSpec, Schema

@@ -189,11 +189,21 @@ def frame_of(rows: Sequence[dict[str, Any]], schema: Sequence[InputColumn]) -> p
 
 # ---- writing the answer ----------------------------------------------------------------------------------------------
 def jsonable(values: pd.Series) -> list[Any]:
-    """A column as JSON values: NaN and NaT -> null, NumPy scalars -> numbers and booleans, times -> ISO text."""
+    """A column as JSON values: NaN and NaT -> null, NumPy scalars -> numbers and booleans, times -> ISO text.
+
+    Column by column and mostly in NumPy, so a 1,000-row answer costs a few milliseconds. A float32 column is
+    written as float32 prints it (0.6158, not 0.6158000230789185): the same number, as the page shows it.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
         return [None if pd.isna(v) else v.isoformat() for v in values]
-    if values.dtype == np.float32:  # written as float32 prints them (0.6158, not 0.6158000230789185): same number
-        return [_plain(float(text)) for text in values.to_numpy().astype(str)]
+    if pd.api.types.is_float_dtype(values.dtype):
+        raw = values.to_numpy()
+        numbers = raw.astype(str).astype(np.float64) if raw.dtype == np.float32 else raw.astype(np.float64)
+        out = numbers.tolist()
+        return out if np.isfinite(numbers).all() else [v if math.isfinite(v) else None for v in out]
+    plain = pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype)
+    if plain and not values.hasnans:
+        return values.to_numpy().tolist()
     out = values.astype(object).where(values.notna(), None).tolist()
     return [_plain(v) for v in out]
 

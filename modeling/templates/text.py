@@ -49,6 +49,7 @@ def ngram_tokenizer(texts: np.ndarray, max_tokens: int, output_mode: str, **opti
         "ngrams": list(range(1, int(options.get("ngrams", 1)) + 1)) if options.get("ngrams", 1) > 1 else [],
         "output_mode": output_mode,
         "sequence_length": options.get("sequence_length"),
+        "empty_as_unknown": output_mode == "int",  # "!!!" reads as one unknown word, not as nothing (NaN)
     }
     spec["vocabulary"] = learn_vocabulary(
         (str(t) for t in texts),

@@ -117,6 +117,9 @@ class Ngrams:
         self.sequence_length = int(spec["sequence_length"]) if spec.get("sequence_length") else None
         if self.output_mode == "int" and not self.sequence_length:
             raise ValueError("int output needs a sequence_length")
+        # A text with no word at all ("!!!") would be all padding, and a masked average over nothing is 0/0 = NaN;
+        # a model built since reads it as one unknown word instead (older saved layers keep the plain rule).
+        self.empty_as_unknown = bool(spec.get("empty_as_unknown", False))
         self.vocabulary = [str(term) for term in spec["vocabulary"]]
         self.index = {term: i for i, term in enumerate(self.vocabulary)}
         self.unknown = self.index[UNKNOWN]
@@ -129,6 +132,7 @@ class Ngrams:
             "ngrams": list(self.ngrams),
             "output_mode": self.output_mode,
             "sequence_length": self.sequence_length,
+            **({"empty_as_unknown": True} if self.empty_as_unknown else {}),
             "vocabulary": list(self.vocabulary),
         }
 
@@ -154,7 +158,7 @@ class Ngrams:
             length = int(self.sequence_length or 0)
             out = np.zeros((len(texts), length), dtype=np.int32)
             for row, text in enumerate(texts):
-                ids = self.ids(str(text))[:length]
+                ids = self.ids(str(text))[:length] or ([self.unknown] if self.empty_as_unknown else [])
                 out[row, : len(ids)] = ids
             return out
         out = np.zeros((len(texts), len(self.vocabulary)), dtype=np.float32)

@@ -1,12 +1,12 @@
 """Weighted keyword n-grams: the ``ngram_nb`` template's features and model.
 
-Each text becomes the counts of its words and word pairs (:class:`~modeling.templates.text_prep.Ngrams`,
-vocabulary learnt from the training texts, applied in plain Python before the network), then :class:`~modeling.templates.layers.TermWeighting` turns the counts
-into one unit-length vector: ``log(1 + count)`` (sublinear term frequency) times a weight per term, the
-inverse document frequency times ``1 + |r|``, where ``r`` is the term's naive-Bayes log-count ratio
-between the classes (how much more often it occurs in one class than in the others; Wang & Manning,
-"Baselines and Bigrams", 2012). Words that separate the classes count more before the linear layer sees
-them. A single dense softmax layer on top is fitted exactly like a logistic regression
+Each text becomes the counts of its words and word pairs (:class:`~modeling.templates.text_prep.Ngrams`, vocabulary
+learnt from the training texts, applied in plain Python before the network), then
+:class:`~modeling.templates.layers.TermWeighting` turns the counts into one unit-length vector: ``log(1 + count)``
+(sublinear term frequency) times a weight per term, the inverse document frequency times ``1 + |r|``, where ``r`` is
+the term's naive-Bayes log-count ratio between the classes (how much more often it occurs in one class than in the
+others; Wang & Manning, "Baselines and Bigrams", 2012). Words that separate the classes count more before the linear
+layer sees them. A single dense softmax layer on top is fitted exactly like a logistic regression
 (:mod:`modeling.training.keywords_fit`), so the template is the keyword baseline's model on better features.
 
 Measured on IMDB 2k (80/20, seed 42): 87.0% against 86.0% for TF-IDF + logistic regression on the same
@@ -132,7 +132,7 @@ def weigh(counts: Any, weights: np.ndarray) -> Any:
 
 
 def feature_model(vocabulary_size: int, weights: np.ndarray | None = None, name: str = "keyword_features") -> Any:
-    """Term counts in, weighted unit-length n-gram vector out (the part shared by ``ngram_nb`` and ``minilm_ngrams``)."""
+    """Term counts in, weighted unit-length n-gram vector out (shared by ``ngram_nb`` and ``minilm_ngrams``)."""
     import keras
 
     from modeling.templates.layers import TermWeighting

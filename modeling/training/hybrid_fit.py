@@ -10,7 +10,8 @@
 
 Regressions, not gradient descent: on a few hundred to a few thousand texts they reach the best weights
 in seconds and do not depend on a learning rate. The result is assembled into one Keras model (term counts
-and word-piece ids in, probabilities out, both tokenizers attached; :mod:`modeling.templates.hybrid`). This is the registry's ``fit`` for ``minilm_ngrams``.
+and word-piece ids in, probabilities out, both tokenizers attached; :mod:`modeling.templates.hybrid`).
+This is the registry's ``fit`` for ``minilm_ngrams``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from tests.app.helpers import app, goto, no_exception
 
 def test_the_serve_box_shows_the_command_an_example_request_and_its_real_answer(local_home):
     at = goto(app(), "pages/runs.py")
-    at.selectbox[0].set_value("starter-digits").run()
+    next(s for s in at.selectbox if s.label == "Run").set_value("starter-digits").run()
     no_exception(at)
     assert any("Serve it as a REST API" in e.label for e in at.expander)
     assert any(c.value == "python -m modeling serve starter-digits --port 8000" for c in at.code)

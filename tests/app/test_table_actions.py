@@ -106,6 +106,7 @@ def test_fairness_for_a_chosen_column_is_saved_with_the_run(trained, local_home:
     assert "points" in text and "Demographic parity difference" in text
     (groups,) = dataframes_with(at, "How often each group gets it")
     assert set(groups["senior_citizen"]) == {"0", "1"} and groups["rows"].sum() == 500
+    assert not [c for c in at.checkbox if str(c.key).startswith("fairness_bands_")]  # no bands of a yes/no
 
     box.set_value("female").run()
     no_exception(at)

@@ -28,6 +28,8 @@ from modeling.runs.store import Run
 from ui import state
 
 NONE = "(no sensitive column)"
+#: Quantile bands a number column can be cut into (offered only for columns with more values than that).
+BANDS = 4
 _RATE_CHOICES = {
     "selection_rate": "How often each group gets it",
     "true_positive_rate": "Of those who truly are, how many are found",
@@ -163,7 +165,8 @@ def fairness_block(run: Run) -> None:
             "wrong for each."
         )
         return
-    numbers = fairness_audit.is_number(fairness_audit.column_values(test, column))
+    values = fairness_audit.column_values(test, column)
+    numbers = fairness_audit.is_number(values) and values.nunique(dropna=True) > BANDS  # bands of a yes/no: no
     bands = False
     if numbers:
         bands = st.checkbox(

@@ -40,9 +40,9 @@ def test_loads_offline_from_the_installed_package():
     preset, reason = minilm.encoder_source(check_hub=False)
     assert preset == str(minilm.local_model_dir())
     assert "offline" in reason
-    tokenizer, backbone = minilm.load_parts()
+    vocabulary, backbone = minilm.load_parts()
     assert backbone.hidden_dim == minilm.EMBED_DIM
-    assert tokenizer.vocabulary_size() == 30522
+    assert len(vocabulary) == 30522 and vocabulary[:1] == ["[PAD]"]
 
 
 @needs_encoder
@@ -59,18 +59,42 @@ def test_sentence_vectors_are_384_numbers_and_mean_something():
 
 @needs_encoder
 def test_long_texts_are_read_in_windows_and_pooled_over_all_tokens():
-    import tensorflow as tf
+    import keras
 
-    from modeling.templates.layers import SentenceEncoder
+    from modeling.templates.layers import TokenEncoder
+    from modeling.templates.text_prep import WordPieces
 
-    tokenizer, backbone = minilm.load_parts()
-    encoder = SentenceEncoder(tokenizer, backbone, window=16, max_windows=2, normalize=False)
+    vocabulary, backbone = minilm.load_parts()
+    two = WordPieces({"vocabulary": vocabulary, "window": 16, "max_windows": 2})
+    encoder = TokenEncoder(backbone, normalize=False)
     first, second = " ".join(["good"] * 14), "bad movie"  # 14 pieces fill one 16-token window exactly
-    a, b, both = (encoder(tf.constant([t])).numpy()[0] for t in (first, second, f"{first} {second}"))
+    ids = two([first, second, f"{first} {second}"])
+    assert ids.shape == (3, 2, 16) and (ids[:2, 1] == 0).all()  # the short texts' second window is all padding
+    a, b, both = keras.ops.convert_to_numpy(encoder(ids))
     # Token-weighted mean over the windows: 16 tokens in the first, 2 pieces + [CLS] + [SEP] in the second.
     np.testing.assert_allclose(both, (16 * a + 4 * b) / 20, atol=1e-5)
-    cut = SentenceEncoder(tokenizer, backbone, window=16, max_windows=1, normalize=False)
-    np.testing.assert_allclose(cut(tf.constant([f"{first} {second}"])).numpy()[0], a, atol=1e-5)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(encoder(two([first])))[0], a, atol=1e-5)  # no padding
+    one = WordPieces({"vocabulary": vocabulary, "window": 16, "max_windows": 1})
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(encoder(one([f"{first} {second}"])))[0], a, atol=1e-5)
+
+
+@needs_encoder
+def test_word_pieces_are_keras_hubs_on_tricky_texts():
+    """ModelDeck's plain-Python word pieces give Keras Hub's ids (measured equal on every review and IMDB text)."""
+    import keras_hub
+
+    texts = [
+        "ÉCOLE Äpfel ПРИВЕТ straße — «quoted» don't STOP!!!",
+        "tabs\tand\nnew lines\r\nand\x0bvertical\x0cfeed, non\u00a0breaking",
+        "emoji 😀👍🏽 and ZWJ 👩‍💻, ﬁne Ⅻ ＡＢＣ soft\u00adhyphen zero\u200bwidth 这部电影很好",
+        "",
+        "x" * 150,
+        "The café's crème brûlée: unbelievably good!!",
+    ]
+    tokenizer = keras_hub.models.BertTokenizer.from_preset(str(minilm.local_model_dir()))
+    expected = [list(np.asarray(tokenizer(text))) for text in texts]
+    ours = minilm.word_pieces(4)
+    assert [ours.pieces(text) for text in texts] == expected
 
 
 @needs_encoder
@@ -90,7 +114,7 @@ def test_frozen_training_learns_and_the_saved_model_gives_identical_answers(tmp_
     import keras
 
     from modeling.config import default_config
-    from modeling.runs.keras_file import load_bundle_model
+    from modeling.runs.keras_file import load_bundle_model, save_text_preparation
     from modeling.training.splits import split
 
     ds = make_text_dataset(240, seed=1)
@@ -103,9 +127,10 @@ def test_frozen_training_learns_and_the_saved_model_gives_identical_answers(tmp_
     assert result.outcome.epochs_run >= 1 and "val_accuracy" in result.outcome.history
 
     path = tmp_path / "model.keras"
+    save_text_preparation(result.model, tmp_path)
     result.model.save(path)
     keras.saving.load_model(path, compile=False, safe_mode=True)  # plain Keras, safe mode
-    loaded = load_bundle_model(path)
+    loaded = load_bundle_model(path)  # with its word pieces attached
     from modeling.templates.inference import predict_probabilities
 
     np.testing.assert_allclose(predict_probabilities(loaded, test), fast, atol=1e-5)

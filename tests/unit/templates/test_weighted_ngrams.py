@@ -61,27 +61,29 @@ def test_the_layer_computes_what_the_fitting_code_computes_and_saves_its_weights
 
 def test_the_vocabulary_drops_rare_terms_and_single_letters_but_not_characters_of_cjk():
     texts = np.array(["a great film", "a great plot", "I hated it", "hated the film", "once only"] * 12)
-    vectorizer, counts = weighted_ngrams.prepared_vectorizer(1000, texts)
-    vocabulary = vectorizer.get_vocabulary(include_special_tokens=False)
-    assert "great" in vocabulary and "hated" in vocabulary
+    counter, counts = weighted_ngrams.prepared_counter(1000, texts)
+    vocabulary = counter.vocabulary
+    assert vocabulary[0] == "[UNK]" and "great" in vocabulary and "hated" in vocabulary
     assert "a" not in vocabulary and "a great" not in vocabulary and "i" not in vocabulary
-    assert counts.shape == (len(texts), vectorizer.vocabulary_size())
-    # The pruned layer counts every term as the first pass did; only [UNK] (column 0, weight 0) differs.
-    recount = weighted_ngrams.count_matrix(vectorizer, texts).toarray()
+    assert counts.shape == (len(texts), len(vocabulary))
+    # The pruned counter counts every term as the first pass did; only [UNK] (column 0, weight 0) differs.
+    recount = weighted_ngrams.count_matrix(counter, texts).toarray()
     np.testing.assert_array_equal(counts.toarray()[:, 1:], recount[:, 1:])
-    json.dumps(vocabulary)  # ships as JSON next to an exported model
+    np.testing.assert_array_equal(counter(list(texts)), recount)  # dense rows (an export) == sparse rows (training)
+    json.dumps(counter.spec())  # ships as JSON next to the model
 
     few = np.array(["unique words here", "every one once"])  # under 50 texts: rare terms stay
-    vectorizer, _ = weighted_ngrams.prepared_vectorizer(1000, few)
-    assert "unique" in vectorizer.get_vocabulary()
+    counter, _ = weighted_ngrams.prepared_counter(1000, few)
+    assert "unique" in counter.vocabulary
     zh = np.array(["这个很好", "质量太差", "很好用"] * 20)
-    vectorizer, _ = weighted_ngrams.prepared_vectorizer(1000, zh)
-    assert "好" in vectorizer.get_vocabulary()  # one character is a whole term in Chinese
+    counter, _ = weighted_ngrams.prepared_counter(1000, zh)
+    assert counter.split == "character" and "好" in counter.vocabulary  # one character is a whole term in Chinese
 
 
 def test_ngram_nb_trains_exactly_and_the_saved_model_reproduces_its_evaluation(tmp_path):
     import keras
 
+    from modeling.runs.keras_file import load_bundle_model
     from modeling.runs.loading import load_predictor
     from modeling.templates.inference import predict_probabilities
 
@@ -94,8 +96,10 @@ def test_ngram_nb_trains_exactly_and_the_saved_model_reproduces_its_evaluation(t
     assert set(run.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(len(v) == 1 for v in run.history.values())  # fitted in one step: one point, no epochs
 
-    model = keras.saving.load_model(run.path / "model.keras", compile=False, safe_mode=True)
-    assert {"ngram_counts", "term_weighting"} <= {layer.name for layer in model.get_layer("keyword_features").layers}
+    keras.saving.load_model(run.path / "model.keras", compile=False, safe_mode=True)  # plain Keras, safe mode
+    model = load_bundle_model(run.path / "model.keras")  # with its counter attached
+    assert "term_weighting" in {layer.name for layer in model.get_layer("keyword_features").layers}
+    assert model.inputs[0].dtype == "float32"  # term counts in: no string operation inside the model
     _, _, test = split(ds, cfg)
     saved = np.load(run.path / "predictions.npz", allow_pickle=False)
     np.testing.assert_allclose(predict_probabilities(model, test), saved["test_probs"], atol=1e-5)

@@ -85,17 +85,37 @@ def test_nan_validation_answers_are_caught_too():
 
 
 def test_probe_inputs_come_from_validation_rows_or_else_training_rows():
-    import tensorflow as tf
+    import scipy.sparse as sp
 
-    from modeling.training.fit import probe_inputs
+    from modeling.training.fit import Batches, probe_inputs
 
     x, y = _arrays(n=100)
     assert probe_inputs({"x": x}, None, rows=7).shape == (7, 4)
     np.testing.assert_array_equal(probe_inputs({"x": x}, (x[50:], y[50:]), rows=5), x[50:55])
-    texts = tf.data.Dataset.from_tensor_slices((np.array(["a b", "c", "d e f"]), np.array([0, 1, 0]))).batch(2)
-    probe = probe_inputs({"x": texts}, None, rows=64)
-    assert [t.decode() for t in probe.numpy()] == ["a b", "c", "d e f"]
+    counts = sp.csr_matrix(np.eye(3, dtype=np.float32))  # term rows of three texts, dense only when asked
+    probe = probe_inputs({"x": Batches(counts, np.array([0, 1, 0]), 2, True, 0)}, None, rows=64)
+    np.testing.assert_array_equal(probe, np.eye(3))
+    both = probe_inputs({"x": {"ids": np.arange(6).reshape(3, 2), "counts": counts}}, None, rows=2)
+    assert both["ids"].shape == (2, 2) and both["counts"].shape == (2, 3)
     assert probe_inputs({}, None) is None
+
+
+def test_the_finite_check_and_the_best_weights_stay_on_the_device():
+    """One compiled reduction says whether every weight is finite; the best weights are device copies."""
+    import keras
+
+    from modeling.training.fit import device_copies, finite_check, weights_are_finite
+
+    inputs = keras.Input(shape=(4,))
+    model = keras.Model(inputs, keras.layers.Dense(3, name="out")(inputs))
+    check = finite_check()
+    assert weights_are_finite(model, check)
+    kept = device_copies(model.weights)
+    assert not any(isinstance(value, np.ndarray) for value in kept)  # backend tensors, not host arrays
+    before = keras.ops.convert_to_numpy(model.get_layer("out").kernel)
+    model.get_layer("out").kernel.assign(np.full((4, 3), np.inf, dtype="float32"))
+    assert not weights_are_finite(model, check)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(kept[0]), before)  # the copy did not follow
 
 
 def test_a_run_whose_model_answers_nan_at_evaluation_fails_with_the_hint_and_saves_no_model(tmp_path, monkeypatch):

@@ -41,9 +41,9 @@ def test_fine_tuning_is_refused_with_the_field_and_the_allowed_value():
 
 @needs_encoder
 def test_trains_and_the_saved_model_gives_the_evaluated_answers(tmp_path):
-    import keras
-
+    from modeling.runs.keras_file import load_bundle_model
     from modeling.templates.inference import predict_probabilities
+    from modeling.templates.text_prep import preparation_of
 
     store = RunStore(tmp_path, starters=None)
     ds = make_text_dataset(160, seed=6)
@@ -52,7 +52,8 @@ def test_trains_and_the_saved_model_gives_the_evaluated_answers(tmp_path):
     assert run.info.status == "finished" and run.evaluation["model"]["accuracy"] > 0.9
     assert all(len(v) == 1 for v in run.history.values())
 
-    model = keras.saving.load_model(run.path / "model.keras", compile=False, safe_mode=True)
+    model = load_bundle_model(run.path / "model.keras")  # safe mode, with both tokenizers attached
+    assert preparation_of(model).names == ["term_counts", "token_ids"]
     share = model.get_layer("keyword_share").scale
     assert 0.0 <= share <= 1.0 and model.get_layer("encoder_share").scale == pytest.approx(1.0 - share)
     _, _, test = split(ds, cfg)
