@@ -19,8 +19,9 @@ $(VENV)/.installed: requirements.txt requirements-encoder.txt requirements-expor
 	$(PY) -m pip install --quiet --no-deps -r requirements-forecast.txt
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-team.txt
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-team.txt requirements-backends.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-backends.txt  # JAX on the CPU: the cross-backend check
 	$(PY) -m pip install --quiet -r requirements-team.txt  # MLflow and Ray: tested, optional for make run
 	touch $@
 

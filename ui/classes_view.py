@@ -9,6 +9,7 @@ removed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -39,12 +40,11 @@ def evaluate_classes(run: Run, view: KindView) -> None:
     names = run.class_names
     noun = registry.task(run.task).noun
 
-    if run.info.starter:
-        st.caption("⭐ Starter model shipped with ModelDeck, trained on the built-in sample.")
-    st.markdown(f"Held-out test split: **{model_m['n']:,} {noun}** that the model never saw while training.")
-    with st.container(border=True):
-        st.markdown("#### In plain words")
-        st.markdown(business_summary(ev, names, run.task, decision=decision.model_dump() if decision.saved else None))
+    evaluate_intro(
+        run,
+        f"Held-out test split: **{model_m['n']:,} {noun}** that the model never saw while training.",
+        lambda: business_summary(ev, names, run.task, decision=decision.model_dump() if decision.saved else None),
+    )
     headlines(ev)
     decision_view.duplicates_block(run, ev, noun, fix=view.copies_fix)
 
@@ -76,8 +76,7 @@ def evaluate_classes(run: Run, view: KindView) -> None:
     view.classes_extra(run, ev)
 
     decision_view.decision_sections(run, ev, predictions, decision, noun)
-    take_away(run)
-    st.page_link("pages/predict.py", label="Next: use the model →", icon=":material/online_prediction:")
+    take_away_then_predict(run, "Next: use the model →")
 
 
 def headlines(ev: dict[str, Any]) -> None:
@@ -145,6 +144,23 @@ def curves_tab(ev: dict[str, Any], names: list[str]) -> None:
         b.plotly_chart(charts.pr_curve(model_m), width="stretch")
     else:
         st.info("ROC and precision-recall curves are drawn for two-class tasks.")
+
+
+def evaluate_intro(run: Run, measured_on: str, summary: Callable[[], str]) -> None:
+    """How every family's Evaluate page opens: a starter's note, what the figures were measured on (Markdown),
+    then the plain-words summary in a box (``summary`` is called only there, so the page paints in order)."""
+    if run.info.starter:
+        st.caption("⭐ Starter model shipped with ModelDeck, trained on the built-in sample.")
+    st.markdown(measured_on)
+    with st.container(border=True):
+        st.markdown("#### In plain words")
+        st.markdown(summary())
+
+
+def take_away_then_predict(run: Run, next_label: str) -> None:
+    """How every family's Evaluate page ends: share or take the model away, then a link on to Predict."""
+    take_away(run)
+    st.page_link("pages/predict.py", label=next_label, icon=":material/online_prediction:")
 
 
 def take_away(run: Run) -> None:

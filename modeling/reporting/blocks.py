@@ -10,7 +10,7 @@ import logging
 import time
 from typing import Any
 
-from modeling.reporting.html import esc, figure
+from modeling.reporting.html import esc, figure, page
 from modeling.runs.store import Run
 
 log = logging.getLogger(__name__)
@@ -55,3 +55,41 @@ def footer(now: float | None) -> str:
 def method_name(method: str) -> str:
     """'Wilson' and 'bootstrap', as people write them."""
     return {"wilson": "Wilson"}.get(method.strip().lower(), method.strip())
+
+
+def row_count(run: Run, noun: str) -> str:
+    """'1,234 rows': how many ``noun`` the run's data had (for the report's cover line)."""
+    return f"{int((run.meta.get('dataset') or {}).get('rows') or 0):,} {noun}"
+
+
+def report_page(
+    run: Run,
+    sections: list[tuple[str, str, str]],
+    now: float | None,
+    *,
+    kind: str,
+    about_data: str,
+    also: str = "",
+) -> str:
+    """A whole ``kind`` report ("model", "forecast"): the cover, then each ``(anchor, title, body)`` with a body.
+
+    Every family's report has the same cover (title, one line about the run, the contents) and footer, so a
+    reader finds the same things in the same places; ``about_data`` goes in brackets after the data's name and
+    ``also`` (what the run predicts, when said) before the report's date.
+    """
+    shown = [(a, t, b) for a, t, b in sections if b]
+    toc = "".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for a, t, _ in shown)
+    dataset = run.meta.get("dataset") or {}
+    facts = [
+        f"Run {run.info.run_id}",
+        f"trained {run.info.created or 'at an unknown time'}",
+        f"data: {dataset.get('name', 'unknown')} ({about_data})",
+        *([also] if also else []),
+        f"report made {today(now)}",
+    ]
+    header = (
+        f'<header class="cover"><div class="kicker">ModelDeck · {kind} report</div>'
+        f'<h1>{esc(title(run))}</h1><p class="meta">{esc(" · ".join(facts))}</p><nav class="toc">{toc}</nav></header>'
+    )
+    body = header + "".join(section(a, t, b) for a, t, b in shown) + footer(now)
+    return page(f"{kind.capitalize()} report — {title(run)}", body)

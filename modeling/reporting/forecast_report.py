@@ -16,9 +16,9 @@ from modeling import format as fmt
 from modeling.errors import RunError
 from modeling.evaluation.forecast.outlook import rounded
 from modeling.reporting import charts
-from modeling.reporting.blocks import chart, footer, paragraph, section, title, today
+from modeling.reporting.blocks import chart, paragraph, report_page
 from modeling.reporting.forecast_summary import coverage_sentence, forecast_summary
-from modeling.reporting.html import esc, kpi, markdown_block, page, table
+from modeling.reporting.html import esc, kpi, markdown_block, table
 from modeling.reporting.report_appendix import reproduce_section, training_section
 from modeling.runs.forecast.bundle import ForecastBundle, load_forecast_bundle
 from modeling.runs.forecast.predictor import ForecastPredictor
@@ -50,20 +50,8 @@ def forecast_report_html(run: Run, now: float | None = None) -> str:
         ("training", "Appendix B · Settings and training", training_section(run)),
         ("reproduce", "Appendix C · How to reproduce this run", _reproduce(run)),
     ]
-    sections = [(a, t, b) for a, t, b in sections if b]
-    toc = "".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for a, t, _ in sections)
-    dataset = run.meta.get("dataset") or {}
-    subtitle = (
-        f"Run {run.info.run_id} · trained {run.info.created or 'at an unknown time'} · data: "
-        f"{dataset.get('name', 'unknown')} ({dataset.get('description') or ''}) · forecasts {target} · "
-        f"report made {today(now)}"
-    )
-    header = (
-        '<header class="cover"><div class="kicker">ModelDeck · forecast report</div>'
-        f'<h1>{esc(title(run))}</h1><p class="meta">{esc(subtitle)}</p><nav class="toc">{toc}</nav></header>'
-    )
-    body = header + "".join(section(a, t, b) for a, t, b in sections) + footer(now)
-    return page(f"Forecast report — {title(run)}", body)
+    about_data = str((run.meta.get("dataset") or {}).get("description") or "")
+    return report_page(run, sections, now, kind="forecast", about_data=about_data, also=f"forecasts {target}")
 
 
 def _lift_words(lift: Any) -> str:

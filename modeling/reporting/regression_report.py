@@ -17,8 +17,8 @@ from modeling.errors import RunError
 from modeling.evaluation.importance import describe_importance
 from modeling.format import amount
 from modeling.reporting import actions_report, charts
-from modeling.reporting.blocks import chart, footer, paragraph, section, title, today
-from modeling.reporting.html import esc, kpi, markdown_block, markdown_inline, page, table
+from modeling.reporting.blocks import chart, paragraph, report_page, row_count
+from modeling.reporting.html import esc, kpi, markdown_block, markdown_inline, table
 from modeling.reporting.regression_summary import regression_summary
 from modeling.reporting.report_appendix import data_section, quoted_rows, reproduce_section, training_section
 from modeling.reporting.task_words import task_words
@@ -74,20 +74,7 @@ def regression_report_html(run: Run, now: float | None = None) -> str:
         ("training", "Appendix B · Settings and training", training_section(run)),
         ("reproduce", "Appendix C · How to reproduce this run", reproduce_section(run)),
     ]
-    sections = [(a, t, b) for a, t, b in sections if b]
-    toc = "".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for a, t, _ in sections)
-    info = run.info
-    dataset = run.meta.get("dataset") or {}
-    subtitle = (
-        f"Run {info.run_id} · trained {info.created or 'at an unknown time'} · data: {dataset.get('name', 'unknown')} "
-        f"({int(dataset.get('rows') or 0):,} {noun}) · predicts {target} · report made {today(now)}"
-    )
-    header = (
-        '<header class="cover"><div class="kicker">ModelDeck · model report</div>'
-        f'<h1>{esc(title(run))}</h1><p class="meta">{esc(subtitle)}</p><nav class="toc">{toc}</nav></header>'
-    )
-    body = header + "".join(section(a, t, b) for a, t, b in sections) + footer(now)
-    return page(f"Model report — {title(run)}", body)
+    return report_page(run, sections, now, kind="model", about_data=row_count(run, noun), also=f"predicts {target}")
 
 
 def _summary(ev: dict[str, Any], target: str, currency: str, noun: str) -> str:

@@ -26,9 +26,9 @@ from modeling.evaluation.schema import Evaluation
 from modeling.format import money
 from modeling.reporting import actions_report, charts
 from modeling.reporting import comparison as cmp
-from modeling.reporting.blocks import chart, footer, method_name, paragraph, section, title, today
+from modeling.reporting.blocks import chart, method_name, paragraph, report_page, row_count
 from modeling.reporting.forecast_report import forecast_report_html
-from modeling.reporting.html import esc, kpi, markdown_block, markdown_inline, page, table
+from modeling.reporting.html import esc, kpi, markdown_block, markdown_inline, table
 from modeling.reporting.regression_report import regression_report_html
 from modeling.reporting.report_appendix import (
     data_section,
@@ -136,22 +136,7 @@ def classification_report_html(run: Run, now: float | None = None) -> str:
         ("training", "Appendix B · Settings and training", training_section(run)),
         ("reproduce", "Appendix C · How to reproduce this run", reproduce_section(run)),
     ]
-    sections = [(a, t, b) for a, t, b in sections if b]
-    toc = "".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for a, t, _ in sections)
-    info = run.info
-    dataset = run.meta.get("dataset") or {}
-    subtitle = (
-        f"Run {info.run_id} · trained {info.created or 'at an unknown time'} · "
-        f"data: {dataset.get('name', 'unknown')} ({int(dataset.get('rows') or 0):,} {noun_for(run.task)}) · "
-        f"report made {today(now)}"
-    )
-    header = (
-        '<header class="cover"><div class="kicker">ModelDeck · model report</div>'
-        f'<h1>{esc(title(run))}</h1><p class="meta">{esc(subtitle)}</p>'
-        f'<nav class="toc">{toc}</nav></header>'
-    )
-    body = header + "".join(section(a, t, b) for a, t, b in sections) + footer(now)
-    return page(f"Model report — {title(run)}", body)
+    return report_page(run, sections, now, kind="model", about_data=row_count(run, noun_for(run.task)))
 
 
 # ---- summary ----------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ stops it at the end. Ray is imported only inside the functions; it comes from ``
 from __future__ import annotations
 
 import os
+import re
 import resource
 import secrets
 import socket
@@ -101,22 +102,41 @@ class Scorer:
         return out
 
 
+#: The largest block Ray Data reads the input into (see :func:`score_parquet`): small enough that a file of a
+#: few MB is shared by every worker, large enough that a block is many batches.
+BLOCK_BYTES = 4 * 1024 * 1024
+
+
 def _counter() -> Any:
-    """A tiny actor that adds up rows, keeps each worker's peak memory and the first distinct notes."""
+    """A tiny actor that adds up rows, keeps each worker's peak memory and the first note of each kind.
+
+    Notes of one kind differ between batches only in their counts ("10 blank cells", "9 blank cells"); the
+    first is kept and the number of batches that had one is said, rather than one line per batch.
+    """
     import ray
 
     @ray.remote(num_cpus=0)
     class Counter:
         def __init__(self) -> None:
-            self.rows, self.peak, self.notes = 0, {}, []
+            self.rows, self.peak, self.notes = 0, {}, {}
 
         def add(self, worker: str, rows: int, peak_mb: float, notes: list[str]) -> None:
             self.rows += rows
             self.peak[worker] = max(self.peak.get(worker, 0.0), peak_mb)
-            self.notes += [n for n in notes if n not in self.notes][: max(0, 20 - len(self.notes))]
+            for note in notes:
+                kind = re.sub(r"[0-9][0-9,.]*", "#", note)
+                if kind in self.notes:
+                    self.notes[kind][1] += 1
+                    self.notes[kind][2] = self.notes[kind][2] and note == self.notes[kind][0]
+                elif len(self.notes) < 20:
+                    self.notes[kind] = [note, 1, True]
 
         def state(self) -> tuple[int, dict[str, float], list[str]]:
-            return self.rows, dict(self.peak), list(self.notes)
+            said = [
+                note if same else f"{note.rstrip('.')} (in the first batch; {batches} batches had such a note)."
+                for note, batches, same in self.notes.values()
+            ]
+            return self.rows, dict(self.peak), said
 
     return Counter.remote()
 
@@ -215,13 +235,16 @@ def score_parquet(
         context.execution_options.preserve_order = True  # parts read back in the input's order
         context.enable_progress_bars = False
         total = count_rows(source)
+        free = float(ray.available_resources().get("CPU", 1.0))
+        workers = max(1, min(int(free), total // batch_rows + 1))
+        # Ray reads a Parquet file of up to 128 MB as one block, and one block goes to one worker, so a single
+        # file would keep every worker but one idle: smaller blocks (Ray cuts them as it reads) share it out.
+        context.target_max_block_size = BLOCK_BYTES
         try:
             data = ray.data.read_parquet(source)
         except Exception as exc:
             raise DataError(f"Ray could not read '{source}' as Parquet: {first_line(exc)}") from None
         counter = _counter()
-        free = float(ray.available_resources().get("CPU", 1.0))
-        workers = max(1, min(int(free), total // batch_rows + 1))
         scored = data.map_batches(
             Scorer,
             fn_constructor_kwargs={"run_dir": str(run_dir), "changes": dict(changes or {}), "counter": counter},

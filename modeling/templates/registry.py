@@ -32,9 +32,6 @@ TABLE_CLASSIFICATION = "tabular_classification"
 TABLE_REGRESSION = "tabular_regression"
 FORECASTING = forecast_specs.FORECASTING
 
-#: Being removed (issue 19): ask ``task(name).kind`` / ``.family`` / ``.answers`` instead of testing names.
-TABLE_TASKS = (TABLE_CLASSIFICATION, TABLE_REGRESSION)
-
 
 @dataclass(frozen=True)
 class TaskSpec:
@@ -44,7 +41,7 @@ class TaskSpec:
     label: str
     #: The kind of data (``Dataset.kind``): ``text``, ``image``, ``table`` or ``series``; pages pick views by it.
     kind: str
-    #: The family whose steps train, save and load its models (``keras``, ``table``).
+    #: The family whose steps train, save and load its models (``keras``, ``table``, ``forecast``).
     family: str
     #: ``classes`` (a label with probabilities), ``number`` (a value with ranges) or ``series`` (a forecast).
     answers: str

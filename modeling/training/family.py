@@ -1,11 +1,12 @@
 """What a family of templates does inside the one experiment skeleton (`training.experiment.run_experiment`).
 
-A *family* is the part of training that depends on how a kind of model is built, fitted, judged and saved:
-``keras`` (texts and images: a ``model.keras`` with its preprocessing inside) and ``table`` (business tables:
-a ``table_model/`` bundle of skops and ``.keras`` members). The skeleton does everything else once, for every
-family: load the data, let the data choose the template when the settings named none, check that task and
-data agree, split, create the run folder, report progress, and record any failure (divergence, out of
-memory, an interrupted server, a bug) the same way.
+A *family* is the part of training that depends on how a kind of model is built, fitted, judged and saved: ``keras``
+(texts and images: a ``model.keras``, with a text model's preparation beside it as data), ``table`` (business
+tables: a ``table_model/`` bundle of skops and ``.keras`` members) and ``forecast`` (dated series: a
+``forecast_model/`` bundle of statistical, boosted and network forecasters). The skeleton does everything else once,
+for every family: load the data, let the data choose the template when the settings named none, check that task and
+data agree, split, create the run folder, report progress, and record any failure (divergence, out of memory, an
+interrupted server, a bug) the same way.
 
 A new family implements :class:`ExperimentFamily` and adds one line to
 :data:`modeling.training.families.FAMILIES`; a new task names it in ``templates.registry.TASKS``. Its templates

@@ -32,7 +32,7 @@ from modeling.errors import ModelDeckError, RunError
 from modeling.format import first_line
 from modeling.runs.store import RunStore, boot_id, process_start, write_json
 from modeling.training import job_protocol, remote
-from modeling.training.leaderboard import Leaderboard
+from modeling.training.leaderboard import Leaderboard, ProgressCallback
 from modeling.training.plain_json import clean_live_rows
 from modeling.training.remote import LOST_AFTER_S, ClusterLost, RayJob, needs_encoder
 from modeling.training.search import searcher_for
@@ -42,7 +42,6 @@ from modeling.training.search_job import board_from_json, search_config
 log = logging.getLogger(__name__)
 
 SEARCH_FILE = "search.json"
-ProgressCallback = Callable[[dict[str, Any]], None]
 
 
 def entrypoint(budget_s: float, templates: list[str] | None = None) -> str:

@@ -10,8 +10,6 @@ family it came from. A task whose family cannot search (images) is refused with 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Any
 
 from modeling.config import ExperimentConfig
 from modeling.data.dataset import Dataset
@@ -20,7 +18,7 @@ from modeling.errors import ModelDeckError
 from modeling.runs.store import RunStore
 from modeling.templates import registry
 from modeling.training.families import family_for
-from modeling.training.leaderboard import Leaderboard, ModelSearch
+from modeling.training.leaderboard import Leaderboard, ModelSearch, ProgressCallback
 from modeling.training.progress import Progress
 
 
@@ -43,7 +41,7 @@ def find_best(
     budget_s: float,
     config: ExperimentConfig,
     store: RunStore,
-    progress_cb: Callable[[dict[str, Any]], None] | None = None,
+    progress_cb: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     templates: list[str] | None = None,
 ) -> Leaderboard:

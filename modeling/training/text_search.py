@@ -26,9 +26,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -41,6 +39,7 @@ from modeling.runs.store import Run, RunStore, default_store
 from modeling.templates import registry
 from modeling.templates.defaults import config_for_data
 from modeling.training.experiment import run_experiment
+from modeling.training.leaderboard import ProgressCallback
 from modeling.training.progress import Progress
 from modeling.training.search_folders import new_search_dir
 from modeling.training.splits import split, split_options
@@ -52,8 +51,6 @@ PREDICT_SAMPLE = 64
 _EXPECTED_EPOCH_SHARE = 0.6  # early stopping usually ends text training at about this share of the epochs
 #: Templates built on the English pretrained encoder: left out for Chinese, Japanese or Korean texts.
 ENGLISH_ENCODER_TEMPLATES = ("minilm", "minilm_ngrams")
-
-ProgressCallback = Callable[[dict[str, Any]], None]
 
 
 class TextSearch:

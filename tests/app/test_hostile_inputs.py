@@ -389,7 +389,8 @@ def test_a_session_cannot_delete_another_sessions_run_but_can_delete_its_own(two
 def test_workspace_key_reopens_a_workspace_in_a_new_session(two_workspaces):
     at = _session(KEY_B)
     goto(at, "pages/runs.py")
-    key_shown = [c.value for c in at.code if c.language != "python"]  # the saved run's code is shown too
+    # The saved run's code and its serve command are shown too; the key is a block of its own.
+    key_shown = [c.value for c in at.code if c.language != "python" and "modeling serve" not in c.value]
     assert key_shown == [KEY_B]
     fresh = goto(app(), "pages/runs.py")  # a new tab: a new, empty workspace
     assert two_workspaces[KEY_B] not in set(fresh.dataframe[0].value["run"])

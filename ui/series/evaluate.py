@@ -66,15 +66,12 @@ def page(run: Run) -> None:
     ev = run.evaluation
     model = ev.get("model") or {}
     target = str((ev.get("target") or {}).get("name") or run.config.data.target_column or "the value")
-    if run.info.starter:
-        st.caption("⭐ Starter model shipped with ModelDeck, trained on the built-in sample.")
-    st.markdown(
+    classes_view.evaluate_intro(
+        run,
         f"Backtest: the forecasts of **{fmt.md_name(target)}** were scored on {state.md_escape(ev.get('scored_on'))}, "
-        f"each made only from the dates before it ({fmt.count(model.get('n') or 0)} dated values)."
+        f"each made only from the dates before it ({fmt.count(model.get('n') or 0)} dated values).",
+        lambda: forecast_summary(ev),  # escaped by the summary itself
     )
-    with st.container(border=True):
-        st.markdown("#### In plain words")
-        st.markdown(forecast_summary(ev))  # escaped by the summary itself
     headlines(ev)
     choice = ev.get("choice") or {}
     if choice.get("sentence") and run.config.template == AUTOMATIC:
@@ -96,12 +93,7 @@ def page(run: Run) -> None:
     predictor = _predictor(run)
     if predictor is not None:
         stock.stock_block(run, predictor)
-    classes_view.take_away(run)
-    st.page_link(
-        "pages/predict.py",
-        label="Next: the forecast, with a what-if and the CSV →",
-        icon=":material/online_prediction:",
-    )
+    classes_view.take_away_then_predict(run, "Next: the forecast, with a what-if and the CSV →")
 
 
 def headlines(ev: dict[str, Any]) -> None:

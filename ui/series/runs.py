@@ -7,28 +7,19 @@ errors, their lift over the seasonal naive and the measured coverage of the rang
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from modeling import format as fmt
 from modeling.runs.store import Run, RunInfo
-
-
-def _meta(info: RunInfo) -> dict[str, Any]:
-    try:
-        data = json.loads((info.path / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+from ui.run_file import run_json
 
 
 def headline(info: RunInfo) -> str:
     """'WAPE 6.2% (seasonal naive -11%) · 80% range held 78%' ('—' while the run has no figures)."""
-    meta = _meta(info)
+    meta = run_json(info)
     headline_figures = meta.get("headline") if isinstance(meta.get("headline"), dict) else meta
     wape = headline_figures.get("wape")
     if wape is None:

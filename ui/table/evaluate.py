@@ -60,15 +60,12 @@ def regression_page(run: Run) -> None:
     target = str(target_facts.get("name") or (run.meta.get("dataset") or {}).get("target_column") or "the target")
     currency = str(target_facts.get("currency") or "")
     shown_currency = fmt.md_name(currency) if currency else ""
-    if run.info.starter:
-        st.caption("⭐ Starter model shipped with ModelDeck, trained on the built-in sample.")
-    st.markdown(
+    classes_view.evaluate_intro(
+        run,
         f"Held-out test split: **{fmt.count(model['n'])} rows** that the model never saw while training; it "
-        f"estimates **{fmt.md_name(target)}**."
+        f"estimates **{fmt.md_name(target)}**.",
+        lambda: business_summary(ev, [], run.task),
     )
-    with st.container(border=True):
-        st.markdown("#### In plain words")
-        st.markdown(business_summary(ev, [], run.task))
     columns = st.columns(len(METRICS))
     reduction = (ev.get("error_reduction") or {}).get("mean")
     for column, (metric, label, help_text) in zip(columns, METRICS, strict=True):
@@ -110,12 +107,7 @@ def regression_page(run: Run) -> None:
     training_block(run)
     importance.columns_that_matter(run, ev, target, currency)
     actions_view.fairness_block(run)
-    classes_view.take_away(run)
-    st.page_link(
-        "pages/predict.py",
-        label="Next: use the model (what-if and whole tables) →",
-        icon=":material/online_prediction:",
-    )
+    classes_view.take_away_then_predict(run, "Next: use the model (what-if and whole tables) →")
 
 
 def copies_note(ev: dict[str, Any]) -> None:

@@ -8,7 +8,6 @@ accuracy table, which does not apply to them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,19 +18,12 @@ from modeling.reporting.charts import tables as table_charts
 from modeling.reporting.compare_report import compare_table, error_rows
 from modeling.reporting.regression_summary import amount
 from modeling.runs.store import RunInfo
-
-
-def _meta(info: RunInfo) -> dict[str, Any]:
-    try:
-        data = json.loads((info.path / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+from ui.run_file import run_json
 
 
 def headline(info: RunInfo) -> str:
     """A regression run's 'RMSE 31,155 · R² 0.843' ('—' while it has no figures)."""
-    meta = _meta(info)
+    meta = run_json(info)
     if meta.get("rmse") is None:
         return "—"
     currency = str(((info.dataset or {}).get("target") or {}).get("currency") or "")

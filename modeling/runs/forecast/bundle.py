@@ -19,8 +19,6 @@ leaves half a bundle.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from modeling.errors import RunError
+from modeling.runs.bundle_folder import atomic_folder, plain, read_bundle_json
 
 BUNDLE_DIR = "forecast_model"
 BUNDLE_FILE = "bundle.json"
@@ -62,10 +61,6 @@ def has_forecast_model(run_dir: Path) -> bool:
     return (Path(run_dir) / BUNDLE_DIR / BUNDLE_FILE).is_file()
 
 
-def _plain(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=lambda v: v.tolist() if hasattr(v, "tolist") else str(v)))
-
-
 def _write_frame(frame: pd.DataFrame, path: Path) -> None:
     out = frame.copy()
     for column in _DATES:
@@ -82,11 +77,7 @@ def save_forecast_model(
 ) -> Path:
     """Write ``forecast_model/`` atomically; ``network`` is the fitted network forecaster to keep (or ``None``)."""
     run_dir = Path(run_dir)
-    final = run_dir / BUNDLE_DIR
-    partial = run_dir / f".{BUNDLE_DIR}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    try:
+    with atomic_folder(run_dir, BUNDLE_DIR) as partial:
         facts = dict(facts)
         if network is not None:
             network.save(partial / NETWORK_FILE)
@@ -94,28 +85,15 @@ def save_forecast_model(
         for name in FRAMES:
             _write_frame(frames[name], partial / f"{name}.csv")
         (partial / BUNDLE_FILE).write_text(
-            json.dumps({"version": BUNDLE_VERSION, **_plain(facts)}, indent=1), encoding="utf-8"
+            json.dumps({"version": BUNDLE_VERSION, **plain(facts)}, indent=1), encoding="utf-8"
         )
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(partial, final)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-    return final
+    return run_dir / BUNDLE_DIR
 
 
 def read_facts(run_dir: Path) -> dict[str, Any]:
     """``bundle.json`` of a forecast run; a :class:`RunError` with a sentence when it is missing or damaged."""
     path = Path(run_dir) / BUNDLE_DIR / BUNDLE_FILE
-    try:
-        facts = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunError("This run has no saved forecast model.") from None
-    except (OSError, ValueError) as exc:
-        raise RunError(f"The saved forecast model is damaged ({type(exc).__name__}).") from None
-    if not isinstance(facts, dict) or facts.get("version") != BUNDLE_VERSION:
-        raise RunError("The saved forecast model was written by another version of ModelDeck and cannot be read.")
-    return facts
+    return read_bundle_json(path, "forecast", BUNDLE_VERSION, lambda exc: type(exc).__name__)
 
 
 def _read_frame(path: Path) -> pd.DataFrame:

@@ -18,12 +18,11 @@ never leaves half a model.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 from modeling.errors import RunError
+from modeling.runs.bundle_folder import atomic_folder, plain, read_bundle_json
 from modeling.runs.keras_file import load_bundle_model
 from modeling.templates.tabular.encoding import TableEncoder
 from modeling.templates.tabular.model import INPUTS, Member, TableModel
@@ -65,11 +64,7 @@ def save_table_model(
     import skops.io
 
     run_dir = Path(run_dir)
-    final = run_dir / BUNDLE_DIR
-    partial = run_dir / f".{BUNDLE_DIR}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    try:
+    with atomic_folder(run_dir, BUNDLE_DIR) as partial:
         members = []
         for i, member in enumerate(model.members):
             if member.is_network:
@@ -87,7 +82,7 @@ def save_table_model(
                     "y_mean": float(member.y_mean),
                     "y_std": float(member.y_std),
                     "name": member.name,
-                    "settings": _plain(member.settings),
+                    "settings": plain(member.settings),
                 }
             )
         bundle = {
@@ -102,29 +97,13 @@ def save_table_model(
             "profile": profile,
         }
         (partial / BUNDLE_FILE).write_text(json.dumps(bundle, indent=1), encoding="utf-8")
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(partial, final)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-    return final
-
-
-def _plain(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=lambda v: v.tolist() if hasattr(v, "tolist") else str(v)))
+    return run_dir / BUNDLE_DIR
 
 
 def read_bundle(run_dir: Path) -> dict[str, Any]:
+    """``bundle.json`` of a table run; a :class:`RunError` with a sentence when it is missing or damaged."""
     path = Path(run_dir) / BUNDLE_DIR / BUNDLE_FILE
-    try:
-        bundle = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunError("This run has no saved table model.") from None
-    except (OSError, ValueError) as exc:
-        raise RunError(f"The saved table model is damaged ({exc}).") from None
-    if not isinstance(bundle, dict) or bundle.get("version") != BUNDLE_VERSION:
-        raise RunError("The saved table model was written by another version of ModelDeck and cannot be read.")
-    return bundle
+    return read_bundle_json(path, "table", BUNDLE_VERSION, str)
 
 
 def load_sklearn(path: Path) -> Any:

@@ -13,11 +13,9 @@ Chicago sample on a 2-core machine; a fit runs once per backtest window and once
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,10 +31,9 @@ from modeling.templates.forecast import LABELS
 from modeling.templates.forecast_specs import AUTOMATIC, TEMPLATE_MODELS
 from modeling.training import plain_json
 from modeling.training.experiment import run_experiment
+from modeling.training.leaderboard import OneRunBoard, ProgressCallback, run_watched
 from modeling.training.progress import Progress
-from modeling.training.search_folders import move_into, new_search_dir
-
-log = logging.getLogger(__name__)
+from modeling.training.search_folders import new_search_dir
 
 #: Seconds per model fit per thousand dated values (2 cores; seasons up to 24 steps; measured on the sample).
 PER_THOUSAND = {
@@ -88,8 +85,10 @@ def plan_candidates(
 
 
 @dataclass
-class ForecastLeaderboard:
+class ForecastLeaderboard(OneRunBoard):
     """Every candidate of the search's Automatic run by backtest WAPE, and the run to keep."""
+
+    keeps = KEEP
 
     rows: list[dict[str, Any]]
     run_path: Path | None
@@ -131,9 +130,6 @@ class ForecastLeaderboard:
         lines.extend(self.notes)
         return "\n".join(lines)
 
-    def choices(self) -> list[str]:
-        return [KEEP] if self.run_path is not None and self.run_path.is_dir() else []
-
     def describe_choice(self, choice: str) -> str:
         best = next((r for r in self.rows if r.get("name") == KEEP), {})
         wape = f" ({fmt.percent(best['wape'])} off on the backtest)" if best.get("wape") is not None else ""
@@ -142,19 +138,13 @@ class ForecastLeaderboard:
     def keep(self, choice: str = KEEP, store: RunStore | None = None, owner: str | None = None) -> str:
         if choice != KEEP:
             raise RunError(f"A forecast search keeps Automatic's forecast; it has no model called '{choice[:60]}'.")
-        facts = {"candidates": len(self.rows) - 1, "budget_s": self.budget_s}
-        self.run_path = move_into(store or default_store(), self.run_path, owner, facts)
-        return self.run_path.name
-
-    def run_folders(self) -> list[Path]:
-        return [self.run_path] if self.run_path is not None and self.run_path.is_dir() else []
+        return self.move_run(store, owner, len(self.rows) - 1)
 
     def to_json(self, sent: set[str] | None = None) -> dict[str, Any]:
-        folder = self.run_path.name if self.run_path is not None else None
         return {
             "kind": "forecast",
             "rows": self.rows,
-            "run_folder": folder if folder is not None and (sent is None or folder in sent) else None,
+            "run_folder": self.sent_folder(sent),
             "budget_s": self.budget_s,
             "elapsed_s": self.elapsed_s,
             "notes": self.notes,
@@ -163,7 +153,6 @@ class ForecastLeaderboard:
     @classmethod
     def from_json(cls, data: dict[str, Any], folders: dict[str, Path]) -> ForecastLeaderboard:
         """The leaderboard a job printed, checked field by field; ``folders`` maps run folder names to local copies."""
-        run_path = folders.get(str(data.get("run_folder") or ""))
         rows = [
             {
                 "name": plain_json.text(r.get("name"), 40),
@@ -173,14 +162,7 @@ class ForecastLeaderboard:
             for r in plain_json.as_list(data.get("rows"))[: plain_json.MAX_ROWS]
             if isinstance(r, dict)
         ]
-        return cls(
-            rows,
-            run_path,
-            plain_json.number(data.get("budget_s")) or 0.0,
-            plain_json.number(data.get("elapsed_s")) or 0.0,
-            run_path.parent.parent if run_path is not None else None,
-            [plain_json.text(n, 500) for n in plain_json.as_list(data.get("notes"))[:20]],
-        )
+        return cls(rows=rows, **cls.job_fields(data, folders))
 
 
 class ForecastSearch:
@@ -198,7 +180,7 @@ class ForecastSearch:
         budget_s: float,
         config: ExperimentConfig,
         store: RunStore,
-        progress_cb: Callable[[dict[str, Any]], None] | None = None,
+        progress_cb: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
         templates: list[str] | None = None,
     ) -> ForecastLeaderboard:
@@ -211,7 +193,7 @@ def find_best_forecast(
     budget_s: float,
     config: ExperimentConfig,
     store: RunStore | None = None,
-    progress_cb: Callable[[dict[str, Any]], None] | None = None,
+    progress_cb: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     asked: list[str] | None = None,
 ) -> ForecastLeaderboard:
@@ -227,33 +209,16 @@ def find_best_forecast(
     )
     scratch = RunStore(new_search_dir(store), starters=None)
     progress = Progress(1)
-
-    def watch() -> None:
-        while not progress.finished_at:
-            if progress_cb is not None:
-                snap, elapsed = progress.snapshot(), time.monotonic() - started
-                try:
-                    progress_cb(
-                        {
-                            "phase": snap["phase"],
-                            "elapsed_s": elapsed,
-                            "budget_s": budget_s,
-                            "fraction": snap["fraction"],
-                            "history": snap["history"],
-                            "leaderboard": [],
-                        }
-                    )
-                except Exception:
-                    log.exception("progress callback failed")
-            time.sleep(0.5)
-
-    watcher = threading.Thread(target=watch, name="forecast-search-watch", daemon=True)
-    watcher.start()
-    try:
-        run_dir = run_experiment(run_config, dataset, store=scratch, progress=progress, cancel=cancel)
-    finally:
-        progress.finished_at = progress.finished_at or time.monotonic()
-        watcher.join(timeout=2)
+    run_dir = run_watched(
+        lambda: run_experiment(run_config, dataset, store=scratch, progress=progress, cancel=cancel),
+        progress,
+        progress_cb,
+        budget_s,
+        started,
+        fraction=lambda snap, elapsed: snap["fraction"],
+        live_rows=lambda elapsed: [],  # Automatic reports its candidates only when the run ends
+        thread_name="forecast-search-watch",
+    )
     run = scratch.load(run_dir.name)
     rows = [dict(r) for r in run.meta.get("candidates") or []]
     model = (run.evaluation or {}).get("model") or {}

@@ -44,7 +44,7 @@ from modeling.templates.tabular.encoding import TableEncoder
 from modeling.templates.tabular.model import TableModel
 from modeling.training.progress import Progress
 from modeling.training.table.bagging import REFIT_FACTOR, Bag, Plan, fit_bag, fold_count, folds, refit
-from modeling.training.table.fit import TableFitResult, TableOutcome, check_target
+from modeling.training.table.fit import TableFitResult, TableOutcome, start_fit
 from modeling.training.table.holdout import Candidate, ensemble_weights, fit_holdout
 from modeling.training.table.stacking import blend, greedy_weights
 from modeling.training.table.target import target_for
@@ -127,11 +127,7 @@ def fit(
     cancel: threading.Event | None = None,
 ) -> TableFitResult:
     """The registry's ``fit`` of the ``automatic`` template: the blend, within ``time_budget_s`` from now."""
-    settings = config.settings
-    progress = progress or Progress(settings.max_rounds)
-    cancel = cancel or threading.Event()
-    check_target(train.labels, target_for(train).regression)
-    deadline = time.monotonic() + settings.time_budget_s
+    progress, cancel, _, deadline = start_fit(config, train, progress, cancel)
     return fit_automatic(config, train, validation, progress, cancel, deadline)
 
 

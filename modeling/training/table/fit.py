@@ -229,6 +229,21 @@ def fit_network(
 
 
 # ---- the registry's fit ---------------------------------------------------------------------------------------
+def start_fit(
+    config: Any, train: Any, progress: Progress | None, cancel: threading.Event | None
+) -> tuple[Progress, threading.Event, bool, float]:
+    """What every table template's ``fit`` does first: default progress and Stop, a checked target, the deadline.
+
+    Returns the progress, the Stop event, whether the target is a number, and when ``time_budget_s`` runs out.
+    """
+    settings = config.settings
+    progress = progress or Progress(settings.max_rounds)
+    cancel = cancel or threading.Event()
+    regression = target_for(train).regression
+    check_target(train.labels, regression)
+    return progress, cancel, regression, time.monotonic() + settings.time_budget_s
+
+
 def fit(
     config: Any,
     train: Any,
@@ -238,11 +253,7 @@ def fit(
 ) -> TableFitResult:
     """Train the table template named in ``config`` on ``train`` (watching ``validation``)."""
     settings = config.settings
-    progress = progress or Progress(settings.max_rounds)
-    cancel = cancel or threading.Event()
-    regression = target_for(train).regression
-    check_target(train.labels, regression)
-    deadline = time.monotonic() + settings.time_budget_s
+    progress, cancel, regression, deadline = start_fit(config, train, progress, cancel)
     progress.update(phase="Learning the columns (numbers, categories, blanks)")
     encoder = TableEncoder.fit(train.frame)
     log_target = regression and use_log_target(train.labels, settings.log_target)

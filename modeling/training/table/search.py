@@ -8,11 +8,9 @@ live leaderboard. :class:`TableLeaderboard` implements :class:`~modeling.trainin
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,12 +23,11 @@ from modeling.templates.defaults import config_for_data
 from modeling.templates.tabular.model import KIND_NAMES
 from modeling.training import plain_json
 from modeling.training.experiment import run_experiment
+from modeling.training.leaderboard import OneRunBoard, ProgressCallback, run_watched
 from modeling.training.progress import Progress
-from modeling.training.search_folders import move_into, new_search_dir
+from modeling.training.search_folders import new_search_dir
 from modeling.training.splits import split_options
 from modeling.training.table.target import target_for
-
-log = logging.getLogger(__name__)
 
 #: What a table search can keep: the blend of its candidates (one run).
 BLEND = "blend"
@@ -38,8 +35,10 @@ _TEST_FIGURES = {"rmse": ("rmse", "mae", "r2"), "log_loss": ("accuracy", "f1_mac
 
 
 @dataclass
-class TableLeaderboard:
+class TableLeaderboard(OneRunBoard):
     """The automatic run and its candidates, best validation score first."""
+
+    keeps = BLEND
 
     rows: list[dict[str, Any]]
     run_path: Path | None
@@ -105,9 +104,6 @@ class TableLeaderboard:
         lines.extend(self.notes)
         return "\n".join(lines)
 
-    def choices(self) -> list[str]:
-        return [BLEND] if self.run_path is not None and self.run_path.is_dir() else []
-
     def describe_choice(self, choice: str) -> str:
         members = sum(1 for r in self.rows if r.get("kind") != BLEND and (r.get("weight") or 0) > 0)
         return f"{choice}: the weighted blend of {members} models. {self.test_line()}".strip()
@@ -116,19 +112,13 @@ class TableLeaderboard:
         """Move the search's automatic run into ``store`` as a normal run of ``owner``; return its run id."""
         if choice != BLEND:
             raise RunError(f"A table search keeps its blend; it has no model called '{choice[:60]}'.")
-        facts = {"candidates": len(self.rows), "budget_s": self.budget_s}
-        self.run_path = move_into(store or default_store(), self.run_path, owner, facts)
-        return self.run_path.name
-
-    def run_folders(self) -> list[Path]:
-        return [self.run_path] if self.run_path is not None and self.run_path.is_dir() else []
+        return self.move_run(store, owner, len(self.rows))
 
     def to_json(self, sent: set[str] | None = None) -> dict[str, Any]:
-        folder = self.run_path.name if self.run_path is not None else None
         return {
             "kind": "table",
             "rows": self.rows,
-            "run_folder": folder if folder is not None and (sent is None or folder in sent) else None,
+            "run_folder": self.sent_folder(sent),
             "metric": self.metric,
             "budget_s": self.budget_s,
             "elapsed_s": self.elapsed_s,
@@ -139,22 +129,17 @@ class TableLeaderboard:
     @classmethod
     def from_json(cls, data: dict[str, Any], folders: dict[str, Path]) -> TableLeaderboard:
         """The leaderboard a job printed, checked field by field; ``folders`` maps run folder names to local copies."""
-        run_path = folders.get(str(data.get("run_folder") or ""))
         rows = plain_json.as_list(data.get("rows"))[: plain_json.MAX_ROWS]
         return cls(
-            [clean_row(r) for r in rows if isinstance(r, dict)],
-            run_path,
-            "rmse" if data.get("metric") == "rmse" else "log_loss",
-            plain_json.number(data.get("budget_s")) or 0.0,
-            plain_json.number(data.get("elapsed_s")) or 0.0,
-            run_path.parent.parent if run_path is not None else None,
-            [plain_json.text(n, 500) for n in plain_json.as_list(data.get("notes"))[:20]],
-            plain_json.scalars(data.get("test_figures"), depth=1),
+            rows=[clean_row(r) for r in rows if isinstance(r, dict)],
+            metric="rmse" if data.get("metric") == "rmse" else "log_loss",
+            test_figures=plain_json.scalars(data.get("test_figures"), depth=1),
+            **cls.job_fields(data, folders),
         )
 
 
 def clean_row(row: dict[str, Any]) -> dict[str, Any]:
-    """One table candidate's row with plain values only (name, kind, score, seconds, weight, settings)."""
+    """One table candidate's row with plain values only (name, kind, score, seconds, weight, folds, settings)."""
     clean: dict[str, Any] = {
         "name": plain_json.text(row.get("name"), 100),
         "kind": plain_json.text(row.get("kind"), 40),
@@ -166,6 +151,9 @@ def clean_row(row: dict[str, Any]) -> dict[str, Any]:
     for key in ("seconds", "weight"):
         if plain_json.number(row.get(key)) is not None:
             clean[key] = plain_json.number(row.get(key))
+    folds = plain_json.number(row.get("folds"))  # a bagged member: trained once per fold
+    if folds is not None and 1 <= folds <= 100:
+        clean["folds"] = int(folds)
     if isinstance(row.get("settings"), dict):
         clean["settings"] = plain_json.scalars(row["settings"])
     return clean
@@ -187,7 +175,7 @@ class TableSearch:
         budget_s: float,
         config: ExperimentConfig,
         store: RunStore,
-        progress_cb: Callable[[dict[str, Any]], None] | None = None,
+        progress_cb: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
         templates: list[str] | None = None,
     ) -> TableLeaderboard:
@@ -200,7 +188,7 @@ def find_best_table_model(
     dataset: Dataset,
     budget_s: float = 120.0,
     seed: int = 42,
-    progress_cb: Callable[[dict[str, Any]], None] | None = None,
+    progress_cb: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     *,
     store: RunStore | None = None,
@@ -220,34 +208,20 @@ def find_best_table_model(
     progress = Progress(1)
     metric = target_for(dataset).metric
 
-    def watch() -> None:
-        while not progress.finished_at:
-            if progress_cb is not None:
-                snap = progress.snapshot()
-                elapsed = time.monotonic() - started
-                live = list(getattr(progress, "candidates", None) or [])  # set by fit_automatic as each one ends
-                try:
-                    progress_cb(
-                        {
-                            "phase": snap["phase"],
-                            "elapsed_s": elapsed,
-                            "budget_s": budget_s,
-                            "fraction": min(1.0, elapsed / budget_s) if budget_s else 1.0,
-                            "history": snap["history"],
-                            "leaderboard": TableLeaderboard(live, None, metric, budget_s, elapsed).table(),
-                        }
-                    )
-                except Exception:
-                    log.exception("progress callback failed")
-            time.sleep(0.5)
+    def live_rows(elapsed: float) -> list[dict[str, Any]]:
+        live = list(getattr(progress, "candidates", None) or [])  # set by fit_automatic as each one ends
+        return TableLeaderboard(live, None, metric, budget_s, elapsed).table()
 
-    watcher = threading.Thread(target=watch, name="table-search-watch", daemon=True)
-    watcher.start()
-    try:
-        run_dir = run_experiment(config, dataset, store=scratch, progress=progress, cancel=cancel)
-    finally:
-        progress.finished_at = progress.finished_at or time.monotonic()
-        watcher.join(timeout=2)
+    run_dir = run_watched(
+        lambda: run_experiment(config, dataset, store=scratch, progress=progress, cancel=cancel),
+        progress,
+        progress_cb,
+        budget_s,
+        started,
+        fraction=lambda snap, elapsed: min(1.0, elapsed / budget_s) if budget_s else 1.0,
+        live_rows=live_rows,
+        thread_name="table-search-watch",
+    )
     run = scratch.load(run_dir.name)
     rows = list(run.meta.get("candidates") or [])
     board = TableLeaderboard(rows, run_dir, metric, budget_s, time.monotonic() - started, scratch.root)

@@ -37,15 +37,17 @@ def test_text_templates_read_chinese_character_by_character(template):
 
     ds = load_sample("reviews_zh")
     cfg = default_config("text_classification", source="sample:reviews_zh", template=template)
+    from modeling.templates.text_prep import preparation_of
+
     model = build_model(cfg, ds)
-    vectorizer = model.layers[1]
-    assert vectorizer.get_config()["split"] == "character"
-    vocabulary = vectorizer.get_vocabulary()
+    tokenizer = preparation_of(model).tokenizer()
+    assert tokenizer.split == "character"
+    vocabulary = tokenizer.vocabulary
     assert "差" in vocabulary and "好" in vocabulary
     if template == "ngram_bag":
         assert "不 好" in vocabulary or "不 错" in vocabulary  # character pairs
     english = build_model(cfg.model_copy(update={"template": template}), _english())
-    assert english.layers[1].get_config()["split"] == "whitespace"
+    assert preparation_of(english).tokenizer().split == "whitespace"
 
 
 def _english():
@@ -84,8 +86,13 @@ def test_words_with_odd_line_breaks_do_not_break_saving(template, tmp_path):
     texts = [f"great film\x85really is{i % 3} good" if i % 2 else f"bad\u2028plot is{i % 3}\x1cdull" for i in range(40)]
     ds = Dataset(kind="text", name="odd", labels=np.arange(40) % 2, class_names=["neg", "pos"], texts=np.array(texts))
     cfg = default_config("text_classification", source="test", template=template)
+    from modeling.runs.keras_file import save_text_preparation
+    from modeling.templates.text_prep import preparation_of
+
     model = build_model(cfg, ds)
+    save_text_preparation(model, tmp_path)
     model.save(tmp_path / "model.keras")
     loaded = load_bundle_model(tmp_path / "model.keras")
-    vocabulary = loaded.layers[1].get_vocabulary()
-    assert len(vocabulary) == len(set(vocabulary))
+    vocabulary = preparation_of(loaded).tokenizer().vocabulary
+    assert len(vocabulary) == len(set(vocabulary)) and vocabulary == preparation_of(model).tokenizer().vocabulary
+    assert any("\x85" in term for term in vocabulary)  # the odd character survived the file

@@ -47,12 +47,15 @@ def test_weighted_keywords_export_matches_on_real_reviews(weighted_run, fmt, tmp
         names = {n.split("/", 1)[1] for n in archive.namelist()}
         info = json.loads(archive.read(f"{stem}/export.json"))
         readme = archive.read(f"{stem}/README.md").decode()
-        vocabulary = json.loads(archive.read(f"{stem}/vocabulary.json")) if fmt in ("onnx", "litert") else None
-    if vocabulary is not None:
-        assert {"tokenizer.py", "vocabulary.json"} <= names and "modeldeck_layers.py" not in names
+        preparation = json.loads(archive.read(f"{stem}/vocabulary.json"))
+    # Every format ships the text preparation as data and the code that applies it: the model reads counts.
+    assert {"tokenizer.py", "vocabulary.json"} <= names
+    (counts,) = preparation["inputs"]
+    assert counts["output_mode"] == "count" and counts["ngrams"] == [1, 2]
+    assert counts["split"] == ("character" if weighted_run.config.data.source.endswith("_zh") else "whitespace")
+    if fmt in ("onnx", "litert"):
+        assert "modeldeck_layers.py" not in names
         assert info["input"]["tokenizer"] and info["tokenizer_output"] == "count"
-        assert vocabulary["output_mode"] == "count" and vocabulary["ngrams"] == [1, 2]
-        assert vocabulary["split"] == ("character" if weighted_run.config.data.source.endswith("_zh") else "whitespace")
         assert "counts how often each word" in readme
     elif fmt == "keras":
         assert "modeldeck_layers.py" in names and "import modeldeck_layers" in readme

@@ -11,7 +11,9 @@ fails here, not in front of a person. For each (template, task):
 3. ``load_predictor`` loads it and ``score_frame`` gives finite answers on the run's own test inputs;
 4. every export format it offers here builds and passes its check (``build_export``; the first format of
    the first task in the quick tier, the others ``slow``);
-5. its training scripts compile (before training, from the Dataset; after, from the run).
+5. its training scripts compile (before training, from the Dataset; after, from the run);
+6. a Keras run trained on TensorFlow answers the same on JAX and PyTorch (each in a process of its own, where
+   installed: ``requirements-backends.txt``), and a text run trained on each of them answers the same here.
 
 A forecast's own inputs are the dates after its history (the test split is the last horizon, which the
 backtest already forecast); forecasts offer no export format, so step 4 has no case for them.
@@ -23,8 +25,14 @@ are ``slow``. Runs are fitted once per module, on first use, and shared.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
+import json
+import os
 import re
 import string
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -46,6 +54,7 @@ from modeling.training import families as training_families
 from modeling.training.experiment import run_experiment
 from tests.conftest import make_image_dataset, make_text_dataset
 from tests.unit.forecast.conftest import seasonal_panel
+from tests.unit.templates.backend_answers import number_answers, save_inputs
 from tests.unit.training.table_data import raw_houses
 
 #: Small enough to fit in seconds, large enough that every template learns something.
@@ -63,6 +72,7 @@ CASES = [(spec.name, task) for spec in registry.REGISTRY.values() for task in sp
 
 #: Templates that train for minutes on a CPU whatever the data (the forecasting network backtests each window).
 SLOW = {"forecast_network"}
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _marks(name: str) -> list[pytest.MarkDecorator]:
@@ -229,3 +239,73 @@ def test_every_export_the_template_offers_builds_and_passes_its_check(fitted, na
     result = build_export(run, fmt, "# card", out_dir=tmp_path)
     assert result.check.passed, result.check.reason
     assert result.check.rows == len(run.load_test()) and result.zip_path.is_file()
+
+
+# ---- 6. one model, any Keras backend ----------------------------------------------------------------------------
+#: Other Keras backends installed here (``requirements-backends.txt``); TensorFlow is the one tests run on.
+OTHER_BACKENDS = [name for name in ("jax", "torch") if importlib.util.find_spec(name)]
+#: How far answers may differ between backends: float32 arithmetic in another order (probabilities, and
+#: predicted numbers relative to their size).
+BACKEND_TOLERANCE = 1e-4
+
+
+def _backend_job(backend: str, job: dict, folder: Path) -> dict:
+    path = folder / f"job-{backend}.json"
+    path.write_text(json.dumps(job), encoding="utf-8")
+    env = {**os.environ, "KERAS_BACKEND": backend, "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.unit.templates.backend_answers", str(path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, f"{backend}: {done.stderr[-3000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _assert_close(got: dict, want: dict, what: str) -> None:
+    assert set(got) == set(want), what
+    for column, values in want.items():
+        scale = np.maximum(1.0, np.abs(values))
+        worst = float(np.max(np.abs(got[column] - values) / scale)) if len(values) else 0.0
+        assert worst <= BACKEND_TOLERANCE, f"{what}: {column!r} differs by {worst:.2e}"
+
+
+@pytest.mark.skipif(not OTHER_BACKENDS, reason="neither JAX nor PyTorch is installed (requirements-backends.txt)")
+def test_a_keras_run_answers_the_same_on_every_backend_and_one_trained_on_another_loads_here(fitted, tmp_path):
+    """Each Keras template's run, trained on TensorFlow, answers the same on JAX and PyTorch (each in a process
+    of its own); a text run trained on each of those answers here as it did there."""
+    runs, expected = [], {}
+    for name, task in CASES:
+        if _marks(name):
+            continue
+        run = fitted(name, task)
+        if not any(run.path.rglob("*.keras")):
+            continue  # trees, linear models and statistical forecasts have no Keras backend to differ on
+        predictor = loading.load_predictor(run)
+        inputs = own_inputs(run, predictor)
+        expected[f"{name}-{task}"] = number_answers(predictor.score_frame(inputs))
+        runs.append(
+            {
+                "key": f"{name}-{task}",
+                "run": str(run.path),
+                "inputs": str(save_inputs(inputs, tmp_path / f"{name}-{task}")),
+            }
+        )
+    assert {"ngram_bag-text_classification", "small_cnn-image_classification"} <= set(expected)
+    assert "neural_network-tabular_regression" in expected  # a table bundle's network member too
+    for backend in OTHER_BACKENDS:
+        home = tmp_path / f"trained-on-{backend}"
+        train = {"home": str(home), "template": "ngram_bag", "task": "text_classification", "settings": TINY}
+        jobs = [{**item, "out": str(tmp_path / f"{item['key']}-{backend}.npz")} for item in runs]
+        report = _backend_job(backend, {"runs": jobs, "train": train}, tmp_path)
+        assert report["backend"] == backend
+        for item in jobs:
+            with np.load(item["out"]) as got:
+                _assert_close(dict(got), expected[item["key"]], f"{item['key']} on {backend}")
+        trained = RunStore(home, starters=None).load(Path(report["trained"]).name)
+        texts = pd.DataFrame({"text": ["good great", "bad awful", "!!!", ""]})
+        here = number_answers(loading.load_predictor(trained).score_frame(texts))
+        path = save_inputs(texts, tmp_path / f"texts-{backend}")
+        there = tmp_path / f"there-{backend}.npz"
+        _backend_job(backend, {"runs": [{"run": report["trained"], "inputs": str(path), "out": str(there)}]}, tmp_path)
+        with np.load(there) as got:
+            _assert_close(here, dict(got), f"ngram_bag trained on {backend}, loaded on TensorFlow")
