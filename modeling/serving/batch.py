@@ -3,9 +3,10 @@
 ``python -m modeling predict RUN big.parquet --ray`` ends here (on this machine, or inside a Ray job on a
 cluster: :mod:`modeling.serving.ray_job`). The plan is Ray Data's own: ``read_parquet`` -> ``map_batches`` with
 :class:`Scorer`, a class whose ``__init__`` loads the run's predictor once per worker (model files are read
-once, not per batch) -> ``write_parquet`` parts. Rows keep their order (the parts read back in the input's
-order), every input column but pictures is kept and the answer columns of ``score_frame`` are added: the same
-answers as ``predict`` without ``--ray``, batch by batch.
+once, not per batch) -> ``write_parquet`` parts. Every input column but pictures is kept and the answer columns
+of ``score_frame`` are added: the same answers as ``predict`` without ``--ray``, batch by batch. The parts come
+mostly in the input's order, but Ray Data does not promise it when several blocks are scored at once (seen in
+tests under load): a row is matched back by its own columns (an ID column), not by its position.
 
 Progress: each worker adds its rows to a small counter actor, which the driver reads every second or so
 (Ray Data's own progress bars are off: they are for a terminal, not a log). The counter also keeps each
@@ -232,7 +233,7 @@ def score_parquet(
     started = time.perf_counter()
     try:
         context = ray.data.DataContext.get_current()
-        context.execution_options.preserve_order = True  # parts read back in the input's order
+        context.execution_options.preserve_order = True  # mostly the input's order; Ray does not promise it
         context.enable_progress_bars = False
         total = count_rows(source)
         free = float(ray.available_resources().get("CPU", 1.0))
