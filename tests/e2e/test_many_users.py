@@ -80,6 +80,23 @@ async def options_of(page, name: str) -> list[str]:
     return texts
 
 
+#: A word every Model option of the task has once the page has switched to it (the switch is a rerun, which a
+#: loaded machine may finish after the click returns).
+TASK_WORD = {"Image classification": "digits", "Text classification (e.g. sentiment)": "review"}
+
+
+async def model_options(page, task_option: str) -> list[str]:
+    """The Model picker's options once they belong to ``task_option`` (read again until then, up to 20 s)."""
+    word = TASK_WORD[task_option]
+    texts: list[str] = []
+    for _ in range(20):
+        texts = await options_of(page, "Model")
+        if texts and all(word in t.lower() for t in texts):
+            return texts
+        await page.wait_for_timeout(1_000)
+    return texts
+
+
 async def open_app(context, url: str):
     from playwright.async_api import expect
 
@@ -144,7 +161,7 @@ async def check_trainer_sees_only_own(context_page, artifacts, task_option, outc
     await go(page, "5 · Predict")
     await page.get_by_test_id("stRadio").get_by_text(task_option, exact=True).click()
     await settle(page)
-    outcome.picker_options = await options_of(page, "Model")
+    outcome.picker_options = await model_options(page, task_option)
     await shot(page, artifacts, f"{outcome.name}-predict", outcome)
 
 
@@ -240,7 +257,7 @@ async def four_sessions(url: str, artifacts: Path) -> dict[str, Outcome]:
                 await go(page, "5 · Predict")
                 await page.get_by_test_id("stRadio").get_by_text(option, exact=True).click()
                 await settle(page)
-                outcome.picker_options = await options_of(page, "Model")
+                outcome.picker_options = await model_options(page, option)
                 await shot(page, artifacts, f"{outcome.name}-after", outcome)
         finally:
             for context in contexts:
