@@ -42,7 +42,8 @@ def load_test(run: Run) -> Dataset | None:
 
 
 class CommonView:
-    """The default view: what texts and images share (see the module docstring)."""
+    """The default view: what every kind shares, and the class answers of texts and images; the table and
+    series views subclass it and draw their own answers (see the module docstring)."""
 
     #: A sentence under the model's size (how it was measured), or ``""``.
     size_note = ""

@@ -4,9 +4,10 @@ One table per concern, keyed by name. What a template's model reads is a fact of
 (``TemplateSpec.export_input`` in :mod:`modeling.templates.registry`), one of these input kinds:
 
 * ``pixels``: an image model (uint8 pixels in, probabilities out): every format.
-* ``vectorized_text``: a text model that starts with a ``TextVectorization`` layer: Keras and
-  SavedModel hold it whole; ONNX and LiteRT hold the model after that layer, with the vocabulary as
-  JSON and a plain-Python ``tokenizer.py`` (string operations do not run in those runtimes).
+* ``vectorized_text``: a text model that reads n-gram rows or word ids: every format holds the network, and
+  the export ships the text preparation as data (``vocabulary.json``) with the plain-Python ``tokenizer.py``
+  that makes those numbers (runs saved by an older ModelDeck start with a ``TextVectorization`` layer, which
+  Keras and SavedModel hold whole; ONNX and LiteRT then hold the model after it).
 * ``encoder_text``: the pretrained MiniLM encoder (word pieces through TensorFlow Text, windows of
   128 tokens): Keras and SavedModel only, for the reason in :data:`NOT_OFFERED`.
 * ``weighted_text``: the weighted keyword n-grams (``ngram_nb``): Keras (with ModelDeck's ``TermWeighting``

@@ -116,7 +116,8 @@ class TemplateSpec:
     name: str
     task: str
     description: str
-    #: ``"module:function"`` taking ``(settings, train: Dataset)`` and returning an untrained ``keras.Model``.
+    #: ``"module:function"`` taking ``(settings, train: Dataset)`` and returning the untrained model in its family's
+    #: shape (a ``keras.Model``, a table model, forecasters).
     builder: str
     #: Settings that make it work well untuned; applied when the template is chosen.
     defaults: dict[str, Any] = field(default_factory=dict)
