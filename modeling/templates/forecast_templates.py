@@ -22,6 +22,7 @@ from modeling.templates.forecast import (
     NetworkSettings,
     forecasters_for,
 )
+from modeling.templates.forecast.settings import shared_fields
 from modeling.templates.forecast_specs import AUTOMATIC, TEMPLATE_MODELS
 
 
@@ -36,16 +37,7 @@ def model_names(template: str, settings: Any) -> list[str]:
 
 def network_settings(settings: Any) -> NetworkSettings:
     """The network's settings from the config's training settings."""
-    return NetworkSettings(
-        hidden_units=settings.hidden_units,
-        hidden_layers=settings.hidden_layers,
-        dropout=settings.dropout,
-        epochs=settings.epochs,
-        batch_size=settings.batch_size,
-        learning_rate=settings.learning_rate,
-        patience=settings.patience,
-        seed=settings.seed,
-    )
+    return NetworkSettings(**shared_fields(settings))
 
 
 def forecast_settings(template: str, settings: Any) -> ForecastSettings:

@@ -74,7 +74,11 @@ class BoostedSettings:
 
 @dataclass
 class NetworkSettings:
-    """The global Keras network over windows of every series (trained by the app's trainer)."""
+    """The global Keras network over windows of every series (trained by the app's trainer).
+
+    The fields in :data:`SHARED_WITH_TRAINING` have the same name and meaning as in the config's
+    ``TrainingSettings``, so the two convert field by field in one place each way.
+    """
 
     hidden_units: int = 128
     hidden_layers: int = 2
@@ -153,3 +157,14 @@ class ForecastSettings:
         settings.arima_budget_s = float(settings.arima_budget_s)
         settings.check()
         return settings
+
+
+#: The network settings that are also ``TrainingSettings`` fields (same names, same meaning).
+SHARED_WITH_TRAINING = (
+    "hidden_units", "hidden_layers", "dropout", "epochs", "batch_size", "learning_rate", "patience", "seed",
+)  # fmt: skip
+
+
+def shared_fields(settings: Any) -> dict[str, Any]:
+    """The :data:`SHARED_WITH_TRAINING` fields of ``settings`` (network or training settings), by name."""
+    return {name: getattr(settings, name) for name in SHARED_WITH_TRAINING}

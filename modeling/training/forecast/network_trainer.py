@@ -12,22 +12,13 @@ from typing import Any
 
 from modeling.config import TrainingSettings
 from modeling.templates.forecast.network import Trainer
-from modeling.templates.forecast.settings import NetworkSettings
+from modeling.templates.forecast.settings import NetworkSettings, shared_fields
 from modeling.training.progress import Progress
 
 
 def training_settings(settings: NetworkSettings) -> TrainingSettings:
     """The trainer's settings for the network's (optimizer Adam, constant learning rate)."""
-    return TrainingSettings(
-        hidden_units=settings.hidden_units,
-        hidden_layers=settings.hidden_layers,
-        dropout=settings.dropout,
-        epochs=settings.epochs,
-        batch_size=settings.batch_size,
-        learning_rate=settings.learning_rate,
-        patience=settings.patience,
-        seed=settings.seed,
-    )
+    return TrainingSettings(**shared_fields(settings))
 
 
 def network_trainer(
