@@ -188,6 +188,12 @@ class TrainingSettings(_Strict):
         description="Tables only: most seconds of training; trees stop adding rounds and the automatic template "
         "shares it between its candidates.",
     )
+    final_models: Literal["fold_models", "retrained"] = Field(
+        "fold_models",
+        description="Tables, automatic only: what answers once the blend is chosen. 'fold_models': each model's "
+        "5 fold models together (most accurate, as AutoGluon does); 'retrained': each model retrained once on all "
+        "rows (about 5 times quicker to answer, smaller files).",
+    )
     # Forecasting only
     horizon: int = Field(
         0,

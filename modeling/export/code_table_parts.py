@@ -79,9 +79,21 @@ def fit_preparation(table):
     return Preparation({**saved, "features": features})
 
 
+def natural_ranks(values):
+    """Each category's code for the trees: its rank in natural order ("A2" < "A10" < "B1"), as ModelDeck does."""
+    def key(value):
+        return [(0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in re.split(r"(\\d+)", value) if p]
+    order = sorted(range(len(values)), key=lambda i: (key(values[i]), values[i]))
+    ranks = [0] * len(values)
+    for rank, i in enumerate(order):
+        ranks[i] = rank
+    return ranks
+
+
 def fit_encoder(frame):
     """Learned on the training rows only: each number's median, mean and spread; categories by frequency
-    (at most 250 for the trees; a 0/1 column for the 100 most frequent seen at least 3 times)."""
+    (at most 250 for the trees, coded in natural order; a 0/1 column for the 100 most frequent seen at least
+    3 times)."""
     columns = []
     for name in frame.columns:
         column = frame[name]
@@ -100,9 +112,10 @@ def fit_encoder(frame):
             counts = pd.Series(_as_text(column)).value_counts(dropna=True)
             ordered = sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
             frequent = sum(1 for _, count in ordered[:100] if int(count) >= 3)
+            kept = [str(k) for k, _ in ordered[:250]]
             columns.append({
-                "name": name, "kind": "category",
-                "categories": [str(k) for k, _ in ordered[:250]], "one_hot": frequent,
+                "name": name, "kind": "category", "categories": kept, "one_hot": frequent,
+                "tree_codes": natural_ranks(kept),
             })
     return Encoder({"columns": columns})
 '''
@@ -119,7 +132,8 @@ def fit_trees(x, y, x_val, y_val, categorical, overrides):
     """scikit-learn's HistGradientBoosting: blanks and categories native, early stopping on the validation rows."""
     has_val = len(x_val) > 0 and len(np.unique(y_val)) > {0 if regression else 1}
     common = dict(categorical_features=categorical if categorical.any() else None, early_stopping=has_val,
-                  n_iter_no_change=TREE_PATIENCE, scoring="loss", **{{**TREES, **overrides}})
+                  n_iter_no_change=TREE_PATIENCE, scoring="loss")
+    common.update({{**TREES, **overrides}})  # a member may read categories as numbers (categorical_features None)
     model = {estimator}
     return model.fit(x, y, X_val=x_val, y_val=y_val) if has_val else model.fit(x, y)
 '''
@@ -238,33 +252,51 @@ def main(kinds: set[str], has_log_rule: bool, regression: bool) -> str:
     fits = []
     if "trees" in kinds:
         fits.append(
-            '        if member["kind"] == "trees":\n'
-            '            model = fit_trees(inputs["train"]["codes"], y_fit, inputs["val"]["codes"], y_val_fit,\n'
-            '                              encoder_mask, member["settings"])'
+            '            if member["kind"] == "trees":\n'
+            '                model = fit_trees(x["codes"], y_fit, xv["codes"], y_val_fit, encoder_mask, settings)'
         )
     if "extra_trees" in kinds:
         fits.append(
-            '        if member["kind"] == "extra_trees":\n'
-            '            model = fit_extra_trees(inputs["train"]["codes"], y_fit, member["settings"])'
+            '            if member["kind"] == "extra_trees":\n'
+            '                model = fit_extra_trees(x["codes"], y_fit, settings)'
         )
     if "linear" in kinds:
-        fits.append(
-            '        if member["kind"] == "linear":\n            model = fit_linear(inputs["train"]["dense"], y_fit)'
-        )
+        fits.append('            if member["kind"] == "linear":\n                model = fit_linear(x["dense"], y_fit)')
     if "neural_network" in kinds:
         fits.append(
-            '        if member["kind"] == "neural_network":\n'
-            '            model = fit_network(inputs["train"]["dense"], y_fit, inputs["val"]["dense"], y_val_fit)'
+            '            if member["kind"] == "neural_network":\n'
+            '                model = fit_network(x["dense"], y_fit, xv["dense"], y_val_fit)'
         )
     log_rule = (
         '        if member["log_target"] is None:  # decided as ModelDeck decides: positive and heavy-tailed\n'
-        '            member = {**member, "log_target": use_log_target(y[train])}\n'
+        '            member = {**member, "log_target": use_log_target(pool_y[train])}\n'
         if has_log_rule
         else ""
     )
     seed = "    keras.utils.set_random_seed(SEED)\n" if "neural_network" in kinds else ""
+    splitter = "KFold" if regression else "StratifiedKFold"
     return (
-        """
+        f"""
+def member_folds(member, train, val, strata):
+    \"\"\"(rows to fit, rows to watch, seed) per model to train: one on the training rows watching the validation
+    rows, or a bagged model's k fold models on both (each watching the fold it does not learn from).\"\"\"
+    k = member.get("folds", 0)
+    if k < 2:
+        return [(train, val, SEED)]
+    rows = np.concatenate([train, val])
+    splitter = {splitter}(n_splits=k, shuffle=True, random_state=SEED)
+    return [(rows[fit], rows[held], SEED + i)
+            for i, (fit, held) in enumerate(splitter.split(np.zeros((len(rows), 1)), strata[rows]))]
+
+
+def fold_settings(member, seed):
+    \"\"\"What differs per fold model: the trees' seed; a fold forest holds its share of the forest's trees.\"\"\"
+    out = {{"random_state": seed}} if member["kind"] in ("trees", "extra_trees") else {{}}
+    if member["kind"] == "extra_trees" and member.get("folds", 0) > 1:
+        out["n_estimators"] = max(10, 300 // member["folds"])
+    return out
+"""
+        + """
 def main():
     table = read_table(DATA_FILE)
     if DROP_DUPLICATES:
@@ -278,28 +310,39 @@ def main():
     print(f"{len(y)} rows: {len(train)} to train, {len(val)} to validate, {len(test)} to test")
 """
         + seed
-        + """    encoder = fit_encoder(frame.iloc[train].reset_index(drop=True))
+        + """    # A bagged blend (Automatic) learned its encoder on the training and validation rows together.
+    bagged = any(m.get("folds", 0) > 1 for m in MEMBERS)
+    pool_rows = np.concatenate([train, val])
+    encoder = fit_encoder(frame.iloc[pool_rows if bagged else train].reset_index(drop=True))
+    pool_frame = frame.iloc[pool_rows].reset_index(drop=True)
+    pool = {"codes": encoder.codes(pool_frame), "dense": encoder.dense(pool_frame)}
+    pool_y, strata = y[pool_rows], strata[pool_rows]
+    train, val = np.arange(len(train)), np.arange(len(train), len(pool_rows))
+    test_frame = frame.iloc[test].reset_index(drop=True)
 """
         + (
             '    encoder_mask = np.asarray([c["kind"] == "category" for c in encoder.columns])\n'
             if "trees" in kinds
             else ""
         )
-        + """    inputs = {}
-    for part, rows in (("train", train), ("val", val), ("test", test)):
-        rows_frame = frame.iloc[rows].reset_index(drop=True)
-        inputs[part] = {"codes": encoder.codes(rows_frame), "dense": encoder.dense(rows_frame)}
+        + """    test_inputs = {"codes": encoder.codes(test_frame), "dense": encoder.dense(test_frame)}
     answers = []
     for member in MEMBERS:
 """
         + log_rule
-        + """        y_fit, y_val_fit = y[train], y[val]
-        if REGRESSION and member["log_target"]:
-            y_fit, y_val_fit = np.log1p(y_fit), np.log1p(y_val_fit)
+        + """        fold_answers = []
+        for fit_rows, watch_rows, seed in member_folds(member, train, val, strata):
+            x = {"codes": pool["codes"][fit_rows], "dense": pool["dense"][fit_rows]}
+            xv = {"codes": pool["codes"][watch_rows], "dense": pool["dense"][watch_rows]}
+            y_fit, y_val_fit = pool_y[fit_rows], pool_y[watch_rows]
+            if REGRESSION and member["log_target"]:
+                y_fit, y_val_fit = np.log1p(y_fit), np.log1p(y_val_fit)
+            settings = {**member["settings"], **fold_settings(member, seed)}
 """
         + "\n".join(fits)
         + """
-        answers.append(member_answer(member, model, inputs["test"]))
+            fold_answers.append(member_answer(member, model, test_inputs))
+        answers.append(sum(fold_answers) / len(fold_answers))  # a bagged model: its fold models' average
     predicted = blend(answers, [m["weight"] for m in MEMBERS])
 """
         + (REGRESSION_FIGURES if regression else CLASS_FIGURES)

@@ -23,6 +23,7 @@ from modeling.export.artefacts import SHIPPED
 from modeling.runs.store import Run
 from modeling.runs.table.bundle import read_bundle
 from modeling.templates import registry
+from modeling.templates.tabular.model import FOLD_SUFFIX
 
 #: What a template trains when no run says more (the Model page, before training).
 TEMPLATE_MEMBERS = {
@@ -66,16 +67,31 @@ def facts_from_run(run: Run) -> dict[str, Any]:
         "target_format": _target_format(run, preparation),
         "class_names": list(bundle.get("class_names") or []),
         "preparation": preparation,
-        "members": [
+        "members": _one_per_model(bundle.get("members") or []),
+    }
+
+
+def _one_per_model(saved: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bundle's members, a model's k fold models merged into one entry with their summed weight.
+
+    ``folds`` says how many: the script then bags that model as ModelDeck did (k fold models on the training
+    and validation rows, their test answers averaged); 0 means one model trained on the training rows.
+    """
+    members: dict[str, dict[str, Any]] = {}
+    for i, m in enumerate(saved):
+        name = str(m.get("name") or f"member {i}").split(FOLD_SUFFIX)[0]
+        entry = members.setdefault(
+            name if FOLD_SUFFIX in str(m.get("name") or "") else f"{name}#{i}",
             {
                 "kind": str(m.get("kind")),
-                "weight": float(m.get("weight", 1.0)),
+                "weight": 0.0,
                 "log_target": bool(m.get("log_target", False)),
                 "settings": dict(m.get("settings") or {}),
-            }
-            for m in bundle.get("members") or []
-        ],
-    }
+            },
+        )
+        entry["weight"] += float(m.get("weight", 1.0))
+        entry["folds"] = entry.get("folds", 0) + (FOLD_SUFFIX in str(m.get("name") or ""))
+    return list(members.values())
 
 
 def _target_format(run: Run, preparation: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +169,10 @@ def _imports(kinds: set[str], regression: bool) -> str:
     if "linear" in kinds:
         lines.append(f"from sklearn.linear_model import {'Ridge' if regression else 'LogisticRegression'}")
     metrics = "mean_absolute_error, mean_squared_error, r2_score" if regression else "accuracy_score, f1_score"
-    lines += [f"from sklearn.metrics import {metrics}", "from sklearn.model_selection import train_test_split"]
+    lines += [
+        f"from sklearn.metrics import {metrics}",
+        f"from sklearn.model_selection import {'KFold' if regression else 'StratifiedKFold'}, train_test_split",
+    ]
     return "\n".join(lines)
 
 
@@ -180,7 +199,8 @@ def _constants(config: ExperimentConfig, facts: dict[str, Any], data_file: str, 
         f"VALIDATION_SHARE = {s.validation_share}  # of the rest: watched for early stopping",
         f"SEED = {s.seed}  # same seed, same split and same start",
         f"DROP_DUPLICATES = {config.data.drop_duplicates}",
-        "# The model(s): kind, weight in the blend, whether it learned log(1 + target), its own settings.",
+        "# The model(s): kind, weight in the blend, whether it learned log(1 + target), its own settings, and its\n"
+        "# fold models (0: one model on the training rows; k: bagged in k folds of the training and validation rows).",
         f"MEMBERS = json.loads(r'''[\n{member_rows}\n]''')",
         "TREES = {"
         f'"learning_rate": {s.tree_learning_rate}, "max_iter": {s.max_rounds}, "max_leaf_nodes": {s.max_leaf_nodes}, '
@@ -256,5 +276,6 @@ def table_script(config: ExperimentConfig, facts: dict[str, Any], run_id: str, d
 
 
 def _tree_settings(member: dict[str, Any]) -> dict[str, Any]:
-    """A member's own settings as scikit-learn parameters (JSON-safe)."""
-    return {str(k): v for k, v in (member.get("settings") or {}).items() if isinstance(v, int | float | str | bool)}
+    """A member's own settings as scikit-learn parameters (JSON-safe; None, e.g. categories read in order)."""
+    settings = member.get("settings") or {}
+    return {str(k): v for k, v in settings.items() if v is None or isinstance(v, int | float | str | bool)}

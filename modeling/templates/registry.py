@@ -437,21 +437,22 @@ _TABLE_SPECS = (
         also_tasks=(TABLE_REGRESSION,),
         description=(
             "Automatic: trains several tree settings, extra trees, the linear model and the neural network in 5 "
-            "folds each within the time budget, blends them with weights chosen on answers each model gave for "
-            "rows it did not learn from, then retrains the blend on all rows. Most accurate, slower."
+            "folds each within the time budget and blends them with weights chosen on answers each model gave for "
+            "rows it did not learn from; the fold models answer together. Most accurate, slower."
         ),
         builder="modeling.templates.tabular.builders:automatic",
         fit="modeling.training.table.automatic:fit",
         searchable=False,
         setting_groups=(
-            SettingGroup("Search", ("time_budget_s",)),
+            SettingGroup("Search", ("time_budget_s", "final_models")),
             SettingGroup("Training", _TABLE_TRAINING),
             _LOG_TARGET,
         ),
         what_it_does=(
             "trains several tree settings, extra trees, the linear model and the network in 5 folds each within "
-            "{budget} (stopping early when the blend stops improving), blends them with weights chosen on their "
-            "out-of-fold answers and retrains the blend on all rows."
+            "{budget} (stopping early when the blend stops improving) and blends them with weights chosen on their "
+            "out-of-fold answers; the fold models answer together (or, if you choose, each model is retrained on "
+            "all rows)."
         ),
         export_input="table_blend",
         code=_TABLE_CODE,

@@ -350,13 +350,14 @@ class Encoder:
         self.columns = saved["columns"]
 
     def codes(self, frame: pd.DataFrame) -> np.ndarray:
-        """Numbers as they are (blank = NaN); each category as its number in training (unknown = NaN). float64."""
+        """Numbers as they are (blank = NaN); each category as its code in training (unknown = NaN). float64."""
         out = np.empty((len(frame), len(self.columns)), dtype=np.float64)
         for j, c in enumerate(self.columns):
             if c["kind"] == "number":
                 out[:, j] = _as_numbers(frame[c["name"]])
             else:
-                lookup = {v: float(i) for i, v in enumerate(c["categories"])}
+                codes = c.get("tree_codes") or range(len(c["categories"]))  # version 1 files: the index
+                lookup = {v: float(code) for v, code in zip(c["categories"], codes, strict=False)}
                 out[:, j] = [lookup.get(v, np.nan) if v is not None else np.nan for v in _as_text(frame[c["name"]])]
         return out
 

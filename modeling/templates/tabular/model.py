@@ -22,6 +22,8 @@ from modeling.templates.tabular.encoding import TableEncoder
 
 #: Member kinds and the input each reads: tree codes (NaN kept) or the dense one-hot / scaled matrix.
 INPUTS = {"trees": "codes", "extra_trees": "codes", "linear": "dense", "neural_network": "dense"}
+#: What follows a member's name when it is one of the k fold models of a bagged model ("trees, fold 2").
+FOLD_SUFFIX = ", fold "
 #: Plain names for member kinds, for leaderboards and reports.
 KIND_NAMES = {
     "trees": "gradient-boosted trees",
@@ -134,5 +136,14 @@ class TableModel:
         """'gradient-boosted trees' or 'a blend of 3 models: ...' for summaries."""
         if len(self.members) == 1:
             return KIND_NAMES.get(self.members[0].kind, self.members[0].kind)
-        parts = [f"{m.name or KIND_NAMES.get(m.kind, m.kind)} ({m.weight:.0%})" for m in self.members]
-        return f"a blend of {len(self.members)} models: " + ", ".join(parts)
+        weights: dict[str, float] = {}
+        folds: dict[str, int] = {}
+        for m in self.members:  # a model answering with its fold models is one model of the blend
+            name = (m.name or KIND_NAMES.get(m.kind, m.kind)).split(FOLD_SUFFIX)[0]
+            weights[name] = weights.get(name, 0.0) + m.weight
+            folds[name] = folds.get(name, 0) + (FOLD_SUFFIX in m.name)
+        if len(weights) == 1:
+            name = next(iter(weights))
+            return name + (f" ({folds[name]} fold models)" if folds[name] else "")
+        parts = [f"{n} ({w:.0%}" + (f", {folds[n]} fold models)" if folds[n] else ")") for n, w in weights.items()]
+        return f"a blend of {len(weights)} models: " + ", ".join(parts)

@@ -7,10 +7,11 @@ which is what the stacker (:mod:`modeling.training.table.stacking`) weighs and w
 As in AutoGluon, the held-out fold is also what a fold's trees and network watch to stop early: its answers
 are very slightly optimistic, and no row is lost to a separate early-stopping split.
 
-After the blend is chosen, each member it uses is trained once more on all the rows (:func:`refit`) with the
-number of boosting rounds or epochs its folds found, so the saved model is one file per member (fast to
-answer, small enough for a 1 GB server, one ONNX file per member). When there is no time left for that, the
-k fold models themselves are kept, each with a k-th of the member's weight (:meth:`Bag.fold_members`).
+After the blend is chosen, each member it uses answers with its k fold models, each with a k-th of the
+member's weight (:meth:`Bag.fold_members`), the default; or, when the person asks for
+``final_models="retrained"``, it is trained once more on all the rows (:func:`refit`) with the number of
+boosting rounds or epochs its folds found, so the saved model is one file per member (quicker to answer,
+small enough for a 1 GB server, one ONNX file per member).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 
 from modeling.templates.tabular.builders import make_extra_trees
 from modeling.templates.tabular.encoding import TableEncoder
-from modeling.templates.tabular.model import Member
+from modeling.templates.tabular.model import FOLD_SUFFIX, Member
 from modeling.training.table.estimators import fit_linear_model, thread_limit
 from modeling.training.table.fit import fit_boosted_trees, fit_network
 
@@ -87,7 +88,7 @@ class Bag:
         out = []
         for i, model in enumerate(self.models, start=1):
             model.weight = weight / len(self.models)
-            model.name = f"{self.name}, fold {i}"
+            model.name = f"{self.name}{FOLD_SUFFIX}{i}"
             out.append(model)
         return out
 

@@ -103,3 +103,26 @@ def test_generated_table_script_lands_on_the_apps_result(template, task, tmp_pat
         assert abs(got["RMSE"] - app["rmse"]) <= RMSE_SHARE * app["rmse"], (got, app["rmse"])
     else:
         assert abs(100 * (got["accuracy"] - app["accuracy"])) <= ACCURACY_POINTS, (got, app["accuracy"])
+
+
+def test_a_bagged_models_fold_models_become_one_member_the_script_bags_again():
+    """Automatic answers with each model's 5 fold models: the script trains that model in 5 folds, once."""
+    from modeling.export.code_tables import _one_per_model
+
+    saved = [
+        *({"name": f"trees (defaults), fold {i}", "kind": "trees", "weight": 0.12, "settings": {}} for i in range(5)),
+        *(
+            {
+                "name": f"trees (categories in order), fold {i}",
+                "kind": "trees",
+                "weight": 0.08,
+                "settings": {"categorical_features": None},
+            }
+            for i in range(5)
+        ),
+        {"name": "linear model", "kind": "linear", "weight": 0.0, "settings": {}},
+    ]
+    members = _one_per_model(saved)
+    assert [(m["kind"], m["folds"]) for m in members] == [("trees", 5), ("trees", 5), ("linear", 0)]
+    assert [round(m["weight"], 6) for m in members] == [0.6, 0.4, 0.0]
+    assert members[1]["settings"] == {"categorical_features": None}  # categories read in order, kept as null

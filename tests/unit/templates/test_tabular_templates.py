@@ -52,7 +52,7 @@ def test_encoder_learns_on_training_rows_and_round_trips_as_json():
     again = TableEncoder.from_json(json.loads(json.dumps(enc.to_json())))
     new = pd.DataFrame({"c": pd.Series(["a", "zzz", None], dtype="str"), "n": ["3", "oops", None], "extra": [1, 2, 3]})
     codes = again.codes(new)
-    assert codes[0].tolist() == [3.0, 0.0]  # columns in training order; 'a' is the most frequent category
+    assert codes[0].tolist() == [3.0, 0.0]  # columns in training order; 'a' comes first in natural order
     assert np.isnan(codes[1]).all() and np.isnan(codes[2]).all()  # unseen / unreadable / blank -> missing
     dense = again.dense(new)
     assert dense.dtype == np.float32 and np.isfinite(dense).all()
@@ -60,6 +60,26 @@ def test_encoder_learns_on_training_rows_and_round_trips_as_json():
     assert again.blank_counts(new) == {"n": 2, "c": 1}
     with pytest.raises(DataError, match="lacks 1 column the model needs: 'n'"):
         again.codes(pd.DataFrame({"c": ["a"]}))
+
+
+def test_tree_codes_follow_the_natural_order_and_older_files_keep_theirs():
+    """Graded values ("A2" < "A10" < "B1") get codes in that order whatever their frequency; v1 files unchanged."""
+    from modeling.templates.tabular.encoding import natural_ranks
+
+    grades = ["B1"] * 5 + ["A10"] * 4 + ["A2"] * 3 + ["Grade 10"] * 2 + ["grade 9"] + ["C"]
+    enc = TableEncoder.fit(pd.DataFrame({"g": pd.Series(grades, dtype="str")}))
+    assert enc.columns[0].categories[:3] == ["B1", "A10", "A2"]  # kept most frequent first (one-hot, typical row)
+    codes = enc.codes(pd.DataFrame({"g": ["A2", "A10", "B1", "C", "grade 9", "Grade 10", "Z9"]}))[:, 0]
+    assert codes[:6].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0] and np.isnan(codes[6])
+    assert natural_ranks(["10 years", "2 years", "1 year"]) == [2, 1, 0]
+    saved = enc.to_json()
+    assert saved["version"] == 2 and saved["columns"][0]["tree_codes"] == [2, 1, 0, 5, 3, 4]
+    older = json.loads(json.dumps(saved))
+    del older["columns"][0]["tree_codes"]  # a version 1 file: codes are the frequency order it was trained on
+    assert TableEncoder.from_json(older).codes(pd.DataFrame({"g": ["B1", "A2"]}))[:, 0].tolist() == [0.0, 2.0]
+    saved["columns"][0]["tree_codes"] = [0, 0, 1, 2, 3, 4]
+    with pytest.raises(DataError, match="category codes"):
+        TableEncoder.from_json(saved)
 
 
 def test_log_target_choice():

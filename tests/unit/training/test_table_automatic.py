@@ -107,9 +107,14 @@ def test_automatic_re_exports_the_holdout_weights_for_older_callers():
 
 
 # ---- the run ----------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("regression", [True, False])
-def test_bagged_blend_refits_its_members_and_returns_out_of_fold_validation_answers(cheap_plan, regression):
+@pytest.mark.parametrize(
+    ("regression", "final_models"), [(True, "fold_models"), (False, "fold_models"), (True, "retrained")]
+)
+def test_bagged_blend_answers_with_its_fold_models_and_returns_out_of_fold_validation_answers(
+    cheap_plan, regression, final_models
+):
     config, train, validation, test = _parts(regression)
+    config = config.model_copy(update={"settings": config.settings.model_copy(update={"final_models": final_models})})
     progress = Progress(1)
     result = _fit(config, train, validation, progress)
     rows = result.outcome.candidates
@@ -121,12 +126,20 @@ def test_bagged_blend_refits_its_members_and_returns_out_of_fold_validation_answ
     assert all(r["folds"] == 5 for r in members)
     assert blend_row["validation_score"] <= min(r["validation_score"] for r in members) + 1e-9
     assert len(progress.candidates) == len(members)  # one live row per finished member
-    # The saved model: one retrained member per positive weight, trained on all rows (no fold models).
     used = [r for r in members if r["weight"] > 0]
-    assert len(result.model.members) == len(used)
-    assert not any("fold" in m.name for m in result.model.members)
     assert any(n.startswith("Each model was trained 5 times") for n in result.outcome.notes)
-    assert any(n.startswith("Retrained once on all") for n in result.outcome.notes)
+    if final_models == "retrained":  # one retrained member per positive weight, trained on all rows
+        assert len(result.model.members) == len(used)
+        assert not any("fold" in m.name for m in result.model.members)
+        assert any(n.startswith("Retrained once on all") for n in result.outcome.notes)
+    else:  # each used model answers with its 5 fold models, sharing its weight
+        assert len(result.model.members) == 5 * len(used)
+        for row in used:
+            folds = [m for m in result.model.members if m.name.startswith(row["name"] + ", fold ")]
+            assert len(folds) == 5 and sum(m.weight for m in folds) == pytest.approx(row["weight"])
+        assert any(n.startswith("Each model answers with its 5 fold models") for n in result.outcome.notes)
+        assert not any(n.startswith("Retrained once") for n in result.outcome.notes)
+        assert result.model.describe().count("5 fold models") == len(used)
     # Calibration and ranges get answers the model never trained on: not the model's own answers.
     held = result.outcome.validation_answers
     assert held is not None and len(held) == len(validation)
@@ -219,9 +232,9 @@ def test_the_saved_blend_reloads_through_skops_and_answers_the_same(cheap_plan, 
 
 # ---- the run end to end: saved, evaluated on out-of-fold answers, exported ------------------------------------
 @pytest.mark.slow
-@pytest.mark.parametrize("stop_after", [None, 2])
-def test_a_bagged_run_exports_to_onnx_and_the_export_verifies(cheap_plan, tmp_path, stop_after):
-    """Refitted members, or after Stop the fold models themselves (5 ONNX files a member): the check passes."""
+@pytest.mark.parametrize(("stop_after", "final_models"), [(None, "fold_models"), (None, "retrained"), (2, "retrained")])
+def test_a_bagged_run_exports_to_onnx_and_the_export_verifies(cheap_plan, tmp_path, stop_after, final_models):
+    """Fold models (5 ONNX files a member), refitted members, or after Stop the fold models: the check passes."""
     import json
     import zipfile
 
@@ -233,14 +246,16 @@ def test_a_bagged_run_exports_to_onnx_and_the_export_verifies(cheap_plan, tmp_pa
 
     data = dataset_from_table(raw_houses(300, seed=2), "price", name="houses", task="tabular_regression")
     config = default_config("tabular_regression", "session:houses", "automatic")
-    config = config.model_copy(update={"settings": config.settings.model_copy(update={"time_budget_s": 60})})
+    settings = config.settings.model_copy(update={"time_budget_s": 60, "final_models": final_models})
+    config = config.model_copy(update={"settings": settings})
     store = RunStore(tmp_path / "runs", starters=None)
     cancel = threading.Event()
     progress = _StopAfter(stop_after, cancel) if stop_after else None
     run = store.load(run_experiment(config, data, store=store, progress=progress, cancel=cancel).name)
     bundle = json.loads((run.path / "table_model" / "bundle.json").read_text())
     folded = [m for m in bundle["members"] if ", fold " in m["name"]]
-    assert bool(folded) == bool(stop_after) and (not folded or len(folded) % 5 == 0)
+    assert bool(folded) == bool(stop_after or final_models == "fold_models")
+    assert not folded or len(folded) % 5 == 0
     result = build_export(run, "onnx", "", out_dir=tmp_path)
     assert result.check.passed, result.check.reason
     with zipfile.ZipFile(result.zip_path) as archive:
