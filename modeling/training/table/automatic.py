@@ -394,7 +394,8 @@ class _BaggedBlend:
         if folded and not self.retrains:
             lines.append(
                 f"Each model answers with its {self.k} fold models together (the average of their answers): "
-                f"{', '.join(folded)}."
+                f"{', '.join(folded)}. For a model about {self.k} times smaller and quicker to answer, a little "
+                "less accurate, train again with the setting final_models = retrained."
             )
         elif folded:
             lines.append(f"Kept as {self.k} fold models each (no time to retrain on all rows): {', '.join(folded)}.")
