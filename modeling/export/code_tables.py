@@ -23,7 +23,7 @@ from modeling.export.artefacts import SHIPPED
 from modeling.runs.store import Run
 from modeling.runs.table.bundle import read_bundle
 from modeling.templates import registry
-from modeling.templates.tabular.model import FOLD_SUFFIX
+from modeling.templates.tabular.model import model_of
 
 #: What a template trains when no run says more (the Model page, before training).
 TEMPLATE_MEMBERS = {
@@ -79,18 +79,19 @@ def _one_per_model(saved: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """
     members: dict[str, dict[str, Any]] = {}
     for i, m in enumerate(saved):
-        name = str(m.get("name") or f"member {i}").split(FOLD_SUFFIX)[0]
+        name, is_fold = model_of(str(m.get("name") or ""))
         entry = members.setdefault(
-            name if FOLD_SUFFIX in str(m.get("name") or "") else f"{name}#{i}",
+            name if is_fold else f"member {i}",  # only fold models merge; other members stay apart
             {
                 "kind": str(m.get("kind")),
                 "weight": 0.0,
                 "log_target": bool(m.get("log_target", False)),
                 "settings": dict(m.get("settings") or {}),
+                "folds": 0,
             },
         )
         entry["weight"] += float(m.get("weight", 1.0))
-        entry["folds"] = entry.get("folds", 0) + (FOLD_SUFFIX in str(m.get("name") or ""))
+        entry["folds"] += is_fold
     return list(members.values())
 
 

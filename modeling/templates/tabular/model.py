@@ -24,6 +24,14 @@ from modeling.templates.tabular.encoding import TableEncoder
 INPUTS = {"trees": "codes", "extra_trees": "codes", "linear": "dense", "neural_network": "dense"}
 #: What follows a member's name when it is one of the k fold models of a bagged model ("trees, fold 2").
 FOLD_SUFFIX = ", fold "
+
+
+def model_of(member_name: str) -> tuple[str, bool]:
+    """``(the model's name, whether this member is one of its fold models)``: "trees, fold 2" -> ("trees", True)."""
+    name, fold, _ = member_name.partition(FOLD_SUFFIX)
+    return name, bool(fold)
+
+
 #: Plain names for member kinds, for leaderboards and reports.
 KIND_NAMES = {
     "trees": "gradient-boosted trees",
@@ -139,9 +147,9 @@ class TableModel:
         weights: dict[str, float] = {}
         folds: dict[str, int] = {}
         for m in self.members:  # a model answering with its fold models is one model of the blend
-            name = (m.name or KIND_NAMES.get(m.kind, m.kind)).split(FOLD_SUFFIX)[0]
+            name, is_fold = model_of(m.name or KIND_NAMES.get(m.kind, m.kind))
             weights[name] = weights.get(name, 0.0) + m.weight
-            folds[name] = folds.get(name, 0) + (FOLD_SUFFIX in m.name)
+            folds[name] = folds.get(name, 0) + is_fold
         if len(weights) == 1:
             name = next(iter(weights))
             return name + (f" ({folds[name]} fold models)" if folds[name] else "")
